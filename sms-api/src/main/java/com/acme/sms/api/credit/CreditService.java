@@ -1,0 +1,90 @@
+package com.acme.sms.api.credit;
+
+import com.acme.sms.api.error.ApiException;
+import com.acme.sms.credit.Credit;
+import com.acme.sms.credit.CreditLedgerEntry;
+import com.acme.sms.credit.CreditScripts;
+import io.quarkus.logging.Log;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+
+/**
+ * Adding credit touches two stores that cannot commit together. PostgreSQL (the ledger) commits first, then Redis
+ * (the live balance) is raised; if Redis fails, the PostgreSQL change is undone. A failure in between can only
+ * leave a client with less live credit than recorded, never more, so credit can not be spent that was not paid
+ * for, and reconciliation finds the gap.
+ */
+@ApplicationScoped
+public class CreditService {
+
+    private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(10);
+
+    private final CreditScripts credit;
+    private final EntityManager em;
+
+    public CreditService(CreditScripts credit, EntityManager em) {
+        this.credit = credit;
+        this.em = em;
+    }
+
+    public record Account(String clientId, String name, long balance) {}
+
+    public Account increase(String clientId, String name, long amount, String actor) {
+        long ledgerId = QuarkusTransaction.requiringNew().call(() -> {
+            em.createNativeQuery("""
+                    INSERT INTO credits (client_id, name, balance) VALUES (:client, :name, :amount)
+                    ON CONFLICT (client_id) DO UPDATE
+                      SET balance = credits.balance + EXCLUDED.balance,
+                          name = COALESCE(EXCLUDED.name, credits.name),
+                          updated_at = now()
+                    """)
+                    .setParameter("client", clientId)
+                    .setParameter("name", name)
+                    .setParameter("amount", amount)
+                    .executeUpdate();
+            CreditLedgerEntry entry = new CreditLedgerEntry();
+            entry.clientId = clientId;
+            entry.delta = amount;
+            entry.reason = CreditLedgerEntry.TOP_UP;
+            entry.createdBy = actor;
+            entry.createdAt = OffsetDateTime.now();
+            entry.persist();
+            return entry.id;
+        });
+        try {
+            long balance = credit.add(clientId, amount).await().atMost(REDIS_TIMEOUT);
+            return new Account(clientId, currentName(clientId), balance);
+        } catch (RuntimeException redisFailure) {
+            undo(clientId, amount, ledgerId);
+            if (redisFailure.getMessage() != null && redisFailure.getMessage().contains("exceed the maximum")) {
+                throw new ApiException(422, "balance-limit",
+                        "The balance may not exceed " + CreditScripts.MAX_BALANCE + " credits; nothing was added.");
+            }
+            Log.errorf(redisFailure, "Could not raise the live balance of %s; the top-up was undone", clientId);
+            throw new ApiException(503, "redis-unavailable", "Credit could not be added right now; nothing was added. Try again.");
+        }
+    }
+
+    public Account get(String clientId) {
+        long balance = credit.balance(clientId).await().atMost(REDIS_TIMEOUT);
+        return new Account(clientId, currentName(clientId), balance);
+    }
+
+    private String currentName(String clientId) {
+        Credit account = QuarkusTransaction.joiningExisting().call(() -> Credit.findById(clientId));
+        return account == null ? null : account.name;
+    }
+
+    private void undo(String clientId, long amount, long ledgerId) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            em.createNativeQuery("UPDATE credits SET balance = balance - :amount, updated_at = now() WHERE client_id = :client")
+                    .setParameter("amount", amount)
+                    .setParameter("client", clientId)
+                    .executeUpdate();
+            em.createNativeQuery("DELETE FROM credit_ledger WHERE id = :id").setParameter("id", ledgerId).executeUpdate();
+        });
+    }
+}

@@ -1,0 +1,9 @@
+package com.acme.sms.api.credit.rest;
+
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+
+public record CreditResponse(
+        String clientId,
+        String name,
+        @Schema(description = "Live balance: credit added, minus messages sent and still queued") long balance,
+        @Schema(description = "Credits added by this request (absent on reads)") Long added) {}

@@ -1,0 +1,41 @@
+package com.acme.sms.api.error;
+
+import java.util.Map;
+
+/**
+ * An error the API answers on purpose. {@code code} is the stable, machine-readable name (it ends the problem's
+ * {@code type} URI); {@code detail} is for the human reading the answer.
+ */
+public class ApiException extends RuntimeException {
+
+    private final int status;
+    private final String code;
+    private final transient Map<String, Object> extensions;
+
+    public ApiException(int status, String code, String detail) {
+        this(status, code, detail, Map.of());
+    }
+
+    public ApiException(int status, String code, String detail, Map<String, Object> extensions) {
+        super(detail, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.extensions = extensions;
+    }
+
+    public static ApiException badRequest(String code, String detail) {
+        return new ApiException(400, code, detail);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public Map<String, Object> extensions() {
+        return extensions;
+    }
+}

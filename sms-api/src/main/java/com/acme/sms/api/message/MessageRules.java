@@ -1,0 +1,38 @@
+package com.acme.sms.api.message;
+
+import com.acme.sms.api.message.rest.OutgoingMessage;
+import com.acme.sms.api.message.rest.TextRules;
+import java.util.regex.Pattern;
+
+/** Validation of one message; a message that fails is rejected alone while the rest of the request goes on. */
+public final class MessageRules {
+
+    public static final int MAX_CONTENT = 1600;
+    private static final Pattern E164 = Pattern.compile("\\+[0-9]{8,15}");
+    private static final Pattern ALPHANUMERIC_SENDER = Pattern.compile("[A-Za-z0-9]{1,11}");
+
+    private MessageRules() {}
+
+    /** A rejection: the reason code and a human-readable detail. */
+    public record Violation(String reason, String detail) {}
+
+    public static Violation check(OutgoingMessage m) {
+        if (m == null) {
+            return new Violation("invalid_message", "the message is null; send an object with to, from and content");
+        }
+        if (m.to() == null || !E164.matcher(m.to()).matches()) {
+            return new Violation("invalid_to", "'to' must be an E.164 number: '+' followed by 8 to 15 digits");
+        }
+        if (m.from() == null || !(ALPHANUMERIC_SENDER.matcher(m.from()).matches() || E164.matcher(m.from()).matches())) {
+            return new Violation("invalid_from", "'from' must be 1 to 11 letters or digits, or an E.164 number");
+        }
+        if (m.content() == null) {
+            return new Violation("invalid_content", "'content' is required");
+        }
+        String problem = TextRules.checkText(m.content(), 1, MAX_CONTENT);
+        if (problem != null) {
+            return new Violation("invalid_content", "'content' must be 1 to " + MAX_CONTENT + " characters, but " + problem);
+        }
+        return null;
+    }
+}

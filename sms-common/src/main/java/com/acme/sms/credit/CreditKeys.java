@@ -1,0 +1,21 @@
+package com.acme.sms.credit;
+
+import java.util.UUID;
+
+/**
+ * Redis keys of a client's credit. The client id sits in a hash tag ({@code {...}}) so that a client's balance and
+ * refund markers share one Redis Cluster slot, as a multi-key script requires; client ids never contain braces
+ * (see {@link ClientIds}).
+ */
+public final class CreditKeys {
+
+    private CreditKeys() {}
+
+    public static String balance(String clientId) {
+        return "sms:credit:{" + clientId + "}";
+    }
+
+    public static String refundMarker(String clientId, UUID messageId) {
+        return "sms:refund:{" + clientId + "}:" + messageId;
+    }
+}

@@ -1,0 +1,51 @@
+package com.acme.sms.message;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import java.util.UUID;
+
+/**
+ * One message in its final (or retry-waiting) state. Rows are written by the workers only, once per message id;
+ * the API reads them for the sent-log.
+ */
+@Entity
+@Table(name = "messages")
+public class Message extends PanacheEntityBase {
+
+    @Id
+    public UUID id;
+
+    @Column(name = "client_id", nullable = false)
+    public String clientId;
+
+    @Column(nullable = false)
+    public String type;
+
+    @Column(name = "to_number", nullable = false)
+    public String toNumber;
+
+    @Column(name = "from_number", nullable = false)
+    public String fromNumber;
+
+    @Column(nullable = false)
+    public String content;
+
+    @Column(nullable = false)
+    public String status;
+
+    @Column(name = "queued_at", nullable = false)
+    public OffsetDateTime queuedAt;
+
+    @Column(name = "updated_at", nullable = false)
+    public OffsetDateTime updatedAt;
+
+    @Column(name = "error_message")
+    public String errorMessage;
+
+    @Column(nullable = false)
+    public int attempts;
+}

@@ -1,0 +1,26 @@
+package com.acme.sms.message;
+
+import java.util.Locale;
+import java.util.Optional;
+
+public enum MessageStatus {
+    QUEUED,
+    SENT,
+    FAILED;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Optional<MessageStatus> parse(String value) {
+        if (value == null) {
+            return Optional.empty();
+        }
+        for (MessageStatus s : values()) {
+            if (s.name().equalsIgnoreCase(value.trim())) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
+    }
+}

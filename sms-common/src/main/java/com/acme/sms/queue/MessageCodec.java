@@ -1,0 +1,60 @@
+package com.acme.sms.queue;
+
+import com.acme.sms.message.MessageType;
+import com.acme.sms.message.QueuedMessage;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Field layout of a stream entry. The accept script writes these fields (lua/accept.lua), the worker reads them
+ * here. Short field names keep each queued message small in Redis: streams store field names once per listpack
+ * node when entries share them, but values are per entry.
+ */
+public final class MessageCodec {
+
+    public static final String ID = "id";
+    public static final String CLIENT = "c";
+    public static final String TO = "to";
+    public static final String FROM = "f";
+    public static final String BODY = "b";
+    /** Acceptance time in epoch millis, set by Redis' own clock inside the accept script. */
+    public static final String QUEUED_AT = "q";
+
+    private MessageCodec() {}
+
+    /**
+     * Decodes an entry of the given type's stream.
+     *
+     * @throws MalformedEntryException when a field is missing or unreadable; such an entry is dead-lettered
+     */
+    public static QueuedMessage decode(MessageType type, Map<String, String> fields) {
+        try {
+            UUID id = UUID.fromString(required(fields, ID));
+            long queuedAt = Long.parseLong(required(fields, QUEUED_AT));
+            return new QueuedMessage(
+                    id,
+                    required(fields, CLIENT),
+                    type,
+                    required(fields, TO),
+                    required(fields, FROM),
+                    required(fields, BODY),
+                    queuedAt);
+        } catch (IllegalArgumentException e) {
+            throw new MalformedEntryException(e.getMessage());
+        }
+    }
+
+    private static String required(Map<String, String> fields, String name) {
+        String value = fields.get(name);
+        if (value == null) {
+            throw new MalformedEntryException("field '" + name + "' is missing");
+        }
+        return value;
+    }
+
+    public static final class MalformedEntryException extends RuntimeException {
+        public MalformedEntryException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,35 @@
+#!lua
+-- Give back one credit per failed message, at most once per message id, however often a worker sees the
+-- message: each refund leaves a marker key that expires long after any redelivery could happen.
+--
+-- KEYS[1]   balance key  sms:credit:{client}
+-- KEYS[2..] one marker key per failed message  sms:refund:{client}:<message id>
+-- ARGV[1]   marker lifetime in seconds
+-- Returns the number of credits given back now (messages refunded before are not counted again).
+
+local balance_type = redis.call('TYPE', KEYS[1]).ok
+if balance_type ~= 'string' and balance_type ~= 'none' then
+  return redis.error_reply('WRONGTYPE balance key ' .. KEYS[1] .. ' holds a ' .. balance_type)
+end
+local raw = redis.call('GET', KEYS[1])
+if raw then
+  local balance = tonumber(raw)
+  if balance == nil or balance ~= math.floor(balance) then
+    return redis.error_reply('ERR refund: balance key ' .. KEYS[1] .. ' is not an integer')
+  end
+end
+local ttl = tonumber(ARGV[1])
+if ttl == nil or ttl < 1 then
+  return redis.error_reply('ERR refund: bad marker lifetime')
+end
+
+local refunded = 0
+for i = 2, #KEYS do
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ttl) then
+    refunded = refunded + 1
+  end
+end
+if refunded > 0 then
+  redis.call('INCRBY', KEYS[1], refunded)
+end
+return refunded
