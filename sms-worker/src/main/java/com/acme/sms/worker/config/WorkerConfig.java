@@ -1,0 +1,40 @@
+package com.acme.sms.worker.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+@ConfigMapping(prefix = "sms.worker")
+public interface WorkerConfig {
+
+    /** Most entries read from the stream at once; one batch is one PostgreSQL transaction. */
+    @WithDefault("500")
+    int batchSize();
+
+    /** Consumer loops per process; each is its own consumer in the group, so sending and writing overlap. */
+    @WithDefault("2")
+    int concurrency();
+
+    /** How long one read waits for new entries before the loop looks around (reclaims, shutdown). */
+    @WithDefault("1s")
+    Duration block();
+
+    /**
+     * An entry pending this long with another consumer is taken over: that consumer is presumed dead. Far above
+     * a batch's processing time, so live work is not duplicated.
+     */
+    @WithDefault("60s")
+    Duration reclaimIdle();
+
+    /** How often a loop looks for entries to take over. */
+    @WithDefault("5s")
+    Duration reclaimInterval();
+
+    /** A message whose entry has been delivered this many times without being finished is dead-lettered. */
+    @WithDefault("5")
+    int maxDeliveries();
+
+    /** On SIGTERM, how long the loops may take to finish their batch before the process exits anyway. */
+    @WithDefault("20s")
+    Duration shutdownTimeout();
+}

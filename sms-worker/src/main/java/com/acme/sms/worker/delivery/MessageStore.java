@@ -1,0 +1,132 @@
+package com.acme.sms.worker.delivery;
+
+import com.acme.sms.message.MessageType;
+import com.acme.sms.message.QueuedMessage;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Writes a batch's final states to PostgreSQL in ONE statement and transaction: the message rows (once per id;
+ * a redelivered message is skipped by its primary key), the clients' balances and one ledger row per client for
+ * what the batch sent. Plain JDBC with arrays keeps it a single round trip, however large the batch.
+ */
+@ApplicationScoped
+public class MessageStore {
+
+    /** A message with the state it ends the batch in. */
+    public record Final(QueuedMessage message, String status, String error) {}
+
+    private static final String SAVE = """
+            WITH input AS (
+              SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[])
+                AS t(id, client_id, to_number, from_number, content, status, queued_ms, error_message)
+            ), inserted AS (
+              INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at,
+                                    error_message, attempts)
+              SELECT id, client_id, ?, to_number, from_number, content, status, to_timestamp(queued_ms / 1000.0), now(),
+                     error_message, 1
+              FROM input
+              ON CONFLICT (id) DO NOTHING
+              RETURNING id, client_id, status
+            ), sent AS (
+              SELECT client_id, count(*) AS n FROM inserted WHERE status = 'sent' GROUP BY client_id
+            ), balances AS (
+              -- Ordered by client so two workers lock credit rows in the same order and cannot deadlock.
+              INSERT INTO credits AS c (client_id, balance)
+              SELECT client_id, -n FROM sent ORDER BY client_id
+              ON CONFLICT (client_id) DO UPDATE SET balance = c.balance + EXCLUDED.balance, updated_at = now()
+            ), ledger AS (
+              INSERT INTO credit_ledger (client_id, delta, reason, created_by)
+              SELECT client_id, -n, 'sent', ? FROM sent
+            )
+            SELECT id FROM inserted
+            """;
+
+    private final AgroalDataSource dataSource;
+
+    public MessageStore(AgroalDataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Saves the batch; returns the ids that were new (the others had been saved by an earlier delivery). */
+    public Set<UUID> save(MessageType type, List<Final> batch, String worker) throws SQLException {
+        int n = batch.size();
+        UUID[] ids = new UUID[n];
+        String[] clients = new String[n];
+        String[] to = new String[n];
+        String[] from = new String[n];
+        String[] content = new String[n];
+        String[] status = new String[n];
+        Long[] queued = new Long[n];
+        String[] errors = new String[n];
+        for (int i = 0; i < n; i++) {
+            Final f = batch.get(i);
+            QueuedMessage m = f.message();
+            ids[i] = m.id();
+            clients[i] = m.clientId();
+            to[i] = m.to();
+            from[i] = m.from();
+            content[i] = m.content();
+            status[i] = f.status();
+            queued[i] = m.queuedAtMillis();
+            errors[i] = f.error();
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement ps = c.prepareStatement(SAVE)) {
+                ps.setArray(1, c.createArrayOf("uuid", ids));
+                ps.setArray(2, c.createArrayOf("text", clients));
+                ps.setArray(3, c.createArrayOf("text", to));
+                ps.setArray(4, c.createArrayOf("text", from));
+                ps.setArray(5, c.createArrayOf("text", content));
+                ps.setArray(6, c.createArrayOf("text", status));
+                ps.setArray(7, c.createArrayOf("bigint", queued));
+                ps.setArray(8, c.createArrayOf("text", errors));
+                ps.setString(9, type.wireName());
+                ps.setString(10, worker);
+                Set<UUID> inserted = new HashSet<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        inserted.add(rs.getObject(1, UUID.class));
+                    }
+                }
+                c.commit();
+                return inserted;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** The saved status of those of the given messages that already have a row. */
+    public Map<UUID, String> statuses(Collection<UUID> ids) throws SQLException {
+        Map<UUID, String> found = new HashMap<>();
+        if (ids.isEmpty()) {
+            return found;
+        }
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT id, status FROM messages WHERE id = ANY(?)")) {
+            Array array = c.createArrayOf("uuid", ids.toArray(new UUID[0]));
+            ps.setArray(1, array);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getObject(1, UUID.class), rs.getString(2));
+                }
+            }
+        }
+        return found;
+    }
+}

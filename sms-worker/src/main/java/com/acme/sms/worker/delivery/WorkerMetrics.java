@@ -1,0 +1,64 @@
+package com.acme.sms.worker.delivery;
+
+import com.acme.sms.message.MessageType;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+@ApplicationScoped
+public class WorkerMetrics {
+
+    static final Duration[] SLA_BUCKETS = {
+        Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50),
+        Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
+        Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
+        Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15)
+    };
+
+    private final MeterRegistry registry;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<MessageType, Timer> latency = new ConcurrentHashMap<>();
+
+    public WorkerMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Messages that reached a final state for the first time (redeliveries are not counted again). */
+    public void processed(MessageType type, String status, int count) {
+        counter("sms.messages.processed", "Messages that reached a final state", type, "status", status).increment(count);
+    }
+
+    public void refunded(MessageType type, int count) {
+        counter("sms.refunds", "Credits refunded for failed messages", type, null, null).increment(count);
+    }
+
+    public void deadLettered(MessageType type, int count) {
+        counter("sms.dead.letters", "Entries moved to the dead-letter stream", type, null, null).increment(count);
+    }
+
+    /** Time from acceptance (Redis' clock in the accept script) to the provider taking the message. */
+    public void delivered(MessageType type, Duration sinceAccepted) {
+        latency.computeIfAbsent(type, t -> Timer.builder("sms.delivery.latency")
+                        .description("Time from acceptance to sent")
+                        .tag("type", t.wireName())
+                        // Fixed buckets around the SLAs (express: 100 ms target) keep the series few and alertable.
+                        .serviceLevelObjectives(SLA_BUCKETS)
+                        .register(registry))
+                .record(sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted);
+    }
+
+    private Counter counter(String name, String description, MessageType type, String tag, String value) {
+        String key = name + '/' + type + '/' + value;
+        return counters.computeIfAbsent(key, k -> {
+            Counter.Builder b = Counter.builder(name).description(description).tag("type", type.wireName());
+            if (tag != null) {
+                b.tag(tag, value);
+            }
+            return b.register(registry);
+        });
+    }
+}

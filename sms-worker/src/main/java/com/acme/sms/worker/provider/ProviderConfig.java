@@ -1,0 +1,21 @@
+package com.acme.sms.worker.provider;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Optional;
+
+/** Settings of the simulated SMS provider, so tests and users can make sending slow or fail on purpose. */
+@ConfigMapping(prefix = "sms.provider")
+public interface ProviderConfig {
+
+    /** Time one send takes; the messages of a batch are sent concurrently, as to a real provider's API. */
+    @WithDefault("10")
+    long latencyMs();
+
+    /** Share of sends that fail at random, 0.0 to 1.0. */
+    @WithDefault("0.0")
+    double failureRate();
+
+    /** Recipients starting with this prefix always fail (empty: none). */
+    Optional<String> failPrefix();
+}

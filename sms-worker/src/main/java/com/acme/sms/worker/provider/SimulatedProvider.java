@@ -1,0 +1,51 @@
+package com.acme.sms.worker.provider;
+
+import com.acme.sms.message.QueuedMessage;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/** A stand-in carrier: every send takes the configured latency and fails by rate or by recipient prefix. */
+@ApplicationScoped
+public class SimulatedProvider implements SmsProvider {
+
+    public static final String RANDOM_FAILURE = "provider error: simulated random failure";
+    public static final String PREFIX_FAILURE = "recipient rejected by provider (simulated)";
+
+    private final ProviderConfig config;
+
+    public SimulatedProvider(ProviderConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public CompletionStage<List<Result>> send(List<QueuedMessage> messages) {
+        if (config.latencyMs() <= 0) {
+            return CompletableFuture.completedFuture(outcomes(messages));
+        }
+        // All messages of the batch are "in flight" at once, so the batch takes one latency, not one per message.
+        Executor later = CompletableFuture.delayedExecutor(config.latencyMs(), TimeUnit.MILLISECONDS);
+        return CompletableFuture.supplyAsync(() -> outcomes(messages), later);
+    }
+
+    private List<Result> outcomes(List<QueuedMessage> messages) {
+        String prefix = config.failPrefix().filter(p -> !p.isEmpty()).orElse(null);
+        double rate = config.failureRate();
+        List<Result> results = new ArrayList<>(messages.size());
+        for (QueuedMessage m : messages) {
+            String error = null;
+            if (prefix != null && m.to().startsWith(prefix)) {
+                error = PREFIX_FAILURE;
+            } else if (rate > 0 && ThreadLocalRandom.current().nextDouble() < rate) {
+                error = RANDOM_FAILURE;
+            }
+            results.add(new Result(m, error));
+        }
+        return results;
+    }
+}
