@@ -17,7 +17,7 @@ public enum MessageStatus {
             return Optional.empty();
         }
         for (MessageStatus s : values()) {
-            if (s.name().equalsIgnoreCase(value.trim())) {
+            if (s.name().equalsIgnoreCase(value)) {
                 return Optional.of(s);
             }
         }

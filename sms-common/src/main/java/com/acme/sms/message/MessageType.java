@@ -19,7 +19,7 @@ public enum MessageType {
             return Optional.empty();
         }
         for (MessageType t : values()) {
-            if (t.name().equalsIgnoreCase(value.trim())) {
+            if (t.name().equalsIgnoreCase(value)) {
                 return Optional.of(t);
             }
         }

@@ -1,0 +1,80 @@
+package com.acme.sms.api;
+
+import com.acme.sms.credit.CreditKeys;
+import com.acme.sms.message.MessageType;
+import com.acme.sms.queue.Streams;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.stream.StreamMessage;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.UUID;
+
+/** Direct looks into the real Redis and PostgreSQL, to check what a request did or did not change. */
+@ApplicationScoped
+public class Stores {
+
+    private final RedisDataSource redis;
+    private final AgroalDataSource db;
+
+    public Stores(RedisDataSource redis, AgroalDataSource db) {
+        this.redis = redis;
+        this.db = db;
+    }
+
+    public static String newClient() {
+        return "t-" + UUID.randomUUID().toString().substring(0, 13);
+    }
+
+    /** The raw balance key, null when absent (the seed deletes it at zero). */
+    public String balanceKey(String client) {
+        return redis.value(String.class).get(CreditKeys.balance(client));
+    }
+
+    public boolean balanceKeyExists(String client) {
+        return redis.key(String.class).exists(CreditKeys.balance(client));
+    }
+
+    public void setBalance(String client, long balance) {
+        redis.value(String.class).set(CreditKeys.balance(client), Long.toString(balance));
+    }
+
+    /** Entries of one client in a type's stream. */
+    public List<StreamMessage<String, String, String>> queued(MessageType type, String client) {
+        return redis.stream(String.class).xrange(Streams.key(type), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"))
+                .stream().filter(m -> client.equals(m.payload().get("c"))).toList();
+    }
+
+    public long count(String sql, Object... params) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public void execute(String sql, Object... params) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public RedisDataSource redis() {
+        return redis;
+    }
+}

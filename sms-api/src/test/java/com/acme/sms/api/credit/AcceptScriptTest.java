@@ -1,0 +1,139 @@
+package com.acme.sms.api.credit;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.acme.sms.api.Stores;
+import com.acme.sms.credit.CreditKeys;
+import com.acme.sms.credit.CreditScripts;
+import com.acme.sms.message.MessageType;
+import com.acme.sms.message.UuidV7;
+import com.acme.sms.queue.Streams;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/** The credit scripts against the real Redis. */
+@QuarkusTest
+class AcceptScriptTest {
+
+    static final Duration WAIT = Duration.ofSeconds(10);
+
+    @Inject
+    CreditScripts credit;
+
+    @Inject
+    Stores stores;
+
+    @Test
+    void chargesInOrderAsFarAsTheBalanceGoesAndDeletesTheKeyAtZero() {
+        String client = Stores.newClient();
+        stores.setBalance(client, 3);
+        CreditScripts.Acceptance a = credit.accept(client, MessageType.NORMAL, messages(5)).await().atMost(WAIT);
+        assertThat(a.accepted()).isEqualTo(3);
+        assertThat(a.balanceLeft()).isZero();
+        assertThat(stores.balanceKeyExists(client)).isFalse();
+        assertThat(stores.queued(MessageType.NORMAL, client)).hasSize(3);
+    }
+
+    @Test
+    void withoutBalanceNothingIsWritten() {
+        String client = Stores.newClient();
+        CreditScripts.Acceptance a = credit.accept(client, MessageType.EXPRESS, messages(2)).await().atMost(WAIT);
+        assertThat(a.accepted()).isZero();
+        assertThat(stores.balanceKeyExists(client)).isFalse();
+        assertThat(stores.queued(MessageType.EXPRESS, client)).isEmpty();
+    }
+
+    @Test
+    void aCorruptBalanceFailsBeforeAnyWrite() {
+        String client = Stores.newClient();
+        stores.redis().value(String.class).set(CreditKeys.balance(client), "not-a-number");
+        assertThatThrownBy(() -> credit.accept(client, MessageType.NORMAL, messages(1)).await().atMost(WAIT))
+                .hasMessageContaining("not a non-negative integer");
+        assertThat(stores.balanceKey(client)).isEqualTo("not-a-number");
+        assertThat(stores.queued(MessageType.NORMAL, client)).isEmpty();
+
+        String listClient = Stores.newClient();
+        stores.redis().list(String.class).lpush(CreditKeys.balance(listClient), "5");
+        assertThatThrownBy(() -> credit.accept(listClient, MessageType.NORMAL, messages(1)).await().atMost(WAIT))
+                .hasMessageContaining("WRONGTYPE");
+        assertThat(stores.queued(MessageType.NORMAL, listClient)).isEmpty();
+    }
+
+    @Test
+    void refundGivesCreditBackOncePerMessage() {
+        String client = Stores.newClient();
+        var ids = List.of(UuidV7.next(), UuidV7.next());
+        assertThat(credit.refund(client, ids).await().atMost(WAIT)).isEqualTo(2);
+        assertThat(credit.refund(client, ids).await().atMost(WAIT)).isZero();
+        assertThat(credit.refund(client, List.of(ids.get(0), UuidV7.next())).await().atMost(WAIT)).isEqualTo(1);
+        assertThat(stores.balanceKey(client)).isEqualTo("3");
+    }
+
+    @Test
+    void scriptsSurviveAScriptCacheFlush() {
+        String client = Stores.newClient();
+        stores.setBalance(client, 2);
+        stores.redis().execute("SCRIPT", "FLUSH");
+        assertThat(credit.accept(client, MessageType.NORMAL, messages(1)).await().atMost(WAIT).accepted()).isEqualTo(1);
+        assertThat(credit.add(client, 5).await().atMost(WAIT)).isEqualTo(6);
+    }
+
+    @Test
+    void twoHundredConcurrentBulkRequestsNeverSpendMoreThanTheCredit() throws Exception {
+        String client = Stores.newClient();
+        int creditAdded = 517;
+        given().header("X-Client-ID", client).contentType("application/json").body("{\"balance\": " + creditAdded + "}")
+                .when().post("/api/credit/increase").then().statusCode(200);
+        String body = "{\"messages\": [" + String.join(",", Collections.nCopies(10,
+                "{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"race\"}")) + "]}";
+
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        List<Future<Response>> futures = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            futures.add(pool.submit(() -> given().header("X-Client-ID", client).header("X-SMS-TYPE", "normal")
+                    .contentType("application/json").body(body).when().post("/api/messages/bulk/send")));
+        }
+        int accepted = 0;
+        Set<String> ids = new HashSet<>();
+        int paymentRequired = 0;
+        for (Future<Response> f : futures) {
+            Response r = f.get();
+            assertThat(r.statusCode()).isIn(202, 402);
+            if (r.statusCode() == 202) {
+                accepted += r.<Integer>path("accepted");
+                ids.addAll(r.<List<String>>path("results.findAll { it.status == 'queued' }.id"));
+            } else {
+                paymentRequired++;
+            }
+        }
+        pool.shutdown();
+
+        assertThat(accepted).isEqualTo(creditAdded);
+        assertThat(ids).hasSize(creditAdded);
+        assertThat(paymentRequired).isEqualTo(200 - 52); // 51 full requests, one partial (7 of 10), the rest refused
+        assertThat(stores.balanceKeyExists(client)).isFalse();
+        assertThat(stores.queued(MessageType.NORMAL, client)).hasSize(creditAdded)
+                .allSatisfy(m -> assertThat(ids).contains(m.payload().get("id")));
+    }
+
+    private static List<CreditScripts.Outgoing> messages(int n) {
+        List<CreditScripts.Outgoing> list = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            list.add(new CreditScripts.Outgoing(UuidV7.next(), "+4917012345", "App", "m" + i));
+        }
+        return list;
+    }
+}

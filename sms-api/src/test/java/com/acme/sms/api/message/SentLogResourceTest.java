@@ -1,0 +1,152 @@
+package com.acme.sms.api.message;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.empty;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.hasSize;
+
+import com.acme.sms.api.Stores;
+import com.acme.sms.message.UuidV7;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The sent-log reads what workers wrote; rows are written here as a worker would write them. */
+@QuarkusTest
+class SentLogResourceTest {
+
+    @Inject
+    Stores stores;
+
+    String client;
+    String other;
+    UUID newest;
+    UUID othersMessage;
+
+    @BeforeEach
+    void rows() {
+        client = Stores.newClient();
+        other = Stores.newClient();
+        // 25 messages over three days: day 1 (23rd) 5 normal sent, day 2 (24th) 10 express (7 sent, 3 failed),
+        // day 3 (25th) 10 normal sent; queued one minute apart.
+        OffsetDateTime day1 = OffsetDateTime.of(2026, 11, 23, 10, 0, 0, 0, ZoneOffset.UTC);
+        for (int i = 0; i < 5; i++) {
+            insert(client, "normal", "sent", day1.plusMinutes(i));
+        }
+        OffsetDateTime day2 = day1.plusDays(1);
+        for (int i = 0; i < 10; i++) {
+            insert(client, "express", i < 7 ? "sent" : "failed", day2.plusMinutes(i));
+        }
+        OffsetDateTime day3 = day2.plusDays(1);
+        for (int i = 0; i < 10; i++) {
+            newest = insert(client, "normal", "sent", day3.plusMinutes(i));
+        }
+        othersMessage = insert(other, "normal", "sent", day3);
+    }
+
+    @Test
+    void newestFirstWithPagesAndTotals() {
+        given().header("X-Client-ID", client).when().get("/api/messages/sent-log")
+                .then().statusCode(200)
+                .body("page", equalTo(1))
+                .body("page_size", equalTo(20))
+                .body("total", equalTo(25))
+                .body("total_pages", equalTo(2))
+                .body("messages", hasSize(20))
+                .body("messages[0].id", equalTo(newest.toString()))
+                .body("messages[0].to", equalTo("+4917012345"))
+                .body("messages[0].from", equalTo("App"))
+                .body("messages[0].content", equalTo("hello"))
+                .body("messages[0].status", equalTo("sent"))
+                .body("messages[0].type", equalTo("normal"))
+                .body("messages[0].queued_at", equalTo("2026-11-25T10:09:00Z"));
+        given().header("X-Client-ID", client).queryParam("page", 2).when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("messages", hasSize(5)).body("total", equalTo(25))
+                .body("messages[4].queued_at", equalTo("2026-11-23T10:00:00Z"));
+        given().header("X-Client-ID", client).queryParam("page", 3).queryParam("page_size", 10).when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("messages", hasSize(5)).body("total_pages", equalTo(3));
+        given().header("X-Client-ID", client).queryParam("page", 9).when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("messages", empty()).body("total", equalTo(25));
+    }
+
+    @Test
+    void filtersByStatusTypeAndDates() {
+        given().header("X-Client-ID", client).queryParam("status", "failed").when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(3))
+                .body("messages.status", everyItem(equalTo("failed")))
+                .body("messages.error_message", everyItem(equalTo("recipient rejected")));
+        given().header("X-Client-ID", client).queryParam("status", "sent").queryParam("type", "EXPRESS")
+                .queryParam("page", 1).queryParam("page_size", 10)
+                .when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(7)).body("messages.type", everyItem(equalTo("express")));
+        // a date as to_date includes that whole day
+        given().header("X-Client-ID", client).queryParam("from_date", "2026-11-24").queryParam("to_date", "2026-11-24")
+                .when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(10));
+        given().header("X-Client-ID", client).queryParam("to_date", "2026-11-23")
+                .when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(5));
+        // date-times are exact, inclusive at both ends
+        given().header("X-Client-ID", client)
+                .queryParam("from_date", "2026-11-25T10:02:00Z").queryParam("to_date", "2026-11-25T10:04:00Z")
+                .when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(3))
+                .body("messages.queued_at", contains("2026-11-25T10:04:00Z", "2026-11-25T10:03:00Z", "2026-11-25T10:02:00Z"));
+        given().header("X-Client-ID", client).queryParam("status", "queued").when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(0));
+    }
+
+    @Test
+    void onlyTheCallersOwnMessages() {
+        given().header("X-Client-ID", other).when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(1)).body("messages[0].id", equalTo(othersMessage.toString()));
+        given().header("X-Client-ID", Stores.newClient()).when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(0)).body("total_pages", equalTo(0));
+    }
+
+    @Test
+    void oneMessageByIdOnlyForItsOwner() {
+        given().header("X-Client-ID", client).when().get("/api/messages/" + newest)
+                .then().statusCode(200).body("id", equalTo(newest.toString())).body("status", equalTo("sent"));
+        given().header("X-Client-ID", client).when().get("/api/messages/" + othersMessage)
+                .then().statusCode(404).contentType("application/problem+json").body("code", equalTo("message-not-found"));
+        given().header("X-Client-ID", client).when().get("/api/messages/" + UUID.randomUUID())
+                .then().statusCode(404).body("code", equalTo("message-not-found"));
+        given().header("X-Client-ID", client).when().get("/api/messages/not-a-uuid")
+                .then().statusCode(400).body("code", equalTo("invalid-id"));
+        given().when().get("/api/messages/" + newest).then().statusCode(400).body("code", equalTo("missing-client-id"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "status=delivered", "type=urgent", "page=0", "page=-1", "page=abc", "page=1.5", "page=99999999999",
+        "page_size=0", "page_size=101", "page_size=1000000", "from_date=yesterday", "to_date=2026-13-01",
+        "from_date=2026-11-25&to_date=2026-11-24", "status=sent'%20OR%20'1'='1", "from_date=2026-11-25T10:00:00Z%3BDROP", "page_size=%00", "type=%0D%0Aexpress"
+    })
+    void invalidParametersAre400(String query) {
+        given().header("X-Client-ID", client).urlEncodingEnabled(false).when().get("/api/messages/sent-log?" + query)
+                .then().statusCode(400).contentType("application/problem+json").body("code", equalTo("invalid-parameter"));
+    }
+
+    @Test
+    void missingClientIs400() {
+        given().when().get("/api/messages/sent-log").then().statusCode(400).body("code", equalTo("missing-client-id"));
+    }
+
+    private UUID insert(String clientId, String type, String status, OffsetDateTime queuedAt) {
+        UUID id = UuidV7.next();
+        stores.execute("""
+                INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at, error_message)
+                VALUES (?, ?, ?, '+4917012345', 'App', 'hello', ?, ?, ?, ?)""",
+                id, clientId, type, status, queuedAt, queuedAt.plusSeconds(1), "failed".equals(status) ? "recipient rejected" : null);
+        return id;
+    }
+}
