@@ -1,0 +1,113 @@
+package com.acme.sms.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
+
+import io.restassured.specification.RequestSpecification;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole flow through the packaged jars, as a user runs them: the API, an express worker and a normal worker
+ * as separate processes on real Redis and PostgreSQL.
+ */
+class EndToEndIT {
+
+    static AppProcess api;
+    static AppProcess express;
+    static AppProcess normal;
+
+    @BeforeAll
+    static void start() throws Exception {
+        api = AppProcess.start("api", AppProcess.apiJar()).awaitReady();
+        express = AppProcess.start("worker-express", AppProcess.workerJar(), "--queue=express");
+        normal = AppProcess.start("worker-normal", AppProcess.workerJar(), "--queue", "normal");
+        express.awaitReady();
+        normal.awaitReady();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AppProcess p : new AppProcess[] {normal, express, api}) {
+            if (p != null) {
+                p.close();
+            }
+        }
+    }
+
+    RequestSpecification client(String id) {
+        return given().baseUri("http://127.0.0.1").port(api.port).header("X-Client-ID", id).contentType("application/json");
+    }
+
+    @Test
+    void creditSendDeliverAndReadTheLog() {
+        String acme = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
+        client(acme).body("{\"name\": \"Acme\", \"balance\": 10}").post("/api/credit/increase")
+                .then().statusCode(200).body("balance", equalTo(10));
+
+        List<String> expressIds = client(acme).header("X-SMS-TYPE", "express")
+                .body("{\"messages\": ["
+                        + "{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"Your OTP code is 1234\"},"
+                        + "{\"to\": \"+4917098765\", \"from\": \"App\", \"content\": \"Your OTP code is 5678\"},"
+                        + "{\"to\": \"+99911112222\", \"from\": \"App\", \"content\": \"fails at the provider\"}]}")
+                .post("/api/messages/bulk/send")
+                .then().statusCode(202).body("accepted", equalTo(3)).extract().path("results.id");
+        client(acme).header("X-SMS-TYPE", "normal")
+                .body("{\"messages\": ["
+                        + "{\"to\": \"+4917000001\", \"from\": \"Shop\", \"content\": \"n1\"},"
+                        + "{\"to\": \"+4917000002\", \"from\": \"Shop\", \"content\": \"n2\"},"
+                        + "{\"to\": \"+4917000003\", \"from\": \"Shop\", \"content\": \"n3\"},"
+                        + "{\"to\": \"+4917000004\", \"from\": \"Shop\", \"content\": \"n4\"}]}")
+                .post("/api/messages/bulk/send")
+                .then().statusCode(202).body("accepted", equalTo(4));
+
+        // The workers deliver everything; the failed one is refunded.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> client(acme).get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(7)));
+        client(acme).get("/api/credit").then().body("balance", equalTo(4));
+
+        client(acme).queryParam("status", "failed").get("/api/messages/sent-log")
+                .then().body("total", equalTo(1))
+                .body("messages[0].to", equalTo("+99911112222"))
+                .body("messages[0].error_message", containsString("rejected"));
+        client(acme).queryParam("type", "express").queryParam("status", "sent").get("/api/messages/sent-log")
+                .then().body("total", equalTo(2)).body("messages.type", everyItem(equalTo("express")));
+        client(acme).queryParam("type", "normal").queryParam("page", 2).queryParam("page_size", 3).get("/api/messages/sent-log")
+                .then().body("total", equalTo(4)).body("total_pages", equalTo(2)).body("messages.size()", equalTo(1));
+        client(acme).get("/api/messages/" + expressIds.get(0))
+                .then().statusCode(200).body("status", equalTo("sent")).body("content", equalTo("Your OTP code is 1234"));
+        client("someone-else").get("/api/messages/" + expressIds.get(0)).then().statusCode(404);
+
+        given().port(express.port).get("/q/metrics").then().statusCode(200)
+                .body(containsString("sms_messages_processed_total{status=\"sent\",type=\"express\"}"))
+                .body(containsString("sms_delivery_latency_seconds_count{type=\"express\"}"));
+        given().port(normal.port).get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void aWorkerWithoutAValidQueueExitsNonZeroWithAClearMessage() throws Exception {
+        for (String[] args : new String[][] {{}, {"--queue=urgent"}}) {
+            AppProcess bad = AppProcess.start("worker-bad", AppProcess.workerJar(), args);
+            assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(bad.process.exitValue()).isEqualTo(2);
+            assertThat(bad.logTail()).contains("--queue");
+        }
+    }
+
+    @Test
+    void sigtermStopsAWorkerWithinItsDrainBound() throws Exception {
+        AppProcess extra = AppProcess.start("worker-extra", AppProcess.workerJar(), "--queue=normal").awaitReady();
+        extra.process.destroy(); // SIGTERM
+        assertThat(extra.process.waitFor(25, TimeUnit.SECONDS)).as("exited within the 20 s drain bound").isTrue();
+        assertThat(extra.logTail()).contains("Stopping: finishing the batches in progress");
+    }
+}

@@ -1,0 +1,250 @@
+package com.acme.sms.worker.delivery;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+
+import com.acme.sms.credit.CreditKeys;
+import com.acme.sms.credit.CreditScripts;
+import com.acme.sms.message.MessageType;
+import com.acme.sms.message.UuidV7;
+import com.acme.sms.queue.Streams;
+import com.acme.sms.worker.config.WorkerConfig;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.stream.StreamMessage;
+import io.quarkus.redis.datasource.stream.XPendingSummary;
+import io.quarkus.redis.datasource.stream.XReadGroupArgs;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The worker's processing against the real Redis and PostgreSQL, one step at a time. */
+@QuarkusTest
+class BatchProcessorTest {
+
+    static final Duration WAIT = Duration.ofSeconds(10);
+    static final MessageType TYPE = MessageType.NORMAL;
+
+    @Inject
+    BatchProcessor processor;
+
+    @Inject
+    CreditScripts credit;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    AgroalDataSource db;
+
+    @Inject
+    WorkerConfig config;
+
+    @Inject
+    WorkerRunner runner;
+
+    String client;
+
+    @BeforeEach
+    void cleanQueues() {
+        for (MessageType t : MessageType.values()) {
+            redis.key(String.class).del(Streams.key(t), Streams.deadLetterKey(t));
+            WorkerRunner.ensureGroup(redis, t);
+        }
+        client = "w-" + UUID.randomUUID().toString().substring(0, 12);
+    }
+
+    @Test
+    void sentMessagesArePersistedChargedInPostgresAndAcknowledged() throws Exception {
+        List<UUID> ids = topUpAndAccept(10, "+4917012345", "+4917098765", "+4917011111");
+        process(read("c1"), false);
+
+        assertThat(statuses(ids)).containsOnly(Map.entry(ids.get(0), "sent"), Map.entry(ids.get(1), "sent"),
+                Map.entry(ids.get(2), "sent"));
+        assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(7);
+        assertThat(number("SELECT sum(delta) FROM credit_ledger WHERE client_id = ? AND reason = 'sent'")).isEqualTo(-3);
+        assertThat(redisBalance()).isEqualTo("7"); // charged at acceptance, not again
+        assertQueueEmpty();
+    }
+
+    @Test
+    void failedMessagesAreRecordedAndRefundedOnce() throws Exception {
+        List<UUID> ids = topUpAndAccept(5, "+4917012345", "+99912345678", "+99912345679");
+        assertThat(redisBalance()).isEqualTo("2");
+        process(read("c1"), false);
+
+        Map<UUID, String> status = statuses(ids);
+        assertThat(status.get(ids.get(0))).isEqualTo("sent");
+        assertThat(status.get(ids.get(1))).isEqualTo("failed");
+        assertThat(status.get(ids.get(2))).isEqualTo("failed");
+        assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'recipient rejected%'"))
+                .isEqualTo(2);
+        assertThat(redisBalance()).isEqualTo("4"); // 5 - 3 charged + 2 refunded
+        assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(4); // only the sent one
+        assertQueueEmpty();
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("sms_refunds_total{type=\"normal\"}"))
+                .body(containsString("sms_messages_processed_total{status=\"failed\",type=\"normal\"}"))
+                .body(containsString("sms_delivery_latency_seconds_bucket{type=\"normal\",le=\"0.1\"}"));
+    }
+
+    @Test
+    void anEntryDeliveredTwiceGivesOneRowAndOneRefund() throws Exception {
+        List<UUID> ids = topUpAndAccept(4, "+4917012345", "+99912345678");
+        List<StreamEntry> entries = read("c1");
+        process(entries, false);
+        // The same entries again: as after a reclaim (a consumer died before its acknowledgement), and as a
+        // plain redelivery that does not even know it is one.
+        process(entries, true);
+        process(entries, false);
+
+        assertThat(number("SELECT count(*) FROM messages WHERE client_id = ?")).isEqualTo(2);
+        assertThat(statuses(ids).values()).containsExactlyInAnyOrder("sent", "failed");
+        assertThat(redisBalance()).isEqualTo("3"); // 4 - 2 + 1 refund, once
+        assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(3);
+        assertThat(number("SELECT count(*) FROM credit_ledger WHERE client_id = ? AND reason = 'sent'")).isEqualTo(1);
+        assertQueueEmpty();
+    }
+
+    @Test
+    void entriesLeftByADeadConsumerAreTakenOverAndFinished() throws Exception {
+        List<UUID> ids = topUpAndAccept(3, "+4917012345", "+4917098765");
+        read("dead-consumer"); // read, never acknowledged: the consumer "died"
+        assertThat(pending().getPendingCount()).isEqualTo(2);
+
+        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config);
+        await().atMost(WAIT).untilAsserted(() -> {
+            survivor.reclaim(Streams.key(TYPE));
+            assertThat(statuses(ids)).hasSize(2).containsValues("sent");
+        });
+        assertQueueEmpty();
+        assertThat(redisBalance()).isEqualTo("1");
+    }
+
+    @Test
+    void aMessageThatKeepsComingBackIsDeadLetteredFailedAndRefunded() throws Exception {
+        List<UUID> ids = topUpAndAccept(2, "+4917012345");
+        List<StreamEntry> entries = read("c1");
+        StreamEntry tooOften = new StreamEntry(entries.get(0).entryId(), entries.get(0).fields(), config.maxDeliveries() + 1);
+        process(List.of(tooOften), true);
+
+        assertThat(statuses(ids)).containsEntry(ids.get(0), "failed");
+        assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'dead-lettered%'"))
+                .isEqualTo(1);
+        assertThat(redisBalance()).isEqualTo("2");
+        List<StreamMessage<String, String, String>> dead = redis.stream(String.class)
+                .xrange(Streams.deadLetterKey(TYPE), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"));
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).payload()).containsEntry("id", ids.get(0).toString()).containsKey("reason");
+        assertQueueEmpty();
+    }
+
+    @Test
+    void aMalformedEntryIsDeadLetteredAndDoesNotBlockTheRest() throws Exception {
+        List<UUID> ids = topUpAndAccept(1, "+4917012345");
+        redis.stream(String.class).xadd(Streams.key(TYPE), Map.of("garbage", "yes"));
+        process(read("c1"), false);
+
+        assertThat(statuses(ids)).containsEntry(ids.get(0), "sent");
+        assertThat(redis.stream(String.class).xlen(Streams.deadLetterKey(TYPE))).isEqualTo(1);
+        assertQueueEmpty();
+    }
+
+    @Test
+    void theRunningWorkerDrainsItsQueueAndStopsCleanly() throws Exception {
+        List<UUID> ids = topUpAndAccept(50, "+4917012345", "+4917098765", "+99900000000");
+        runner.start(TYPE);
+        try {
+            await().atMost(WAIT).untilAsserted(() -> assertThat(statuses(ids)).hasSize(3));
+            assertQueueEmpty();
+            given().when().get("/q/health/live").then().statusCode(200);
+        } finally {
+            runner.stopAndWait();
+        }
+        assertThat(runner.threads()).isEmpty();
+        assertThat(redisBalance()).isEqualTo("48");
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------------------
+
+    private List<UUID> topUpAndAccept(long topUp, String... recipients) throws SQLException {
+        execute("INSERT INTO credits (client_id, name, balance) VALUES (?, 'test', " + topUp + ")");
+        execute("INSERT INTO credit_ledger (client_id, delta, reason) VALUES (?, " + topUp + ", 'top_up')");
+        credit.add(client, topUp).await().atMost(WAIT);
+        List<CreditScripts.Outgoing> out = new ArrayList<>();
+        for (String to : recipients) {
+            out.add(new CreditScripts.Outgoing(UuidV7.next(), to, "App", "hello " + to));
+        }
+        assertThat(credit.accept(client, TYPE, out).await().atMost(WAIT).accepted()).isEqualTo(recipients.length);
+        return out.stream().map(CreditScripts.Outgoing::id).toList();
+    }
+
+    private List<StreamEntry> read(String consumer) {
+        List<StreamEntry> entries = new ArrayList<>();
+        for (StreamMessage<String, String, String> m : redis.stream(String.class)
+                .xreadgroup(Streams.GROUP, consumer, Streams.key(TYPE), ">", new XReadGroupArgs().count(100))) {
+            entries.add(new StreamEntry(m.id(), m.payload(), 1));
+        }
+        return entries;
+    }
+
+    private void process(List<StreamEntry> entries, boolean mayHaveBeenSeen) throws InterruptedException {
+        processor.process(TYPE, entries, mayHaveBeenSeen, "test", () -> true);
+    }
+
+    private XPendingSummary pending() {
+        return redis.stream(String.class).xpending(Streams.key(TYPE), Streams.GROUP);
+    }
+
+    private void assertQueueEmpty() {
+        assertThat(redis.stream(String.class).xlen(Streams.key(TYPE))).isZero();
+        assertThat(pending().getPendingCount()).isZero();
+    }
+
+    private String redisBalance() {
+        return redis.value(String.class).get(CreditKeys.balance(client));
+    }
+
+    private Map<UUID, String> statuses(List<UUID> ids) throws SQLException {
+        Map<UUID, String> found = new java.util.HashMap<>();
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT id, status FROM messages WHERE id = ANY(?)")) {
+            ps.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.put(rs.getObject(1, UUID.class), rs.getString(2));
+                }
+            }
+        }
+        return found;
+    }
+
+    private long number(String sql) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, client);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, client);
+            ps.executeUpdate();
+        }
+    }
+}
