@@ -1,0 +1,529 @@
+package com.acme.sms.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.acme.sms.message.MessageType;
+import com.acme.sms.worker.config.WorkerConfig;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.WithDefault;
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * docker-compose.yml and the Dockerfiles against the code: everything asserted here is something that, once it
+ * drifted from the applications, would break {@code docker compose up} for a user. Plain JUnit: no services needed.
+ * Surefire runs with the module directory (sms-worker) as working directory, so the repository root is "..".
+ */
+class ComposeFileTest {
+
+    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    static final Path COMMON_CONFIG = ROOT.resolve("sms-common/src/main/resources/META-INF/microprofile-config.properties");
+    static final Set<String> HEALTH_PATHS = Set.of("/q/health/ready", "/q/health/live");
+    static final String WORKER_PREFIX = "worker-";
+    static final Pattern URL = Pattern.compile("https?://[^\\s\"']+");
+    static final Pattern INTERPOLATION = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?}");
+
+    static Map<String, Object> compose;
+    static Map<String, Map<String, Object>> services;
+
+    @BeforeAll
+    static void load() throws IOException {
+        try (Reader r = Files.newBufferedReader(ROOT.resolve("docker-compose.yml"))) {
+            compose = new Yaml().load(r);
+        }
+        services = new LinkedHashMap<>();
+        map(compose.get("services")).forEach((name, def) -> services.put(name, map(def)));
+    }
+
+    @Test
+    void theFiveServicesExist() {
+        assertThat(services).containsKeys("redis", "postgres", "api", "worker-express", "worker-normal");
+        assertThat(module("api")).isEqualTo(ROOT.resolve("sms-api"));
+        assertThat(module("worker-express")).isEqualTo(ROOT.resolve("sms-worker"));
+        assertThat(module("worker-normal")).isEqualTo(ROOT.resolve("sms-worker"));
+    }
+
+    @Test
+    void redisPersistsAndNeverEvicts() {
+        Map<String, String> options = redisOptions();
+        assertThat(options).as("redis-server options (stream entries and credit must survive a restart)")
+                .containsEntry("appendonly", "yes")
+                .containsEntry("appendfsync", "everysec")
+                .as("an evicted stream entry is a lost message").containsEntry("maxmemory-policy", "noeviction");
+        assertNamedVolumeAt("redis", "/data");
+        assertNamedVolumeAt("postgres", "/var/lib/postgresql/data");
+    }
+
+    @Test
+    void oneWorkerServicePerQueueWithTheArgumentWorkerMainAccepts() {
+        Set<MessageType> covered = EnumSet.noneOf(MessageType.class);
+        for (String name : workerServices()) {
+            String queue = name.substring(WORKER_PREFIX.length());
+            assertThat(list(services.get(name).get("command"))).as(name + " command")
+                    .containsExactly("--queue=" + queue);
+            // WorkerMain reads the value after --queue= with MessageType.parse and exits 2 if it is empty
+            Optional<MessageType> type = MessageType.parse(queue);
+            assertThat(type).as(name + ": a queue WorkerMain accepts").isPresent();
+            assertThat(covered.add(type.get())).as(name + ": a second service for queue " + queue).isTrue();
+        }
+        assertThat(covered).as("every message type needs its worker service").containsExactlyInAnyOrder(MessageType.values());
+    }
+
+    @Test
+    void workersCanBeScaled() {
+        for (String name : workerServices()) {
+            Map<String, Object> s = services.get(name);
+            assertThat(s).as(name + ": a host port or a container name forbids --scale")
+                    .doesNotContainKeys("ports", "container_name");
+            assertThat(list(s.get("expose"))).as(name + " expose").contains(httpPort(name));
+        }
+    }
+
+    @Test
+    void everyConfigEnvironmentVariableNamesAConfigKeyOfItsApp() {
+        for (String name : appServices()) {
+            Set<String> known = knownEnvNames(module(name));
+            Set<String> used = environment(name).keySet().stream()
+                    .filter(k -> k.startsWith("QUARKUS_") || k.startsWith("SMS_")).collect(Collectors.toSet());
+            assertThat(known).as(name + ": environment variables that no configuration key of "
+                    + ROOT.relativize(module(name)) + " matches (typo, or a renamed key?)").containsAll(used);
+        }
+    }
+
+    @Test
+    void appsReachPostgresAndRedisByServiceName() {
+        Map<String, Object> pgEnv = environment("postgres");
+        for (String name : appServices()) {
+            String jdbc = effectiveConfig(name, "quarkus.datasource.jdbc.url");
+            assertThat(jdbc).as(name + " JDBC URL").startsWith("jdbc:postgresql://");
+            URI db = URI.create(jdbc.substring("jdbc:".length()));
+            assertThat(db.getHost()).as(name + " JDBC host").isEqualTo("postgres");
+            assertThat(db.getPort()).as(name + " JDBC port").isIn(-1, 5432);
+            assertThat(db.getPath()).as(name + " database").isEqualTo("/" + pgEnv.get("POSTGRES_DB"));
+            assertThat(effectiveConfig(name, "quarkus.datasource.username")).as(name + " DB user")
+                    .isEqualTo(pgEnv.get("POSTGRES_USER"));
+            assertThat(effectiveConfig(name, "quarkus.datasource.password")).as(name + " DB password")
+                    .isEqualTo(pgEnv.get("POSTGRES_PASSWORD"));
+
+            for (String host : effectiveConfig(name, "quarkus.redis.hosts").split(",")) {
+                URI redis = URI.create(host.trim());
+                assertThat(redis.getHost()).as(name + " Redis host").isEqualTo("redis");
+                assertThat(redis.getPort()).as(name + " Redis port")
+                        .isEqualTo(Integer.parseInt(redisOptions().getOrDefault("port", "6379")));
+            }
+        }
+    }
+
+    @Test
+    void apiPortMappingTargetsTheApiHttpPort() {
+        List<String> targets = list(services.get("api").get("ports")).stream().map(ComposeFileTest::containerPort).toList();
+        // httpPort: quarkus.http.port of sms-api's application.properties, unless compose overrides it
+        assertThat(targets).as("api ports: container side").containsExactly(httpPort("api"));
+    }
+
+    @Test
+    void healthchecksProbeTheAppsHealthEndpoints() {
+        for (String name : appServices()) {
+            URI probe = healthcheckUrl(name);
+            assertThat(probe.getHost()).as(name + " healthcheck host").isEqualTo("localhost");
+            assertThat(String.valueOf(probe.getPort())).as(name + " healthcheck port").isEqualTo(httpPort(name));
+            assertThat(probe.getPath()).as(name + " healthcheck path").isIn(HEALTH_PATHS);
+        }
+        assertThat(String.join(" ", list(map(services.get("redis").get("healthcheck")).get("test"))))
+                .contains("redis-cli", "ping");
+        assertThat(String.join(" ", list(map(services.get("postgres").get("healthcheck")).get("test"))))
+                .contains("pg_isready");
+        // The apps serve /q/health only with SmallRye Health, at the default paths.
+        assertThat(read(ROOT.resolve("sms-common/pom.xml"))).contains("<artifactId>quarkus-smallrye-health</artifactId>");
+        for (Path module : List.of(ROOT.resolve("sms-api"), ROOT.resolve("sms-worker"))) {
+            assertThat(appConfig(module).keySet()).as(module + ": keys that move /q/health")
+                    .noneMatch(k -> k.startsWith("quarkus.http.non-application-root-path")
+                            || k.startsWith("quarkus.http.root-path")
+                            || k.matches("quarkus\\.smallrye-health\\.(root|liveness|readiness)-path"));
+        }
+    }
+
+    @Test
+    void startOrderFollowsTheSchemaOwnership() {
+        // The API migrates the schema; a worker started before that exits 3.
+        assertThat(dependsOn("api")).containsEntry("postgres", "service_healthy").containsEntry("redis", "service_healthy");
+        for (String name : workerServices()) {
+            assertThat(dependsOn(name)).as(name).containsEntry("api", "service_healthy");
+        }
+        for (String name : services.keySet()) {
+            dependsOn(name).forEach((dep, condition) -> {
+                assertThat(services).as(name + " depends on").containsKey(dep);
+                if (condition.equals("service_healthy")) {
+                    assertThat(services.get(dep)).as(dep + " needs a healthcheck: " + name + " waits for it")
+                            .containsKey("healthcheck");
+                }
+            });
+        }
+        for (String name : appServices()) {
+            assertThat(services.get(name).get("restart")).as(name + " restart").isEqualTo("unless-stopped");
+        }
+    }
+
+    @Test
+    void workersGetMoreTimeToStopThanTheirDrainBound() {
+        for (String name : workerServices()) {
+            Duration drain = DurationConverter.parseDuration(effectiveConfig(name, "sms.worker.shutdown-timeout"));
+            Object grace = services.get(name).get("stop_grace_period");
+            assertThat(grace).as(name + " stop_grace_period (Docker's default is 10s)").isNotNull();
+            assertThat(composeDuration(grace.toString())).as(name + " stop_grace_period vs sms.worker.shutdown-timeout")
+                    .isGreaterThan(drain);
+        }
+    }
+
+    @Test
+    void imagesRunTheFastJarAsANonRootUser() {
+        assertThat(appServices().stream().map(ComposeFileTest::module).distinct().toList()).hasSize(2);
+        for (String name : appServices()) {
+            Map<String, Object> build = map(services.get(name).get("build"));
+            Path module = module(name);
+            Path dockerfile = module.resolve(String.valueOf(build.get("dockerfile")));
+            assertThat(dockerfile).as(name + " Dockerfile").exists()
+                    .isEqualTo(module.resolve("src/main/docker/Dockerfile.jvm"));
+            List<String[]> instructions = dockerfile(dockerfile);
+            String where = ROOT.relativize(dockerfile).toString();
+
+            String from = single(instructions, "FROM");
+            assertThat(from).as(where + " FROM").startsWith("registry.access.redhat.com/ubi9/openjdk-");
+            Matcher jdk = Pattern.compile("openjdk-(\\d+)-runtime").matcher(from);
+            assertThat(jdk.find()).as(where + " FROM a runtime image").isTrue();
+            assertThat(Integer.parseInt(jdk.group(1))).as(where + ": JDK of the image vs maven.compiler.release")
+                    .isGreaterThanOrEqualTo(compilerRelease());
+
+            List<String> copies = all(instructions, "COPY");
+            assertThat(copies).as(where + " COPY").allSatisfy(c -> {
+                List<String> words = List.of(c.split("\\s+"));
+                assertThat(words).as(c).contains("--chown=185");
+                List<String> paths = words.stream().filter(w -> !w.startsWith("--")).toList();
+                assertThat(paths.subList(0, paths.size() - 1)).as(c + ": sources")
+                        .allSatisfy(src -> assertThat(src).startsWith("target/quarkus-app/"));
+            });
+            assertThat(copies).as(where + " copies the four fast-jar parts")
+                    .anyMatch(c -> c.contains("target/quarkus-app/lib/ /deployments/lib/"))
+                    .anyMatch(c -> c.contains("target/quarkus-app/*.jar /deployments/"))
+                    .anyMatch(c -> c.contains("target/quarkus-app/app/ /deployments/app/"))
+                    .anyMatch(c -> c.contains("target/quarkus-app/quarkus/ /deployments/quarkus/"));
+            assertThat(all(instructions, "ENV")).as(where + " ENV")
+                    .anyMatch(e -> e.matches("JAVA_APP_JAR=\"?/deployments/quarkus-run.jar\"?"));
+            assertThat(appConfig(module).getOrDefault("quarkus.package.jar.type", "fast-jar"))
+                    .as(ROOT.relativize(module) + ": the Dockerfile copies a fast-jar").isEqualTo("fast-jar");
+
+            List<String> users = all(instructions, "USER");
+            assertThat(users).as(where + " USER").isNotEmpty();
+            assertThat(users.get(users.size() - 1)).as(where + " runs as").isNotIn("root", "0", "0:0", "root:root")
+                    .isEqualTo("185");
+
+            assertThat(all(instructions, "EXPOSE")).as(where + " EXPOSE")
+                    .containsExactly(appConfig(module).get("quarkus.http.port"));
+            String healthcheck = single(instructions, "HEALTHCHECK");
+            Matcher url = URL.matcher(healthcheck);
+            assertThat(url.find()).as(where + " HEALTHCHECK URL").isTrue();
+            URI probe = URI.create(interpolateDefaults(url.group()));
+            assertThat(probe.getPath()).as(where + " HEALTHCHECK path").isIn(HEALTH_PATHS);
+            assertThat(String.valueOf(probe.getPort())).as(where + " HEALTHCHECK port")
+                    .isEqualTo(appConfig(module).get("quarkus.http.port"));
+            assertThat(healthcheck).contains("curl");
+
+            assertThat(single(instructions, "ENTRYPOINT")).as(where + " ENTRYPOINT")
+                    .contains("/opt/jboss/container/java/run/run-java.sh");
+        }
+        // The queue comes from compose (command) or Kubernetes (args): a default in the image would hide a missing one.
+        assertThat(all(dockerfile(ROOT.resolve("sms-worker/src/main/docker/Dockerfile.jvm")), "CMD")).isEmpty();
+    }
+
+    // ------------------------------------------------------------------------------------------------ compose ----
+
+    static List<String> workerServices() {
+        List<String> names = services.keySet().stream().filter(n -> n.startsWith(WORKER_PREFIX)).toList();
+        assertThat(names).isNotEmpty();
+        return names;
+    }
+
+    /** Services built from one of our modules. */
+    static List<String> appServices() {
+        List<String> names = services.keySet().stream().filter(n -> services.get(n).containsKey("build")).toList();
+        assertThat(names).contains("api").containsAll(workerServices());
+        return names;
+    }
+
+    static Path module(String service) {
+        Object build = services.get(service).get("build");
+        assertThat(build).as(service + " build").isNotNull();
+        String context = build instanceof Map<?, ?> m ? String.valueOf(m.get("context")) : build.toString();
+        return ROOT.resolve(context).normalize();
+    }
+
+    static Map<String, Object> environment(String service) {
+        Object env = services.get(service).get("environment");
+        if (env == null) {
+            return Map.of();
+        }
+        if (env instanceof Map<?, ?>) {
+            return map(env);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        for (String entry : list(env)) {
+            int eq = entry.indexOf('=');
+            result.put(eq < 0 ? entry : entry.substring(0, eq), eq < 0 ? null : entry.substring(eq + 1));
+        }
+        return result;
+    }
+
+    /** What the app in this service sees: compose environment, else the app's properties, else the shared ones. */
+    static String effectiveConfig(String service, String key) {
+        Object fromEnv = environment(service).get(envName(key));
+        if (fromEnv != null) {
+            return interpolateDefaults(fromEnv.toString());
+        }
+        String fromFiles = appConfig(module(service)).get(key);
+        if (fromFiles != null) {
+            return fromFiles;
+        }
+        if (key.equals("sms.worker.shutdown-timeout")) {
+            try {
+                return WorkerConfig.class.getMethod("shutdownTimeout").getAnnotation(WithDefault.class).value();
+            } catch (NoSuchMethodException e) {
+                throw new AssertionError("WorkerConfig.shutdownTimeout() is gone: update this test", e);
+            }
+        }
+        return fail("%s: %s is set nowhere", service, key);
+    }
+
+    static String httpPort(String service) {
+        return effectiveConfig(service, "quarkus.http.port");
+    }
+
+    static URI healthcheckUrl(String service) {
+        Map<String, Object> hc = map(services.get(service).get("healthcheck"));
+        assertThat(hc).as(service + " healthcheck").isNotEmpty();
+        Matcher m = URL.matcher(String.join(" ", list(hc.get("test"))));
+        assertThat(m.find()).as(service + " healthcheck URL").isTrue();
+        return URI.create(interpolateDefaults(m.group()));
+    }
+
+    static Map<String, String> dependsOn(String service) {
+        Object deps = services.get(service).get("depends_on");
+        Map<String, String> result = new LinkedHashMap<>();
+        if (deps instanceof Map<?, ?>) {
+            map(deps).forEach((k, v) -> result.put(k, String.valueOf(map(v).getOrDefault("condition", "service_started"))));
+        } else if (deps != null) {
+            list(deps).forEach(d -> result.put(d, "service_started"));
+        }
+        return result;
+    }
+
+    static Map<String, String> redisOptions() {
+        List<String> command = list(services.get("redis").get("command"));
+        assertThat(command).as("redis command").isNotEmpty();
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i < command.size(); i++) {
+            String word = command.get(i);
+            if (word.startsWith("--")) {
+                String value = i + 1 < command.size() && !command.get(i + 1).startsWith("--") ? command.get(i + 1) : "";
+                options.put(word.substring(2), value);
+            }
+        }
+        return options;
+    }
+
+    static void assertNamedVolumeAt(String service, String target) {
+        Set<String> declared = map(compose.get("volumes")).keySet();
+        assertThat(list(services.get(service).get("volumes"))).as(service + " volumes").anySatisfy(v -> {
+            String[] parts = v.split(":");
+            assertThat(parts[1]).isEqualTo(target);
+            assertThat(declared).as("a named volume (top-level volumes:)").contains(parts[0]);
+        });
+    }
+
+    static String containerPort(String mapping) {
+        String[] parts = mapping.replaceFirst("/(tcp|udp)$", "").split(":");
+        return parts[parts.length - 1];
+    }
+
+    /** Compose durations: Go syntax, e.g. 30s, 1m30s, 1500ms. */
+    static Duration composeDuration(String value) {
+        Matcher m = Pattern.compile("(\\d+)(ms|s|m|h)").matcher(value);
+        Duration total = Duration.ZERO;
+        int end = 0;
+        while (m.find() && m.start() == end) {
+            long n = Long.parseLong(m.group(1));
+            total = total.plus(switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            });
+            end = m.end();
+        }
+        assertThat(end).as("duration " + value).isEqualTo(value.length()).isPositive();
+        return total;
+    }
+
+    /** ${VAR:-default} → default: the value when the user sets nothing. */
+    static String interpolateDefaults(String value) {
+        Matcher m = INTERPOLATION.matcher(value);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            assertThat(m.group(2)).as("no default in " + value).isNotNull();
+            m.appendReplacement(sb, Matcher.quoteReplacement(m.group(2)));
+        }
+        return m.appendTail(sb).toString();
+    }
+
+    // -------------------------------------------------------------------------------------------- app config ----
+
+    /** Keys of the prod profile: the shared defaults overridden by the module's application.properties. */
+    static Map<String, String> appConfig(Path module) {
+        Map<String, String> config = new HashMap<>();
+        for (Path file : List.of(COMMON_CONFIG, module.resolve("src/main/resources/application.properties"))) {
+            Properties p = new Properties();
+            try (Reader r = Files.newBufferedReader(file)) {
+                p.load(r);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            p.stringPropertyNames().stream().filter(k -> !k.startsWith("%"))
+                    .forEach(k -> config.put(k, p.getProperty(k).trim()));
+        }
+        return config;
+    }
+
+    /**
+     * Environment variable names the app reads: its configuration keys (properties files, {@code @ConfigMapping}
+     * interfaces, {@code @ConfigProperty}) of the module and of sms-common, as SmallRye maps them.
+     */
+    static Set<String> knownEnvNames(Path module) {
+        Set<String> keys = new HashSet<>(appConfig(module).keySet());
+        for (Path sources : List.of(module.resolve("src/main/java"), ROOT.resolve("sms-common/src/main/java"))) {
+            keys.addAll(configKeysIn(sources));
+        }
+        return keys.stream().map(ComposeFileTest::envName).collect(Collectors.toSet());
+    }
+
+    static Set<String> configKeysIn(Path sources) {
+        Pattern mapping = Pattern.compile("@ConfigMapping\\(\\s*prefix\\s*=\\s*\"([^\"]+)\"");
+        Pattern method = Pattern.compile("(?m)^\\s+[\\w<>\\[\\], ?.]+\\s+(\\w+)\\(\\)\\s*;");
+        Pattern property = Pattern.compile("@ConfigProperty\\(\\s*name\\s*=\\s*\"([^\"]+)\"");
+        Set<String> keys = new HashSet<>();
+        try (Stream<Path> files = Files.walk(sources)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                String java = read(file);
+                Matcher p = mapping.matcher(java);
+                if (p.find()) {
+                    Matcher m = method.matcher(java);
+                    while (m.find()) {
+                        keys.add(p.group(1) + "." + kebab(m.group(1)));
+                    }
+                }
+                Matcher cp = property.matcher(java);
+                while (cp.find()) {
+                    keys.add(cp.group(1));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return keys;
+    }
+
+    static String kebab(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
+    }
+
+    /** SmallRye's environment variable name for a key: non-alphanumerics become '_', upper case. */
+    static String envName(String key) {
+        return key.replaceAll("[^A-Za-z0-9]", "_").toUpperCase(Locale.ROOT);
+    }
+
+    static int compilerRelease() {
+        Matcher m = Pattern.compile("<maven.compiler.release>(\\d+)</maven.compiler.release>").matcher(read(ROOT.resolve("pom.xml")));
+        assertThat(m.find()).as("maven.compiler.release in the root pom").isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    // --------------------------------------------------------------------------------------------- Dockerfile ----
+
+    /** Instructions as {KEYWORD, arguments}, continuation lines joined, comments dropped. */
+    static List<String[]> dockerfile(Path file) {
+        List<String[]> result = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : read(file).split("\n")) {
+            String trimmed = line.trim();
+            if (trimmed.startsWith("#") || (trimmed.isEmpty() && current.isEmpty())) {
+                continue;
+            }
+            boolean continued = trimmed.endsWith("\\");
+            current.append(continued ? trimmed.substring(0, trimmed.length() - 1) : trimmed).append(' ');
+            if (!continued) {
+                String[] parts = current.toString().trim().split("\\s+", 2);
+                result.add(new String[] {parts[0].toUpperCase(Locale.ROOT), parts.length > 1 ? parts[1].trim() : ""});
+                current.setLength(0);
+            }
+        }
+        return result;
+    }
+
+    static List<String> all(List<String[]> instructions, String keyword) {
+        return instructions.stream().filter(i -> i[0].equals(keyword)).map(i -> i[1]).toList();
+    }
+
+    static String single(List<String[]> instructions, String keyword) {
+        List<String> found = all(instructions, keyword);
+        assertThat(found).as(keyword).hasSize(1);
+        return found.get(0);
+    }
+
+    // ----------------------------------------------------------------------------------------------- helpers ----
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Object o) {
+        return o == null ? Map.of() : (Map<String, Object>) o;
+    }
+
+    static List<String> list(Object o) {
+        if (o == null) {
+            return List.of();
+        }
+        if (o instanceof List<?> l) {
+            return l.stream().map(String::valueOf).toList();
+        }
+        return Arrays.asList(o.toString().trim().split("\\s+"));
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
