@@ -1,7 +1,9 @@
 package com.acme.sms.api.credit.rest;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record CreditResponse(
         String clientId,
         String name,
