@@ -15,6 +15,11 @@ public final class CreditKeys {
         return "sms:credit:{" + clientId + "}";
     }
 
+    /** The record of a bulk request sent with an Idempotency-Key (the key is validated to a safe alphabet). */
+    public static String idempotency(String clientId, String idempotencyKey) {
+        return "sms:idem:{" + clientId + "}:" + idempotencyKey;
+    }
+
     public static String refundMarker(String clientId, UUID messageId) {
         return "sms:refund:{" + clientId + "}:" + messageId;
     }

@@ -42,22 +42,43 @@ public class CreditScripts {
      * @param accepted how many of the messages, from the first, were charged and queued
      * @param balanceLeft the live balance after charging
      * @param queuedAtMillis Redis' clock at acceptance
+     * @param replayOf when not null, nothing was done: an earlier request with the same Idempotency-Key was
+     *     answered, and this is its record ({@code hash|accepted|left|millis|id,id,...})
      */
-    public record Acceptance(int accepted, long balanceLeft, long queuedAtMillis) {}
+    public record Acceptance(int accepted, long balanceLeft, long queuedAtMillis, String replayOf) {}
+
+    /** An Idempotency-Key with the hash of the request it came with, remembered for {@code ttl}. */
+    public record Idempotency(String key, String requestHash, Duration ttl) {}
 
     /** Charges one credit per message, in order, for as many as the balance covers, and appends them to the stream. */
     public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages) {
-        List<String> args = new ArrayList<>(2 + 4 * messages.size());
+        return accept(clientId, type, messages, 0, null);
+    }
+
+    /**
+     * As {@link #accept(String, MessageType, List)}, with a validity (0: none) and an optional idempotency key:
+     * when the key was seen before, nothing is charged and the earlier record comes back instead.
+     */
+    public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages, long validityMillis,
+            Idempotency idempotency) {
+        List<String> args = new ArrayList<>(5 + 4 * messages.size());
         args.add(clientId);
         args.add(Integer.toString(messages.size()));
+        args.add(Long.toString(validityMillis));
+        args.add(idempotency == null ? "" : idempotency.requestHash());
+        args.add(idempotency == null ? "0" : Long.toString(idempotency.ttl().toSeconds()));
         for (Outgoing m : messages) {
             args.add(m.id().toString());
             args.add(m.to());
             args.add(m.from());
             args.add(m.content());
         }
-        return scripts.run(ACCEPT, List.of(CreditKeys.balance(clientId), Streams.key(type)), args)
-                .map(r -> new Acceptance(r.get(0).toInteger(), r.get(1).toLong(), r.get(2).toLong()));
+        List<String> keys = idempotency == null
+                ? List.of(CreditKeys.balance(clientId), Streams.key(type))
+                : List.of(CreditKeys.balance(clientId), Streams.key(type), CreditKeys.idempotency(clientId, idempotency.key()));
+        return scripts.run(ACCEPT, keys, args).map(r -> r.get(0).toInteger() < 0
+                ? new Acceptance(0, 0, 0, r.get(1).toString())
+                : new Acceptance(r.get(0).toInteger(), r.get(1).toLong(), r.get(2).toLong(), null));
     }
 
     /** Raises the live balance; fails when the result would exceed {@link #MAX_BALANCE}. Returns the new balance. */

@@ -19,6 +19,10 @@ public final class MessageCodec {
     public static final String BODY = "b";
     /** Acceptance time in epoch millis, set by Redis' own clock inside the accept script. */
     public static final String QUEUED_AT = "q";
+    /** Send attempt, absent on the first one. */
+    public static final String ATTEMPT = "a";
+    /** Validity end in epoch millis, absent when the message does not expire. */
+    public static final String EXPIRES_AT = "x";
 
     private MessageCodec() {}
 
@@ -31,6 +35,8 @@ public final class MessageCodec {
         try {
             UUID id = UUID.fromString(required(fields, ID));
             long queuedAt = Long.parseLong(required(fields, QUEUED_AT));
+            String attempt = fields.get(ATTEMPT);
+            String expiresAt = fields.get(EXPIRES_AT);
             return new QueuedMessage(
                     id,
                     required(fields, CLIENT),
@@ -38,10 +44,19 @@ public final class MessageCodec {
                     required(fields, TO),
                     required(fields, FROM),
                     required(fields, BODY),
-                    queuedAt);
+                    queuedAt,
+                    attempt == null ? 1 : Integer.parseInt(attempt),
+                    expiresAt == null ? 0 : Long.parseLong(expiresAt));
         } catch (IllegalArgumentException e) {
             throw new MalformedEntryException(e.getMessage());
         }
+    }
+
+    /** The fields of a message's next attempt: its entry's fields with the attempt number replaced. */
+    public static Map<String, String> nextAttempt(Map<String, String> fields, int nextAttempt) {
+        Map<String, String> next = new java.util.TreeMap<>(fields);
+        next.put(ATTEMPT, Integer.toString(nextAttempt));
+        return next;
     }
 
     private static String required(Map<String, String> fields, String name) {

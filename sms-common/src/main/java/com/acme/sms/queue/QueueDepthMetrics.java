@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code sms_queue_depth{type}}: entries waiting or in flight in each stream (acknowledged entries are deleted, so
+ * {@code sms_queue_depth{type}} and {@code sms_retry_scheduled{type}}: entries waiting or in flight in each stream (acknowledged entries are deleted, so
  * the stream's length is exactly that). Refreshed on a timer rather than per scrape, so a scrape never waits for
  * Redis and an unreachable Redis never fails the metrics endpoint.
  */
@@ -24,6 +24,7 @@ public class QueueDepthMetrics {
 
     private final ReactiveRedisDataSource redis;
     private final Map<MessageType, AtomicLong> depth = new EnumMap<>(MessageType.class);
+    private final Map<MessageType, AtomicLong> retries = new EnumMap<>(MessageType.class);
 
     public QueueDepthMetrics(ReactiveRedisDataSource redis, MeterRegistry registry) {
         this.redis = redis;
@@ -32,6 +33,12 @@ public class QueueDepthMetrics {
             depth.put(type, value);
             Gauge.builder("sms.queue.depth", value, AtomicLong::get)
                     .description("Messages queued or in flight in the stream")
+                    .tag("type", type.wireName())
+                    .register(registry);
+            AtomicLong waiting = new AtomicLong();
+            retries.put(type, waiting);
+            Gauge.builder("sms.retry.scheduled", waiting, AtomicLong::get)
+                    .description("Messages waiting for a retry after a transient provider failure")
                     .tag("type", type.wireName())
                     .register(registry);
         }
@@ -46,6 +53,9 @@ public class QueueDepthMetrics {
             redis.stream(String.class).xlen(Streams.key(type)).subscribe().with(
                     n -> depth.get(type).set(n),
                     failure -> { /* keep the last value; readiness reports Redis being away */ });
+            redis.sortedSet(String.class).zcard(Streams.retryKey(type)).subscribe().with(
+                    n -> retries.get(type).set(n),
+                    failure -> { });
         }
     }
 }

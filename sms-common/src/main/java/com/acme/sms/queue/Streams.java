@@ -16,6 +16,11 @@ public final class Streams {
         return "sms:" + type.wireName();
     }
 
+    /** Messages waiting for a retry: a sorted set scored by due time, moved back into the stream when due. */
+    public static String retryKey(MessageType type) {
+        return "sms:retry:" + type.wireName();
+    }
+
     /** Entries a worker could not process (undecodable, or failing again and again) are moved here for operators. */
     public static String deadLetterKey(MessageType type) {
         return "sms:" + type.wireName() + ":dead";

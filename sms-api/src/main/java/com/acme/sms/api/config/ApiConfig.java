@@ -10,6 +10,14 @@ public interface ApiConfig {
     @WithDefault("1000")
     int maxMessagesPerRequest();
 
+    /** Validity of express messages when the request names none, and the most a request may ask for. */
+    @WithDefault("5m")
+    java.time.Duration expressValidity();
+
+    /** How long a bulk request's Idempotency-Key is remembered. */
+    @WithDefault("24h")
+    java.time.Duration idempotencyTtl();
+
     /** Most credit one increase may add. */
     @WithDefault("10000000")
     long maxCreditIncrease();

@@ -9,10 +9,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
+import com.acme.sms.api.error.ApiException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -46,14 +49,22 @@ public class SendService {
      * @param balance the live balance afterwards; null when Redis was not asked (nothing was valid)
      */
     public record Outcome(int accepted, int rejectedForCredit, int rejectedInvalid, Long balance, long queuedAtMillis,
-            List<SendResult> results) {
+            List<SendResult> results, boolean replayed) {
 
         public int rejected() {
             return rejectedForCredit + rejectedInvalid;
         }
     }
 
+    /** An Idempotency-Key and the hash of the request it came with. */
+    public record IdempotentRequest(String key, String requestHash) {}
+
     public Uni<Outcome> send(String clientId, MessageType type, List<OutgoingMessage> messages) {
+        return send(clientId, type, messages, 0, null, Duration.ZERO);
+    }
+
+    public Uni<Outcome> send(String clientId, MessageType type, List<OutgoingMessage> messages, long validityMillis,
+            IdempotentRequest idempotent, Duration idempotencyTtl) {
         SendResult[] results = new SendResult[messages.size()];
         List<CreditScripts.Outgoing> valid = new ArrayList<>(messages.size());
         List<Integer> validIndex = new ArrayList<>(messages.size());
@@ -70,9 +81,14 @@ public class SendService {
         }
         int invalid = messages.size() - valid.size();
         if (valid.isEmpty()) {
-            return Uni.createFrom().item(new Outcome(0, 0, invalid, null, 0, List.of(results)));
+            return Uni.createFrom().item(new Outcome(0, 0, invalid, null, 0, List.of(results), false));
         }
-        return credit.accept(clientId, type, valid).map(acceptance -> {
+        CreditScripts.Idempotency idempotency = idempotent == null ? null
+                : new CreditScripts.Idempotency(idempotent.key(), idempotent.requestHash(), idempotencyTtl);
+        return credit.accept(clientId, type, valid, validityMillis, idempotency).map(acceptance -> {
+            if (acceptance.replayOf() != null) {
+                return replay(acceptance.replayOf(), idempotent, results, valid, validIndex, invalid);
+            }
             int n = acceptance.accepted();
             for (int k = 0; k < valid.size(); k++) {
                 int index = validIndex.get(k);
@@ -83,8 +99,31 @@ public class SendService {
             accepted.get(type).increment(n);
             countRejected(type, INSUFFICIENT_CREDIT, valid.size() - n);
             return new Outcome(n, valid.size() - n, invalid, acceptance.balanceLeft(), acceptance.queuedAtMillis(),
-                    List.of(results));
+                    List.of(results), false);
         });
+    }
+
+    /**
+     * The answer to a request repeated with its Idempotency-Key: rebuilt from the stored record (the ids and
+     * counts the first answer gave; the validation of an identical body gives the same results again).
+     */
+    private Outcome replay(String record, IdempotentRequest request, SendResult[] results,
+            List<CreditScripts.Outgoing> valid, List<Integer> validIndex, int invalid) {
+        String[] parts = record.split("\\|", -1);
+        if (parts.length != 5 || !parts[0].equals(request.requestHash())) {
+            throw new ApiException(422, "idempotency-key-reused",
+                    "This Idempotency-Key was used for a different request in the last 24 hours; use a new key.");
+        }
+        int n = Integer.parseInt(parts[1]);
+        String[] ids = parts[4].isEmpty() ? new String[0] : parts[4].split(",");
+        for (int k = 0; k < valid.size(); k++) {
+            int index = validIndex.get(k);
+            results[index] = k < n
+                    ? SendResult.queued(index, UUID.fromString(ids[k]))
+                    : SendResult.rejected(index, INSUFFICIENT_CREDIT, "the balance did not cover this message");
+        }
+        return new Outcome(n, valid.size() - n, invalid, Long.parseLong(parts[2]), Long.parseLong(parts[3]),
+                List.of(results), true);
     }
 
     private void countRejected(MessageType type, String reason, int count) {

@@ -34,6 +34,27 @@ public interface WorkerConfig {
     @WithDefault("5")
     int maxDeliveries();
 
+    /** Send attempts for a message whose sending fails transiently, the first included; then it fails for good. */
+    @WithDefault("4")
+    int retryMaxAttempts();
+
+    /** Pause before the first retry; doubles with each attempt, with random jitter of up to half of it. */
+    @WithDefault("1s")
+    Duration retryInitialBackoff();
+
+    @WithDefault("60s")
+    Duration retryMaxBackoff();
+
+    /** An express message delivered later than this after acceptance counts as an SLA breach. */
+    @WithDefault("1s")
+    Duration expressSla();
+
+    /**
+     * Fault injection for crash tests only: halt the process (as kill -9 would) at this step of the first batch:
+     * after-read, after-send, after-persist, after-refund. Never set in production.
+     */
+    java.util.Optional<String> crashAt();
+
     /** On SIGTERM, how long the loops may take to finish their batch before the process exits anyway. */
     @WithDefault("20s")
     Duration shutdownTimeout();

@@ -9,6 +9,8 @@ import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.provider.SmsProvider;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.RedisDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,25 +18,33 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /**
  * Takes one batch of stream entries to their end, in an order that survives a crash at any step:
- * send, then write PostgreSQL, then refund failures in Redis, then acknowledge. A crash before the
- * acknowledgement leaves the entries pending; whoever gets them next finds the rows already written, does not
- * send again, and repeats only the refund, which is idempotent per message.
+ * send, then write PostgreSQL, then refund failures in Redis, then schedule retries and acknowledge (one script).
+ * A crash before the acknowledgement leaves the entries pending; whoever gets them next finds the rows already
+ * written, does not send again, and repeats only what is idempotent: the refund (once per message id) and the
+ * retry schedule (a set member per message and attempt).
  */
 @ApplicationScoped
 public class BatchProcessor {
 
     static final Duration REDIS_TIMEOUT = Duration.ofSeconds(30);
     static final long PROVIDER_TIMEOUT_SECONDS = 60;
+    static final String EXPIRED = "expired: not sent within its validity period";
+
+    private static final String SENT = MessageStatus.SENT.wireName();
+    private static final String FAILED = MessageStatus.FAILED.wireName();
+    private static final String QUEUED = MessageStatus.QUEUED.wireName();
 
     private final SmsProvider provider;
     private final MessageStore store;
@@ -43,9 +53,11 @@ public class BatchProcessor {
     private final RedisDataSource redis;
     private final WorkerMetrics metrics;
     private final WorkerConfig config;
+    private final FaultInjection faults;
+    private final ObjectMapper json;
 
     public BatchProcessor(SmsProvider provider, MessageStore store, CreditScripts credit, QueueScripts queue,
-            RedisDataSource redis, WorkerMetrics metrics, WorkerConfig config) {
+            RedisDataSource redis, WorkerMetrics metrics, WorkerConfig config, FaultInjection faults, ObjectMapper json) {
         this.provider = provider;
         this.store = store;
         this.credit = credit;
@@ -53,7 +65,12 @@ public class BatchProcessor {
         this.redis = redis;
         this.metrics = metrics;
         this.config = config;
+        this.faults = faults;
+        this.json = json;
     }
+
+    /** A decoded entry. */
+    private record Work(StreamEntry entry, QueuedMessage message) {}
 
     /**
      * Processes the entries and acknowledges them.
@@ -64,98 +81,157 @@ public class BatchProcessor {
      */
     public void process(MessageType type, List<StreamEntry> entries, boolean mayHaveBeenSeen, String worker,
             BooleanSupplier keepTrying) throws InterruptedException {
-        Map<UUID, String> entryIds = new LinkedHashMap<>();
-        List<QueuedMessage> messages = new ArrayList<>(entries.size());
+        faults.reached(FaultInjection.AFTER_READ);
         List<String> allEntryIds = new ArrayList<>(entries.size());
         List<StreamEntry> malformed = new ArrayList<>();
-        List<QueuedMessage> poison = new ArrayList<>();
+        Map<UUID, Work> work = new HashMap<>();
+        List<UUID> toLookUp = new ArrayList<>();
         for (StreamEntry e : entries) {
             allEntryIds.add(e.entryId());
             QueuedMessage m;
             try {
                 m = MessageCodec.decode(type, e.fields());
-            } catch (MessageCodec.MalformedEntryException bad) {
+            } catch (MessageCodec.MalformedEntryException | NumberFormatException bad) {
                 Log.errorf("Entry %s of %s is malformed (%s); moving it to the dead letters", e.entryId(),
                         Streams.key(type), bad.getMessage());
                 malformed.add(e);
                 continue;
             }
-            if (entryIds.putIfAbsent(m.id(), e.entryId()) != null) {
-                continue; // the same message twice in one batch: handle it once, acknowledge both entries
+            Work previous = work.get(m.id());
+            if (previous != null && previous.message().attempt() >= m.attempt()) {
+                continue; // the same message twice in one batch: handle its latest attempt once, ack both entries
             }
-            if (e.deliveries() > config.maxDeliveries()) {
-                poison.add(m);
-            } else {
-                messages.add(m);
+            work.put(m.id(), new Work(e, m));
+            // Only a reclaimed entry or a retry can meet a row written before.
+            if (mayHaveBeenSeen || m.attempt() > 1) {
+                toLookUp.add(m.id());
             }
         }
 
-        Map<UUID, String> saved = mayHaveBeenSeen ? withRetry(() -> store.statuses(entryIds.keySet()), keepTrying)
-                : Map.of();
-        List<QueuedMessage> toSend = messages.stream().filter(m -> !saved.containsKey(m.id())).toList();
-        List<MessageStore.Final> finals = new ArrayList<>(toSend.size() + poison.size());
-        for (SmsProvider.Result r : sendAll(toSend)) {
-            finals.add(r.sent()
-                    ? new MessageStore.Final(r.message(), MessageStatus.SENT.wireName(), null)
-                    : new MessageStore.Final(r.message(), MessageStatus.FAILED.wireName(), r.error()));
-        }
-        for (QueuedMessage m : poison) {
-            if (!saved.containsKey(m.id())) {
-                finals.add(new MessageStore.Final(m, MessageStatus.FAILED.wireName(),
+        Map<UUID, MessageStore.Saved> saved = toLookUp.isEmpty() ? Map.of()
+                : withRetry(() -> store.saved(toLookUp), keepTrying);
+        long now = System.currentTimeMillis();
+        List<QueuedMessage> toSend = new ArrayList<>();
+        List<MessageStore.Final> outcomes = new ArrayList<>();
+        List<Work> poison = new ArrayList<>();
+        List<QueuedMessage> retryAgain = new ArrayList<>();
+        int expired = 0;
+        for (Work w : work.values()) {
+            QueuedMessage m = w.message();
+            MessageStore.Saved before = saved.get(m.id());
+            if (before != null && !QUEUED.equals(before.status())) {
+                continue; // finished before: only the refund (if failed) and the ack remain
+            }
+            if (before != null && before.attempts() >= m.attempt()) {
+                retryAgain.add(m); // this attempt was recorded, its retry maybe not scheduled: schedule it again
+            } else if (w.entry().deliveries() > config.maxDeliveries()) {
+                poison.add(w);
+                outcomes.add(new MessageStore.Final(m, FAILED,
                         "dead-lettered: processing failed " + config.maxDeliveries() + " times"));
+            } else if (m.expiredAt(now)) {
+                expired++;
+                outcomes.add(new MessageStore.Final(m, FAILED, EXPIRED));
+            } else {
+                toSend.add(m);
             }
         }
 
-        Set<UUID> inserted = finals.isEmpty() ? Set.of() : withRetry(() -> store.save(type, finals, worker), keepTrying);
+        List<QueuedMessage> retryNow = new ArrayList<>(retryAgain);
+        for (SmsProvider.Result r : sendAll(toSend)) {
+            QueuedMessage m = r.message();
+            if (r.sent()) {
+                outcomes.add(new MessageStore.Final(m, SENT, null));
+            } else if (r.transientFailure() && m.attempt() < config.retryMaxAttempts()) {
+                outcomes.add(new MessageStore.Final(m, QUEUED, r.error()));
+                retryNow.add(m);
+            } else {
+                String why = r.transientFailure() ? r.error() + " (gave up after " + m.attempt() + " attempts)" : r.error();
+                outcomes.add(new MessageStore.Final(m, FAILED, why));
+            }
+        }
+        faults.reached(FaultInjection.AFTER_SEND);
+
+        Set<UUID> written = outcomes.isEmpty() ? Set.of() : withRetry(() -> store.save(type, outcomes, worker), keepTrying);
+        faults.reached(FaultInjection.AFTER_PERSIST);
 
         // The status that counts is the one in PostgreSQL: for a message another consumer saved first, read it.
-        Map<UUID, String> statusOf = new HashMap<>(saved);
-        List<UUID> savedElsewhere = new ArrayList<>();
-        for (MessageStore.Final f : finals) {
-            if (inserted.contains(f.message().id())) {
+        Map<UUID, String> statusOf = new HashMap<>();
+        saved.forEach((id, s) -> statusOf.put(id, s.status()));
+        List<UUID> writtenElsewhere = new ArrayList<>();
+        for (MessageStore.Final f : outcomes) {
+            if (written.contains(f.message().id())) {
                 statusOf.put(f.message().id(), f.status());
             } else {
-                savedElsewhere.add(f.message().id());
+                writtenElsewhere.add(f.message().id());
             }
         }
-        if (!savedElsewhere.isEmpty()) {
-            statusOf.putAll(withRetry(() -> store.statuses(savedElsewhere), keepTrying));
+        if (!writtenElsewhere.isEmpty()) {
+            withRetry(() -> store.saved(writtenElsewhere), keepTrying).forEach((id, s) -> statusOf.put(id, s.status()));
         }
 
         Map<String, List<UUID>> failedByClient = new HashMap<>();
-        List<QueuedMessage> all = new ArrayList<>(messages);
-        all.addAll(poison);
-        for (QueuedMessage m : all) {
-            if (MessageStatus.FAILED.wireName().equals(statusOf.get(m.id()))) {
-                failedByClient.computeIfAbsent(m.clientId(), c -> new ArrayList<>()).add(m.id());
+        for (Work w : work.values()) {
+            if (FAILED.equals(statusOf.get(w.message().id()))) {
+                failedByClient.computeIfAbsent(w.message().clientId(), c -> new ArrayList<>()).add(w.message().id());
             }
         }
         int refunded = 0;
         for (Map.Entry<String, List<UUID>> e : failedByClient.entrySet()) {
             refunded += credit.refund(e.getKey(), e.getValue()).await().atMost(REDIS_TIMEOUT);
         }
+        faults.reached(FaultInjection.AFTER_REFUND);
 
-        deadLetter(type, malformed, poison, entries);
-        queue.ackAndDelete(type, allEntryIds).await().atMost(REDIS_TIMEOUT);
+        List<QueueScripts.Retry> retries = new ArrayList<>(retryNow.size());
+        for (QueuedMessage m : retryNow) {
+            if (QUEUED.equals(statusOf.get(m.id()))) {
+                retries.add(new QueueScripts.Retry(now + backoff(m.attempt()).toMillis(),
+                        retryFields(work.get(m.id()).entry(), m)));
+            }
+        }
+        deadLetter(type, malformed, poison);
+        queue.ackAndDelete(type, allEntryIds, retries).await().atMost(REDIS_TIMEOUT);
 
-        long now = System.currentTimeMillis();
         int sent = 0;
         int failed = 0;
-        for (MessageStore.Final f : finals) {
-            if (!inserted.contains(f.message().id())) {
+        int breaches = 0;
+        for (MessageStore.Final f : outcomes) {
+            if (!written.contains(f.message().id())) {
                 continue;
             }
-            if (MessageStatus.SENT.wireName().equals(f.status())) {
+            if (SENT.equals(f.status())) {
                 sent++;
-                metrics.delivered(type, Duration.ofMillis(now - f.message().queuedAtMillis()));
-            } else {
+                Duration latency = Duration.ofMillis(now - f.message().queuedAtMillis());
+                metrics.delivered(type, latency);
+                if (type == MessageType.EXPRESS && latency.compareTo(config.expressSla()) > 0) {
+                    breaches++;
+                }
+            } else if (FAILED.equals(f.status())) {
                 failed++;
             }
         }
-        metrics.processed(type, MessageStatus.SENT.wireName(), sent);
-        metrics.processed(type, MessageStatus.FAILED.wireName(), failed);
+        metrics.processed(type, SENT, sent);
+        metrics.processed(type, FAILED, failed);
         metrics.refunded(type, refunded);
+        metrics.retried(type, retries.size() - retryAgain.size());
+        metrics.expired(type, expired);
+        metrics.slaBreached(type, breaches);
         metrics.deadLettered(type, malformed.size() + poison.size());
+    }
+
+    /** Exponential backoff with "equal jitter": half the delay fixed, half random, so retries spread out. */
+    Duration backoff(int attemptJustMade) {
+        long base = config.retryInitialBackoff().toMillis();
+        long delay = Math.min(config.retryMaxBackoff().toMillis(), base << Math.min(attemptJustMade - 1, 20));
+        return Duration.ofMillis(delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1));
+    }
+
+    /** The next attempt's entry, as deterministic JSON (sorted fields), so scheduling it twice adds it once. */
+    private String retryFields(StreamEntry entry, QueuedMessage m) {
+        try {
+            return json.writeValueAsString(MessageCodec.nextAttempt(entry.fields(), m.attempt() + 1));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private List<SmsProvider.Result> sendAll(List<QueuedMessage> toSend) throws InterruptedException {
@@ -164,17 +240,13 @@ public class BatchProcessor {
         }
         try {
             return provider.send(toSend).toCompletableFuture().get(PROVIDER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             // The provider gave no answer: nothing is known to be sent, so the batch stays pending and is retried.
             throw new IllegalStateException("provider did not answer for a batch of " + toSend.size(), e);
         }
     }
 
-    private void deadLetter(MessageType type, List<StreamEntry> malformed, List<QueuedMessage> poison,
-            List<StreamEntry> entries) {
-        if (malformed.isEmpty() && poison.isEmpty()) {
-            return;
-        }
+    private void deadLetter(MessageType type, List<StreamEntry> malformed, List<Work> poison) {
         var stream = redis.stream(String.class);
         String key = Streams.deadLetterKey(type);
         for (StreamEntry e : malformed) {
@@ -183,16 +255,11 @@ public class BatchProcessor {
             fields.put("entry", e.entryId());
             stream.xadd(key, fields);
         }
-        for (QueuedMessage m : poison) {
-            for (StreamEntry e : entries) {
-                if (m.id().toString().equals(e.fields().get(MessageCodec.ID))) {
-                    Map<String, String> fields = new HashMap<>(e.fields());
-                    fields.put("reason", "delivered " + e.deliveries() + " times without finishing");
-                    fields.put("entry", e.entryId());
-                    stream.xadd(key, fields);
-                    break;
-                }
-            }
+        for (Work w : poison) {
+            Map<String, String> fields = new HashMap<>(w.entry().fields());
+            fields.put("reason", "delivered " + w.entry().deliveries() + " times without finishing");
+            fields.put("entry", w.entry().entryId());
+            stream.xadd(key, fields);
         }
     }
 
@@ -211,7 +278,7 @@ public class BatchProcessor {
                 if (!keepTrying.getAsBoolean()) {
                     throw new IllegalStateException("PostgreSQL unavailable and the worker is stopping", e);
                 }
-                Log.warnf("PostgreSQL write failed (%s); retrying in %d ms", e.getMessage(), pauseMs);
+                Log.warnf("PostgreSQL failed (%s); retrying in %d ms", e.getMessage(), pauseMs);
                 TimeUnit.MILLISECONDS.sleep(pauseMs);
                 pauseMs = Math.min(pauseMs * 2, 5_000);
             }

@@ -18,27 +18,38 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Writes a batch's final states to PostgreSQL in ONE statement and transaction: the message rows (once per id;
- * a redelivered message is skipped by its primary key), the clients' balances and one ledger row per client for
- * what the batch sent. Plain JDBC with arrays keeps it a single round trip, however large the batch.
+ * Writes a batch's outcomes to PostgreSQL in ONE statement and transaction: the message rows, the clients'
+ * balances and one ledger row per client for what the batch sent. Plain JDBC with arrays keeps it a single round
+ * trip, however large the batch.
+ *
+ * <p>A row is written once per attempt: it is inserted, or it moves on from {@code queued} (waiting for a retry)
+ * to a later attempt's outcome. A redelivered attempt changes nothing, so a message is charged in PostgreSQL
+ * exactly once, when its row first becomes {@code sent}.
  */
 @ApplicationScoped
 public class MessageStore {
 
-    /** A message with the state it ends the batch in. */
+    /** A message with the state its current attempt ends in ({@code sent}, {@code failed}, or {@code queued} for a retry). */
     public record Final(QueuedMessage message, String status, String error) {}
+
+    /** What PostgreSQL holds of a message. */
+    public record Saved(String status, int attempts) {}
 
     private static final String SAVE = """
             WITH input AS (
-              SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[])
-                AS t(id, client_id, to_number, from_number, content, status, queued_ms, error_message)
+              SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[],
+                                   ?::int[])
+                AS t(id, client_id, to_number, from_number, content, status, queued_ms, error_message, attempts)
             ), inserted AS (
               INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at,
                                     error_message, attempts)
               SELECT id, client_id, ?, to_number, from_number, content, status, to_timestamp(queued_ms / 1000.0), now(),
-                     error_message, 1
+                     error_message, attempts
               FROM input
-              ON CONFLICT (id) DO NOTHING
+              ON CONFLICT (id) DO UPDATE
+                SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, error_message = EXCLUDED.error_message,
+                    updated_at = now()
+                WHERE messages.status = 'queued' AND messages.attempts < EXCLUDED.attempts
               RETURNING id, client_id, status
             ), sent AS (
               SELECT client_id, count(*) AS n FROM inserted WHERE status = 'sent' GROUP BY client_id
@@ -60,7 +71,7 @@ public class MessageStore {
         this.dataSource = dataSource;
     }
 
-    /** Saves the batch; returns the ids that were new (the others had been saved by an earlier delivery). */
+    /** Saves the batch; returns the ids whose rows changed (the others had been saved by an earlier delivery). */
     public Set<UUID> save(MessageType type, List<Final> batch, String worker) throws SQLException {
         int n = batch.size();
         UUID[] ids = new UUID[n];
@@ -71,6 +82,7 @@ public class MessageStore {
         String[] status = new String[n];
         Long[] queued = new Long[n];
         String[] errors = new String[n];
+        Integer[] attempts = new Integer[n];
         for (int i = 0; i < n; i++) {
             Final f = batch.get(i);
             QueuedMessage m = f.message();
@@ -82,6 +94,7 @@ public class MessageStore {
             status[i] = f.status();
             queued[i] = m.queuedAtMillis();
             errors[i] = f.error();
+            attempts[i] = m.attempt();
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
@@ -94,8 +107,9 @@ public class MessageStore {
                 ps.setArray(6, c.createArrayOf("text", status));
                 ps.setArray(7, c.createArrayOf("bigint", queued));
                 ps.setArray(8, c.createArrayOf("text", errors));
-                ps.setString(9, type.wireName());
-                ps.setString(10, worker);
+                ps.setArray(9, c.createArrayOf("int4", attempts));
+                ps.setString(10, type.wireName());
+                ps.setString(11, worker);
                 Set<UUID> inserted = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -111,19 +125,19 @@ public class MessageStore {
         }
     }
 
-    /** The saved status of those of the given messages that already have a row. */
-    public Map<UUID, String> statuses(Collection<UUID> ids) throws SQLException {
-        Map<UUID, String> found = new HashMap<>();
+    /** What is saved of those of the given messages that already have a row. */
+    public Map<UUID, Saved> saved(Collection<UUID> ids) throws SQLException {
+        Map<UUID, Saved> found = new HashMap<>();
         if (ids.isEmpty()) {
             return found;
         }
         try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT id, status FROM messages WHERE id = ANY(?)")) {
+                PreparedStatement ps = c.prepareStatement("SELECT id, status, attempts FROM messages WHERE id = ANY(?)")) {
             Array array = c.createArrayOf("uuid", ids.toArray(new UUID[0]));
             ps.setArray(1, array);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    found.put(rs.getObject(1, UUID.class), rs.getString(2));
+                    found.put(rs.getObject(1, UUID.class), new Saved(rs.getString(2), rs.getInt(3)));
                 }
             }
         }

@@ -1,6 +1,7 @@
 package com.acme.sms.worker.delivery;
 
 import com.acme.sms.message.MessageType;
+import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.worker.config.WorkerConfig;
 import io.quarkus.logging.Log;
@@ -24,7 +25,10 @@ import java.util.concurrent.TimeUnit;
  */
 public class StreamConsumer implements Runnable {
 
+    static final long RETRY_POLL_MS = 250;
+
     private final MessageType type;
+    private final QueueScripts queue;
     private final String name;
     private final BatchProcessor processor;
     private final WorkerConfig config;
@@ -32,8 +36,9 @@ public class StreamConsumer implements Runnable {
     private volatile boolean running = true;
     private volatile long lastProgressMillis = System.currentTimeMillis();
 
-    public StreamConsumer(MessageType type, String name, BatchProcessor processor, RedisDataSource redis,
-            WorkerConfig config) {
+    public StreamConsumer(MessageType type, String name, BatchProcessor processor, QueueScripts queue,
+            RedisDataSource redis, WorkerConfig config) {
+        this.queue = queue;
         this.type = type;
         this.name = name;
         this.processor = processor;
@@ -57,6 +62,7 @@ public class StreamConsumer implements Runnable {
     public void run() {
         String key = Streams.key(type);
         long nextReclaim = 0;
+        long nextRetryPoll = 0;
         long pauseMs = 100;
         Log.infof("Consumer %s reads %s", name, key);
         while (running) {
@@ -64,6 +70,11 @@ public class StreamConsumer implements Runnable {
                 if (System.currentTimeMillis() >= nextReclaim) {
                     reclaim(key);
                     nextReclaim = System.currentTimeMillis() + config.reclaimInterval().toMillis();
+                }
+                if (System.currentTimeMillis() >= nextRetryPoll) {
+                    // Retries whose backoff is over go back into the stream, where this read picks them up.
+                    queue.moveDueRetries(type, config.batchSize()).await().atMost(BatchProcessor.REDIS_TIMEOUT);
+                    nextRetryPoll = System.currentTimeMillis() + RETRY_POLL_MS;
                 }
                 List<StreamMessage<String, String, String>> read = stream.xreadgroup(Streams.GROUP, name, key, ">",
                         new XReadGroupArgs().count(config.batchSize()).block(config.block()));

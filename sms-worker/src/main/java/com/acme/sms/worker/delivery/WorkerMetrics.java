@@ -25,6 +25,31 @@ public class WorkerMetrics {
 
     public WorkerMetrics(MeterRegistry registry) {
         this.registry = registry;
+        // Registered up front, so every series exists (at 0) for dashboards and alerts from the first scrape.
+        for (MessageType type : MessageType.values()) {
+            processed(type, "sent", 0);
+            processed(type, "failed", 0);
+            refunded(type, 0);
+            deadLettered(type, 0);
+            retried(type, 0);
+            expired(type, 0);
+            slaBreached(type, 0);
+            timer(type);
+        }
+    }
+
+    public void retried(MessageType type, int count) {
+        counter("sms.retries", "Retries scheduled after transient provider failures", type, null, null).increment(count);
+    }
+
+    public void expired(MessageType type, int count) {
+        counter("sms.messages.expired", "Messages failed because their validity ran out before sending", type, null, null)
+                .increment(count);
+    }
+
+    /** Express messages delivered later than sms.worker.express-sla after acceptance. */
+    public void slaBreached(MessageType type, int count) {
+        counter("sms.sla.breaches", "Messages delivered later than their SLA", type, null, null).increment(count);
     }
 
     /** Messages that reached a final state for the first time (redeliveries are not counted again). */
@@ -42,13 +67,16 @@ public class WorkerMetrics {
 
     /** Time from acceptance (Redis' clock in the accept script) to the provider taking the message. */
     public void delivered(MessageType type, Duration sinceAccepted) {
-        latency.computeIfAbsent(type, t -> Timer.builder("sms.delivery.latency")
+        timer(type).record(sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted);
+    }
+
+    private Timer timer(MessageType type) {
+        return latency.computeIfAbsent(type, t -> Timer.builder("sms.delivery.latency")
                         .description("Time from acceptance to sent")
                         .tag("type", t.wireName())
                         // Fixed buckets around the SLAs (express: 100 ms target) keep the series few and alertable.
                         .serviceLevelObjectives(SLA_BUCKETS)
-                        .register(registry))
-                .record(sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted);
+                        .register(registry));
     }
 
     private Counter counter(String name, String description, MessageType type, String tag, String value) {

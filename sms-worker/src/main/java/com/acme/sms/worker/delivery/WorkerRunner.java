@@ -1,6 +1,7 @@
 package com.acme.sms.worker.delivery;
 
 import com.acme.sms.message.MessageType;
+import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.worker.config.WorkerConfig;
 import io.quarkus.logging.Log;
@@ -20,14 +21,16 @@ import java.util.Optional;
 public class WorkerRunner {
 
     private final BatchProcessor processor;
+    private final QueueScripts queue;
     private final RedisDataSource redis;
     private final WorkerConfig config;
     private final List<StreamConsumer> consumers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile MessageType type;
 
-    public WorkerRunner(BatchProcessor processor, RedisDataSource redis, WorkerConfig config) {
+    public WorkerRunner(BatchProcessor processor, QueueScripts queue, RedisDataSource redis, WorkerConfig config) {
         this.processor = processor;
+        this.queue = queue;
         this.redis = redis;
         this.config = config;
     }
@@ -37,7 +40,7 @@ public class WorkerRunner {
         ensureGroup(redis, type);
         String base = consumerBaseName();
         for (int i = 0; i < config.concurrency(); i++) {
-            StreamConsumer consumer = new StreamConsumer(type, base + "-" + i, processor, redis, config);
+            StreamConsumer consumer = new StreamConsumer(type, base + "-" + i, processor, queue, redis, config);
             Thread thread = new Thread(consumer, "consumer-" + type.wireName() + "-" + i);
             consumers.add(consumer);
             threads.add(thread);

@@ -12,10 +12,13 @@ public interface ProviderConfig {
     @WithDefault("10")
     long latencyMs();
 
-    /** Share of sends that fail at random, 0.0 to 1.0. */
+    /** Share of sends that fail at random, 0.0 to 1.0; these failures are transient (retried). */
     @WithDefault("0.0")
     double failureRate();
 
-    /** Recipients starting with this prefix always fail (empty: none). */
+    /** Recipients starting with this prefix always fail permanently, as an invalid number would (empty: none). */
     Optional<String> failPrefix();
+
+    /** Recipients starting with this prefix always fail transiently, so every retry is used up (empty: none). */
+    Optional<String> transientFailPrefix();
 }

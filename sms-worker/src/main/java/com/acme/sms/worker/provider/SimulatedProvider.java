@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class SimulatedProvider implements SmsProvider {
 
-    public static final String RANDOM_FAILURE = "provider error: simulated random failure";
+    public static final String RANDOM_FAILURE = "provider unavailable (simulated random failure)";
     public static final String PREFIX_FAILURE = "recipient rejected by provider (simulated)";
+    public static final String TRANSIENT_PREFIX_FAILURE = "provider timeout (simulated)";
 
     private final ProviderConfig config;
 
@@ -35,16 +36,19 @@ public class SimulatedProvider implements SmsProvider {
 
     private List<Result> outcomes(List<QueuedMessage> messages) {
         String prefix = config.failPrefix().filter(p -> !p.isEmpty()).orElse(null);
+        String transientPrefix = config.transientFailPrefix().filter(p -> !p.isEmpty()).orElse(null);
         double rate = config.failureRate();
         List<Result> results = new ArrayList<>(messages.size());
         for (QueuedMessage m : messages) {
-            String error = null;
             if (prefix != null && m.to().startsWith(prefix)) {
-                error = PREFIX_FAILURE;
+                results.add(new Result(m, PREFIX_FAILURE, false));
+            } else if (transientPrefix != null && m.to().startsWith(transientPrefix)) {
+                results.add(new Result(m, TRANSIENT_PREFIX_FAILURE, true));
             } else if (rate > 0 && ThreadLocalRandom.current().nextDouble() < rate) {
-                error = RANDOM_FAILURE;
+                results.add(new Result(m, RANDOM_FAILURE, true));
+            } else {
+                results.add(Result.sent(m));
             }
-            results.add(new Result(m, error));
         }
         return results;
     }

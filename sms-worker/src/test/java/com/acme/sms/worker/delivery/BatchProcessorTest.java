@@ -9,6 +9,7 @@ import com.acme.sms.credit.CreditKeys;
 import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
+import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.worker.config.WorkerConfig;
 import io.agroal.api.AgroalDataSource;
@@ -55,12 +56,15 @@ class BatchProcessorTest {
     @Inject
     WorkerRunner runner;
 
+    @Inject
+    QueueScripts queue;
+
     String client;
 
     @BeforeEach
     void cleanQueues() {
         for (MessageType t : MessageType.values()) {
-            redis.key(String.class).del(Streams.key(t), Streams.deadLetterKey(t));
+            redis.key(String.class).del(Streams.key(t), Streams.deadLetterKey(t), Streams.retryKey(t));
             WorkerRunner.ensureGroup(redis, t);
         }
         client = "w-" + UUID.randomUUID().toString().substring(0, 12);
@@ -124,7 +128,7 @@ class BatchProcessorTest {
         read("dead-consumer"); // read, never acknowledged: the consumer "died"
         assertThat(pending().getPendingCount()).isEqualTo(2);
 
-        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config);
+        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, queue, redis, config);
         await().atMost(WAIT).untilAsserted(() -> {
             survivor.reclaim(Streams.key(TYPE));
             assertThat(statuses(ids)).hasSize(2).containsValues("sent");
@@ -177,6 +181,78 @@ class BatchProcessorTest {
         assertThat(redisBalance()).isEqualTo("48");
     }
 
+    @Test
+    void aTransientFailureIsRetriedWithBackoffShownAsQueuedAndRefundedOnlyWhenItFinallyFails() throws Exception {
+        List<UUID> ids = topUpAndAccept(5, "+88812345678");
+        UUID id = ids.get(0);
+        process(read("c1"), false);
+        assertThat(saved(id)).isEqualTo("queued/1");
+        assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'provider timeout%'"))
+                .isEqualTo(1);
+        assertThat(redisBalance()).isEqualTo("4"); // not refunded while a retry is pending
+        assertThat(redis.sortedSet(String.class).zcard(Streams.retryKey(TYPE))).isEqualTo(1);
+        assertQueueEmpty();
+
+        for (int attempt = 2; attempt <= 3; attempt++) {
+            await().atMost(WAIT).until(() -> queue.moveDueRetries(TYPE, 100).await().atMost(WAIT) == 1);
+            List<StreamEntry> retry = read("c1");
+            assertThat(retry).hasSize(1);
+            assertThat(retry.get(0).fields()).containsEntry("a", Integer.toString(attempt)).containsEntry("id", id.toString());
+            process(retry, false);
+        }
+        assertThat(saved(id)).isEqualTo("failed/3");
+        assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE '%gave up after 3 attempts%'"))
+                .isEqualTo(1);
+        assertThat(redisBalance()).isEqualTo("5"); // refunded once, at the end
+        assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(5);
+        assertThat(redis.sortedSet(String.class).zcard(Streams.retryKey(TYPE))).isZero();
+        assertQueueEmpty();
+    }
+
+    @Test
+    void aRetryThatSucceedsIsChargedOnceAndARepeatedAttemptSchedulesOneRetry() throws Exception {
+        List<UUID> ids = topUpAndAccept(5, "+88812345678");
+        List<StreamEntry> first = read("c1");
+        process(first, false);
+        process(first, true); // the same attempt again (say, reclaimed): recorded once, one retry in the schedule
+        assertThat(redis.sortedSet(String.class).zcard(Streams.retryKey(TYPE))).isEqualTo(1);
+        assertThat(saved(ids.get(0))).isEqualTo("queued/1");
+
+        // The retry, as the schedule would put it back, but now the provider takes it.
+        Map<String, String> second = new java.util.HashMap<>(first.get(0).fields());
+        second.put("a", "2");
+        second.put("to", "+4917012345");
+        process(List.of(new StreamEntry("0-1", second, 1)), false);
+        assertThat(saved(ids.get(0))).isEqualTo("sent/2");
+        assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(4);
+        assertThat(redisBalance()).isEqualTo("4");
+        // A late copy of the first attempt changes nothing any more.
+        process(first, true);
+        assertThat(saved(ids.get(0))).isEqualTo("sent/2");
+        assertThat(number("SELECT count(*) FROM credit_ledger WHERE client_id = ? AND reason = 'sent'")).isEqualTo(1);
+    }
+
+    @Test
+    void anExpressMessageNotSentWithinItsValidityFailsAsExpiredAndIsRefunded() throws Exception {
+        execute("INSERT INTO credits (client_id, name, balance) VALUES (?, 'test', 3)");
+        credit.add(client, 3).await().atMost(WAIT);
+        UUID id = UuidV7.next();
+        credit.accept(client, MessageType.EXPRESS,
+                List.of(new CreditScripts.Outgoing(id, "+4917012345", "App", "OTP 1234")), 1, null).await().atMost(WAIT);
+        List<StreamEntry> entries = new ArrayList<>();
+        for (StreamMessage<String, String, String> m : redis.stream(String.class).xreadgroup(Streams.GROUP, "c1",
+                Streams.key(MessageType.EXPRESS), ">", new XReadGroupArgs().count(10))) {
+            entries.add(new StreamEntry(m.id(), m.payload(), 1));
+        }
+        assertThat(entries.get(0).fields()).containsKey("x");
+        processor.process(MessageType.EXPRESS, entries, false, "test", () -> true);
+
+        assertThat(saved(id)).isEqualTo("failed/1");
+        assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'expired%'")).isEqualTo(1);
+        assertThat(redisBalance()).isEqualTo("3");
+        given().when().get("/q/metrics").then().body(containsString("sms_messages_expired_total{type=\"express\"}"));
+    }
+
     // --- helpers ---------------------------------------------------------------------------------------------
 
     private List<UUID> topUpAndAccept(long topUp, String... recipients) throws SQLException {
@@ -211,6 +287,17 @@ class BatchProcessorTest {
     private void assertQueueEmpty() {
         assertThat(redis.stream(String.class).xlen(Streams.key(TYPE))).isZero();
         assertThat(pending().getPendingCount()).isZero();
+    }
+
+    /** "status/attempts" of the message's row. */
+    private String saved(UUID id) throws SQLException {
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT status, attempts FROM messages WHERE id = ?")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) + "/" + rs.getInt(2) : null;
+            }
+        }
     }
 
     private String redisBalance() {

@@ -1,5 +1,10 @@
 package com.acme.sms.api.message.rest;
 
 import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
-public record BulkSendRequest(List<OutgoingMessage> messages) {}
+public record BulkSendRequest(
+        @Schema(description = "1 to 1000 messages") List<OutgoingMessage> messages,
+        @Schema(description = "Seconds after acceptance when a message not yet sent is failed as expired and refunded. "
+                + "Express: default and maximum 300; normal: optional, up to 604800.")
+                Integer validitySeconds) {}

@@ -7,7 +7,14 @@ import com.acme.sms.api.message.SendService;
 import com.acme.sms.api.message.SentLog;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -40,17 +47,22 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 public class MessageResource {
 
     static final String TYPE_HEADER = "X-SMS-TYPE";
+    static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+    static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    static final long MAX_NORMAL_VALIDITY_SECONDS = 7 * 24 * 3600;
     static final int MAX_PAGE = 1_000_000;
     static final int MAX_PAGE_SIZE = 100;
 
     private final SendService sender;
     private final SentLog sentLog;
     private final ApiConfig config;
+    private final ObjectMapper json;
 
-    public MessageResource(SendService sender, SentLog sentLog, ApiConfig config) {
+    public MessageResource(SendService sender, SentLog sentLog, ApiConfig config, ObjectMapper json) {
         this.sender = sender;
         this.sentLog = sentLog;
         this.config = config;
+        this.json = json;
     }
 
     @POST
@@ -62,10 +74,12 @@ public class MessageResource {
     @APIResponse(responseCode = "202", description = "At least one message accepted; `results` has one outcome per input message")
     @APIResponse(responseCode = "400", description = "Missing/invalid headers, malformed JSON, no messages or too many (problem+json)")
     @APIResponse(responseCode = "402", description = "Nothing accepted for lack of credit; `results` tells each message's fate (problem+json)")
-    @APIResponse(responseCode = "422", description = "Every message was invalid; `results` tells why (problem+json)")
+    @APIResponse(responseCode = "422", description = "Every message was invalid, or the Idempotency-Key was used for another request (problem+json)")
     public Uni<Response> send(
             @Parameter(description = "The client's id", required = true) @HeaderParam(Caller.CLIENT_HEADER) String clientHeader,
             @Parameter(description = "normal (default) or express, case-insensitive") @HeaderParam(TYPE_HEADER) String typeHeader,
+            @Parameter(description = "Optional, 1 to 128 of A-Z a-z 0-9 . _ : - ; a retry with the same key and body within 24 h "
+                    + "is charged nothing and gets the first answer") @HeaderParam(IDEMPOTENCY_HEADER) String idempotencyKey,
             BulkSendRequest body) {
         String clientId = Caller.clientId(clientHeader);
         MessageType type = typeHeader == null
@@ -80,10 +94,24 @@ public class MessageResource {
             throw ApiException.badRequest("too-many-messages", "A request may carry at most "
                     + config.maxMessagesPerRequest() + " messages; this one has " + body.messages().size() + ".");
         }
-        return sender.send(clientId, type, body.messages()).map(outcome -> {
+        long validityMillis = validity(type, body.validitySeconds()) * 1000;
+        SendService.IdempotentRequest idempotent = null;
+        if (idempotencyKey != null) {
+            if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+                throw ApiException.badRequest("invalid-idempotency-key",
+                        "The Idempotency-Key header must be 1 to 128 of the characters A-Z a-z 0-9 . _ : -");
+            }
+            idempotent = new SendService.IdempotentRequest(idempotencyKey, requestHash(type, validityMillis, body));
+        }
+        return sender.send(clientId, type, body.messages(), validityMillis, idempotent, config.idempotencyTtl()).map(outcome -> {
             if (outcome.accepted() > 0) {
-                return Response.accepted(new SendResponse(type.wireName(), outcome.accepted(), outcome.rejected(),
-                        outcome.balance(), Instant.ofEpochMilli(outcome.queuedAtMillis()), outcome.results())).build();
+                Response.ResponseBuilder answer = Response.accepted(new SendResponse(type.wireName(), outcome.accepted(),
+                        outcome.rejected(), outcome.balance(), Instant.ofEpochMilli(outcome.queuedAtMillis()),
+                        outcome.results()));
+                if (outcome.replayed()) {
+                    answer.header("Idempotent-Replayed", "true");
+                }
+                return answer.build();
             }
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("accepted", 0);
@@ -156,6 +184,32 @@ public class MessageResource {
         return sentLog.findOne(clientId, messageId)
                 .map(MessageView::of)
                 .orElseThrow(() -> new ApiException(404, "message-not-found", "No message with this id for this client."));
+    }
+
+    /** Seconds of validity: express messages always have one (default and maximum configured), normal only on request. */
+    private long validity(MessageType type, Integer requested) {
+        long expressMax = config.expressValidity().toSeconds();
+        if (requested == null) {
+            return type == MessageType.EXPRESS ? expressMax : 0;
+        }
+        long max = type == MessageType.EXPRESS ? expressMax : MAX_NORMAL_VALIDITY_SECONDS;
+        if (requested < 1 || requested > max) {
+            throw ApiException.badRequest("invalid-validity",
+                    "'validity_seconds' must be from 1 to " + max + " for " + type.wireName() + " messages.");
+        }
+        return requested;
+    }
+
+    /** What makes two requests "the same" for an Idempotency-Key: type, validity and the messages, as parsed. */
+    private String requestHash(MessageType type, long validityMillis, BulkSendRequest body) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update((type.wireName() + '|' + validityMillis + '|').getBytes(StandardCharsets.UTF_8));
+            digest.update(json.writeValueAsBytes(body.messages()));
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static int number(String name, String value, int fallback, int min, int max) {

@@ -1,0 +1,42 @@
+#!lua
+-- Move retries whose time has come from the schedule back into the stream, where any worker of the type takes
+-- them. Atomic, so several workers polling at once never move one retry twice.
+--
+-- KEYS[1] retry schedule (sorted set: score = due time in epoch millis, member = the entry's fields as JSON)
+-- KEYS[2] stream key
+-- ARGV[1] most retries to move in one call
+-- Returns the number moved.
+
+local retry_type = redis.call('TYPE', KEYS[1]).ok
+if retry_type == 'none' then
+  return 0
+end
+if retry_type ~= 'zset' then
+  return redis.error_reply('WRONGTYPE retry key ' .. KEYS[1] .. ' holds a ' .. retry_type)
+end
+local stream_type = redis.call('TYPE', KEYS[2]).ok
+if stream_type ~= 'stream' and stream_type ~= 'none' then
+  return redis.error_reply('WRONGTYPE queue key ' .. KEYS[2] .. ' holds a ' .. stream_type)
+end
+local time = redis.call('TIME')
+local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now_ms, 'LIMIT', 0, tonumber(ARGV[1]))
+-- Decode everything first: a member that is not valid JSON must not stop the script after some writes.
+local entries = {}
+for i, member in ipairs(due) do
+  local ok, fields = pcall(cjson.decode, member)
+  if not ok or type(fields) ~= 'table' then
+    fields = { garbage = member, reason = 'undecodable retry' }
+  end
+  local flat = {}
+  for name, value in pairs(fields) do
+    flat[#flat + 1] = name
+    flat[#flat + 1] = tostring(value)
+  end
+  entries[i] = flat
+end
+for i, member in ipairs(due) do
+  redis.call('XADD', KEYS[2], '*', unpack(entries[i]))
+  redis.call('ZREM', KEYS[1], member)
+end
+return #due
