@@ -18,6 +18,9 @@ public interface ApiConfig {
     @WithDefault("24h")
     java.time.Duration idempotencyTtl();
 
+    /** Key that opens the /api/admin endpoints (X-Admin-Key); unset: they are closed. */
+    java.util.Optional<String> adminKey();
+
     /** Most credit one increase may add. */
     @WithDefault("10000000")
     long maxCreditIncrease();

@@ -1,0 +1,156 @@
+package com.acme.sms.api.admin.rest;
+
+import com.acme.sms.api.admin.DeadLetters;
+import com.acme.sms.api.caller.AdminGuard;
+import com.acme.sms.api.credit.Reconciliation;
+import com.acme.sms.api.error.ApiException;
+import com.acme.sms.credit.ClientIds;
+import com.acme.sms.message.MessageType;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/** Operator endpoints: dead letters and credit reconciliation. All need the admin key. */
+@Path("/api/admin")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Admin")
+@APIResponse(responseCode = "403", description = "No or wrong X-Admin-Key, or admin endpoints disabled (problem+json)")
+public class AdminResource {
+
+    private static final Pattern ENTRY_ID = Pattern.compile("[0-9]{1,20}-[0-9]{1,20}");
+
+    private final AdminGuard guard;
+    private final DeadLetters deadLetters;
+    private final Reconciliation reconciliation;
+
+    public AdminResource(AdminGuard guard, DeadLetters deadLetters, Reconciliation reconciliation) {
+        this.guard = guard;
+        this.deadLetters = deadLetters;
+        this.reconciliation = reconciliation;
+    }
+
+    public record DeadLetterView(String entryId, Map<String, String> fields) {}
+
+    public record DeadLetterList(String type, long total, List<DeadLetterView> deadLetters) {}
+
+    @GET
+    @Path("/dead-letters")
+    @Operation(summary = "List dead letters", description = "Entries the workers gave up on, oldest first, with the reason.")
+    public DeadLetterList listDeadLetters(
+            @Parameter(description = "The admin key") @HeaderParam(AdminGuard.HEADER) String adminKey,
+            @Parameter(description = "normal (default) or express") @QueryParam("type") String type,
+            @Parameter(description = "Most entries to list, 1 to 1000 (default 100)") @QueryParam("count") String count) {
+        guard.require(adminKey);
+        MessageType t = type(type);
+        int n = count == null ? 100 : parseCount(count);
+        List<DeadLetterView> views = deadLetters.list(t, n).stream()
+                .map(d -> new DeadLetterView(d.entryId(), d.fields())).toList();
+        return new DeadLetterList(t.wireName(), deadLetters.size(t), views);
+    }
+
+    @POST
+    @Path("/dead-letters/{type}/{entryId}/requeue")
+    @Operation(summary = "Send a dead letter again", description = """
+            Queues the message again as a new message (new id), charging its client one credit; the dead letter is \
+            removed. The original was recorded as failed and refunded when it was dead-lettered.""")
+    @APIResponse(responseCode = "202", description = "Queued again; the answer names the new message id")
+    @APIResponse(responseCode = "402", description = "The client has no credit (problem+json)")
+    @APIResponse(responseCode = "404", description = "No such dead letter (problem+json)")
+    @APIResponse(responseCode = "422", description = "The entry is malformed and cannot be sent (problem+json)")
+    public Response requeue(@HeaderParam(AdminGuard.HEADER) String adminKey, @PathParam("type") String type,
+            @PathParam("entryId") String entryId) {
+        guard.require(adminKey);
+        MessageType t = type(type);
+        DeadLetters.DeadLetter letter = deadLetters.find(t, entryId(entryId))
+                .orElseThrow(() -> new ApiException(404, "dead-letter-not-found", "No dead letter " + entryId + "."));
+        DeadLetters.RequeueResult result = deadLetters.requeue(t, letter);
+        return switch (result.outcome()) {
+            case REQUEUED -> Response.accepted(Map.of("entry_id", entryId, "status", "queued", "id", result.newId())).build();
+            case GONE -> throw new ApiException(404, "dead-letter-not-found", "No dead letter " + entryId + ".");
+            case NO_CREDIT -> throw new ApiException(402, "insufficient-credit", "The message's client has no credit left.");
+            case NOT_REQUEUABLE -> throw new ApiException(422, "not-requeuable",
+                    "This entry is malformed (no client, recipient or content) and cannot be sent; discard it.");
+        };
+    }
+
+    @DELETE
+    @Path("/dead-letters/{type}/{entryId}")
+    @Operation(summary = "Discard a dead letter")
+    @APIResponse(responseCode = "204", description = "Removed")
+    @APIResponse(responseCode = "404", description = "No such dead letter (problem+json)")
+    public Response discard(@HeaderParam(AdminGuard.HEADER) String adminKey, @PathParam("type") String type,
+            @PathParam("entryId") String entryId) {
+        guard.require(adminKey);
+        if (!deadLetters.discard(type(type), entryId(entryId))) {
+            throw new ApiException(404, "dead-letter-not-found", "No dead letter " + entryId + ".");
+        }
+        return Response.noContent().build();
+    }
+
+    @GET
+    @Path("/reconciliation")
+    @Operation(summary = "Check credit conservation", description = """
+            Per client: credit added = live balance + charged for sent + charged for still queued. Lists clients \
+            with drift (or all with all=true). Run at a quiet moment: a batch in progress shows as a passing drift.""")
+    public Reconciliation.Report reconcile(@HeaderParam(AdminGuard.HEADER) String adminKey,
+            @Parameter(description = "Check only this client") @QueryParam("client") String client,
+            @Parameter(description = "List every client, not only those with drift") @QueryParam("all") boolean all) {
+        guard.require(adminKey);
+        if (client != null && !ClientIds.isValid(client)) {
+            throw ApiException.badRequest("invalid-parameter", "'client' is not a valid client id.");
+        }
+        return reconciliation.check(client, all);
+    }
+
+    @POST
+    @Path("/reconciliation/rebuild")
+    @Operation(summary = "Rebuild live balances from PostgreSQL", description = """
+            Sets every client's Redis balance to credit added - sent - still queued. For recovery after Redis lost \
+            its data; run with the API stopped or idle.""")
+    public Reconciliation.Report rebuild(@HeaderParam(AdminGuard.HEADER) String adminKey) {
+        guard.require(adminKey);
+        return reconciliation.rebuild();
+    }
+
+    private static MessageType type(String type) {
+        if (type == null) {
+            return MessageType.NORMAL;
+        }
+        return MessageType.parse(type).orElseThrow(
+                () -> ApiException.badRequest("invalid-parameter", "'type' must be normal or express."));
+    }
+
+    private static String entryId(String entryId) {
+        if (!ENTRY_ID.matcher(entryId).matches()) {
+            throw ApiException.badRequest("invalid-parameter", "A dead-letter entry id looks like 1764051718230-0.");
+        }
+        return entryId;
+    }
+
+    private static int parseCount(String count) {
+        try {
+            int n = Integer.parseInt(count);
+            if (n >= 1 && n <= 1000) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through
+        }
+        throw ApiException.badRequest("invalid-parameter", "'count' must be a whole number from 1 to 1000.");
+    }
+
+}

@@ -1,0 +1,111 @@
+package com.acme.sms.api.admin;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.notNullValue;
+
+import com.acme.sms.api.Stores;
+import com.acme.sms.message.MessageType;
+import com.acme.sms.message.UuidV7;
+import com.acme.sms.queue.Streams;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.specification.RequestSpecification;
+import jakarta.inject.Inject;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+@QuarkusTest
+class AdminResourceTest {
+
+    static final String KEY = "test-admin-key";
+
+    @Inject
+    Stores stores;
+
+    RequestSpecification admin() {
+        return given().header("X-Admin-Key", KEY);
+    }
+
+    @Test
+    void adminEndpointsNeedTheAdminKey() {
+        given().when().get("/api/admin/dead-letters").then().statusCode(403).body("code", equalTo("not-admin"));
+        given().header("X-Admin-Key", "wrong").when().get("/api/admin/reconciliation").then().statusCode(403);
+        given().header("X-Client-ID", "acme").when().post("/api/admin/reconciliation/rebuild").then().statusCode(403);
+    }
+
+    @Test
+    void deadLettersCanBeListedRequeuedAsANewChargedMessageAndDiscarded() {
+        String client = credited(2);
+        String messageId = UuidV7.next().toString();
+        String entry = stores.redis().stream(String.class).xadd(Streams.deadLetterKey(MessageType.NORMAL), Map.of(
+                "id", messageId, "c", client, "to", "+4917012345", "f", "App", "b", "hello", "q", "1",
+                "reason", "delivered 6 times without finishing", "entry", "1-0"));
+        String garbage = stores.redis().stream(String.class).xadd(Streams.deadLetterKey(MessageType.NORMAL),
+                Map.of("garbage", "yes", "reason", "malformed entry"));
+
+        admin().queryParam("type", "normal").queryParam("count", 1000).when().get("/api/admin/dead-letters")
+                .then().statusCode(200).body("dead_letters.entry_id", hasItem(entry));
+
+        String newId = admin().when().post("/api/admin/dead-letters/normal/" + entry + "/requeue")
+                .then().statusCode(202).body("status", equalTo("queued")).body("id", notNullValue())
+                .extract().path("id");
+        assertThat(newId).isNotEqualTo(messageId);
+        assertThat(stores.balanceKey(client)).isEqualTo("1");
+        assertThat(stores.queued(MessageType.NORMAL, client)).singleElement()
+                .satisfies(m -> assertThat(m.payload()).containsEntry("id", newId).containsEntry("b", "hello"));
+        admin().when().post("/api/admin/dead-letters/normal/" + entry + "/requeue").then().statusCode(404);
+
+        admin().when().post("/api/admin/dead-letters/normal/" + garbage + "/requeue")
+                .then().statusCode(422).body("code", equalTo("not-requeuable"));
+        admin().when().delete("/api/admin/dead-letters/normal/" + garbage).then().statusCode(204);
+        admin().when().delete("/api/admin/dead-letters/normal/" + garbage).then().statusCode(404);
+        admin().when().delete("/api/admin/dead-letters/normal/not-an-id").then().statusCode(400);
+        admin().queryParam("type", "bogus").when().get("/api/admin/dead-letters").then().statusCode(400);
+    }
+
+    @Test
+    void requeueWithoutCreditIs402AndKeepsTheDeadLetter() {
+        String client = Stores.newClient();
+        String entry = stores.redis().stream(String.class).xadd(Streams.deadLetterKey(MessageType.EXPRESS), Map.of(
+                "id", UuidV7.next().toString(), "c", client, "to", "+4917012345", "f", "App", "b", "otp", "q", "1"));
+        admin().when().post("/api/admin/dead-letters/express/" + entry + "/requeue").then().statusCode(402);
+        assertThat(stores.redis().stream(String.class).xrange(Streams.deadLetterKey(MessageType.EXPRESS),
+                io.quarkus.redis.datasource.stream.StreamRange.of(entry, entry))).hasSize(1);
+    }
+
+    @Test
+    void reconciliationFindsDriftAndRebuildRepairsIt() {
+        String client = credited(10);
+        // 3 queued (charged in Redis, not yet in PostgreSQL): balanced
+        given().header("X-Client-ID", client).contentType("application/json")
+                .body("{\"messages\": [" + String.join(",", java.util.Collections.nCopies(3,
+                        "{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"x\"}")) + "]}")
+                .when().post("/api/messages/bulk/send").then().statusCode(202);
+        admin().queryParam("client", client).queryParam("all", true).when().get("/api/admin/reconciliation")
+                .then().statusCode(200)
+                .body("clients_with_drift", equalTo(0))
+                .body("clients[0].added", equalTo(10))
+                .body("clients[0].queued", equalTo(3))
+                .body("clients[0].live_balance", equalTo(7))
+                .body("clients[0].drift", equalTo(0));
+
+        // Redis loses the balance: the drift is reported, and rebuild restores it
+        stores.redis().key(String.class).del(com.acme.sms.credit.CreditKeys.balance(client));
+        admin().queryParam("client", client).when().get("/api/admin/reconciliation")
+                .then().statusCode(200).body("clients_with_drift", equalTo(1)).body("clients[0].drift", equalTo(-7));
+        admin().when().post("/api/admin/reconciliation/rebuild").then().statusCode(200)
+                .body("clients.client_id", hasItem(client));
+        assertThat(stores.balanceKey(client)).isEqualTo("7");
+        admin().queryParam("client", client).when().get("/api/admin/reconciliation")
+                .then().statusCode(200).body("clients_with_drift", equalTo(0));
+    }
+
+    private String credited(int credit) {
+        String client = Stores.newClient();
+        given().header("X-Client-ID", client).contentType("application/json").body("{\"balance\": " + credit + "}")
+                .when().post("/api/credit/increase").then().statusCode(200);
+        return client;
+    }
+}

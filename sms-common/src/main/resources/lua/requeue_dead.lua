@@ -1,0 +1,44 @@
+#!lua
+-- Send a dead-lettered message again, as a new message: charge its client one credit and append it to the stream
+-- under a new id, and remove the dead letter, in one step (the dead-lettered original was failed and refunded).
+--
+-- KEYS[1] dead-letter stream  sms:<type>:dead
+-- KEYS[2] stream              sms:<type>
+-- KEYS[3] balance key of the message's client
+-- ARGV[1] dead-letter entry id
+-- ARGV[2] new message id
+-- ARGV[3] client id (must match the entry's)
+-- Returns 1 when requeued, 0 when the dead letter is gone, -1 without credit, -2 when it cannot be requeued.
+
+local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+if #entries == 0 then
+  return 0
+end
+local flat = entries[1][2]
+local fields = {}
+for i = 1, #flat, 2 do
+  fields[flat[i]] = flat[i + 1]
+end
+if fields['c'] ~= ARGV[3] or not fields['to'] or not fields['f'] or not fields['b'] then
+  return -2
+end
+local balance_type = redis.call('TYPE', KEYS[3]).ok
+if balance_type ~= 'string' and balance_type ~= 'none' then
+  return redis.error_reply('WRONGTYPE balance key ' .. KEYS[3] .. ' holds a ' .. balance_type)
+end
+local balance = tonumber(redis.call('GET', KEYS[3]) or '0')
+if balance == nil or balance < 1 then
+  return -1
+end
+
+if balance == 1 then
+  redis.call('DEL', KEYS[3])
+else
+  redis.call('SET', KEYS[3], balance - 1)
+end
+local time = redis.call('TIME')
+local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'c', ARGV[3], 'to', fields['to'], 'f', fields['f'], 'b', fields['b'],
+  'q', tostring(now_ms))
+redis.call('XDEL', KEYS[1], ARGV[1])
+return 1
