@@ -52,6 +52,11 @@ final class AppProcess implements AutoCloseable {
     }
 
     static AppProcess start(String name, Path jar, String... args) throws IOException {
+        return start(name, jar, Map.of(), args);
+    }
+
+    /** Starts with {@link #ENV} plus {@code env} (which wins). */
+    static AppProcess start(String name, Path jar, Map<String, String> env, String... args) throws IOException {
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-jar", jar.toString()));
         command.addAll(List.of(args));
@@ -59,6 +64,7 @@ final class AppProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(ENV);
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        pb.environment().putAll(env);
         return new AppProcess(name, port, pb.start(), log);
     }
 
@@ -98,6 +104,15 @@ final class AppProcess implements AutoCloseable {
         if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
             process.destroyForcibly();
         }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Sends a signal (STOP, CONT, TERM, KILL) as the shell's kill would. */
+    void signal(String signal) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start().waitFor();
     }
 
     static String javaBin() {

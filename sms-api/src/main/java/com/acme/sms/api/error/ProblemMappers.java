@@ -102,8 +102,28 @@ public class ProblemMappers {
         if (e instanceof ApiException api) {
             return api(api, request);
         }
+        if (isDataStoreOutage(e)) {
+            Log.warnf("A data store is unavailable: %s", e.getMessage());
+            Response r = problem(503, "service-unavailable",
+                    "A data store is temporarily unavailable; nothing was changed. Try again shortly.", request, Map.of());
+            return Response.fromResponse(r).header("Retry-After", "5").build();
+        }
         Log.error("Unexpected failure", e);
         return problem(500, "internal-error", "The server could not answer this request.", request, Map.of());
+    }
+
+    /** PostgreSQL unreachable (SQL state class 08, connection exception) or a Redis connection failure. */
+    private static boolean isDataStoreOutage(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+                return true;
+            }
+            if (t instanceof java.net.ConnectException || t instanceof io.vertx.core.impl.NoStackTraceThrowable
+                    && String.valueOf(t.getMessage()).contains("Connection")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Response problem(

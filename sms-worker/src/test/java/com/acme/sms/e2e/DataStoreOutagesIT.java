@@ -1,0 +1,95 @@
+package com.acme.sms.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** reliability.md's outage tests, each on a PostgreSQL or Redis the test owns and may stop or kill. */
+class DataStoreOutagesIT {
+
+    @Test
+    void postgresDownForThirtySecondsUnderLoadLosesNothingAndAcknowledgesNothingEarly() throws Exception {
+        try (PrivateServers.Postgres pg = new PrivateServers.Postgres().init();
+                Platform platform = new Platform(6379, 14, pg.jdbcUrl())) {
+            platform.cleanQueues();
+            AppProcess api = platform.api();
+            platform.worker("normal", Map.of()).awaitReady();
+            long credit = 2_000;
+            String client = platform.newClient(api, credit);
+            List<String> accepted = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                accepted.addAll(Platform.send(api, client, "normal", 50, 5));
+            }
+            platform.awaitDrained(Duration.ofSeconds(30));
+
+            pg.stop();
+            long outageStart = System.currentTimeMillis();
+            io.restassured.RestAssured.given().port(api.port).header("X-Client-ID", client).get("/api/messages/sent-log")
+                    .then().statusCode(503).contentType("application/problem+json").header("Retry-After", "5");
+            // Acceptance needs only Redis: clients keep sending while PostgreSQL is away.
+            for (int i = 0; i < 10; i++) {
+                accepted.addAll(Platform.send(api, client, "normal", 50, 5));
+            }
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> System.currentTimeMillis() - outageStart >= 30_000);
+            long heldBack = platform.backlog();
+            System.out.printf("[PostgreSQL down 30 s] accepted during the outage=500, still in Redis at its end=%d%n", heldBack);
+            assertThat(heldBack).as("nothing acknowledged while PostgreSQL was down").isEqualTo(500);
+
+            pg.start();
+            platform.awaitDrained(Duration.ofSeconds(90));
+            platform.audit("PostgreSQL outage", api, client, credit, accepted);
+        }
+    }
+
+    @Test
+    void redisKilledUnderLoadAndRestartedWithAofLosesNoAcceptedMessage() throws Exception {
+        try (PrivateServers.Redis redis = new PrivateServers.Redis().start();
+                Platform platform = new Platform(redis.port, 0, "jdbc:postgresql://127.0.0.1:5432/sms_test")) {
+            AppProcess api = platform.api();
+            platform.worker("normal", Map.of()).awaitReady();
+            long credit = 1_000_000;
+            String client = platform.newClient(api, credit);
+            List<String> accepted = Collections.synchronizedList(new ArrayList<>());
+            AtomicBoolean loading = new AtomicBoolean(true);
+            int[] failedRequests = {0};
+            Thread load = new Thread(() -> {
+                while (loading.get()) {
+                    try {
+                        List<String> ids = Platform.send(api, client, "normal", 20, 2);
+                        if (ids.isEmpty()) {
+                            failedRequests[0]++;
+                        }
+                        accepted.addAll(ids);
+                    } catch (RuntimeException redisAway) {
+                        failedRequests[0]++;
+                    }
+                }
+            });
+            load.start();
+            await().atMost(Duration.ofSeconds(20)).until(() -> accepted.size() >= 2_000);
+            redis.kill();
+            int acceptedBeforeKill = accepted.size();
+            await().atMost(Duration.ofSeconds(5)).pollDelay(Duration.ofSeconds(1)).until(() -> true);
+            redis.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> accepted.size() >= acceptedBeforeKill + 2_000);
+            loading.set(false);
+            load.join();
+
+            platform.awaitDrained(Duration.ofSeconds(120));
+            Platform.Audit audit = platform.auditAfterRedisLoss("Redis SIGKILL + AOF restart", api, client, credit,
+                    List.copyOf(accepted));
+            System.out.printf("[Redis SIGKILL] accepted before kill=%d, total accepted=%d, failed requests=%d, "
+                    + "lost accepted messages=%d (appendfsync everysec)%n",
+                    acceptedBeforeKill, accepted.size(), failedRequests[0], audit.missing());
+            assertThat(audit.missing()).as("accepted messages lost").isZero();
+        }
+    }
+}

@@ -1,0 +1,142 @@
+package com.acme.sms.e2e;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Redis and PostgreSQL instances a fault test starts, kills and restarts itself, on free ports and in temporary
+ * folders, so the machine's shared servers are never disturbed.
+ */
+final class PrivateServers {
+
+    private PrivateServers() {}
+
+    /** A redis-server with the shipped durability settings: AOF on, fsync every second, noeviction. */
+    static final class Redis implements AutoCloseable {
+        final int port;
+        final Path dir;
+        private Process process;
+
+        Redis() throws IOException {
+            this.port = AppProcess.freePort();
+            this.dir = Files.createTempDirectory("sms-redis-");
+        }
+
+        Redis start() throws Exception {
+            process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                    "--dir", dir.toString(), "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+                    "--maxmemory-policy", "noeviction")
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (true) {
+                try {
+                    if ("PONG".equals(Resp.once(port, 0, "PING"))) {
+                        return this;
+                    }
+                } catch (RuntimeException notYet) {
+                    if (System.currentTimeMillis() > deadline) {
+                        throw new IllegalStateException("redis-server did not start; see " + dir.resolve("redis.log"));
+                    }
+                    TimeUnit.MILLISECONDS.sleep(100);
+                }
+            }
+        }
+
+        /** SIGKILL: no shutdown, no final fsync. */
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process != null) {
+                kill();
+            }
+        }
+    }
+
+    /** A PostgreSQL cluster of its own (initdb), with the role and database the apps expect. */
+    static final class Postgres implements AutoCloseable {
+        final int port;
+        final Path dir;
+        private final Path bin;
+
+        Postgres() throws IOException {
+            this.port = AppProcess.freePort();
+            this.dir = Files.createTempDirectory("sms-pg-");
+            this.bin = binaries();
+        }
+
+        String jdbcUrl() {
+            return "jdbc:postgresql://127.0.0.1:" + port + "/sms";
+        }
+
+        Postgres init() throws Exception {
+            if (isRoot()) {
+                // PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
+                run(List.of("chown", "-R", "postgres", dir.toString()), false);
+            }
+            run(List.of(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", "postgres",
+                    "--auth=trust", "-E", "UTF8"), true);
+            start();
+            run(List.of(bin.resolve("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres",
+                    "-c", "CREATE ROLE sms LOGIN PASSWORD 'sms'", "-c", "CREATE DATABASE sms OWNER sms"), true);
+            return this;
+        }
+
+        void start() throws Exception {
+            run(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-w", "-l",
+                    dir.resolve("pg.log").toString(), "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1",
+                    "start"), true);
+        }
+
+        void stop() throws Exception {
+            run(List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "fast", "-w",
+                    "stop"), true);
+        }
+
+        @Override
+        public void close() {
+            try {
+                stop();
+            } catch (Exception alreadyStopped) {
+                // nothing to stop
+            }
+        }
+
+        private void run(List<String> command, boolean asPostgres) throws Exception {
+            List<String> full = new ArrayList<>();
+            if (asPostgres && isRoot()) {
+                full.addAll(List.of("runuser", "-u", "postgres", "--"));
+            }
+            full.addAll(command);
+            Path log = dir.resolve("commands.log");
+            Process p = new ProcessBuilder(full).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("failed: " + String.join(" ", full) + "\n" + Files.readString(log));
+            }
+        }
+
+        private static boolean isRoot() {
+            return "root".equals(System.getProperty("user.name"));
+        }
+
+        private static Path binaries() {
+            File[] versions = new File("/usr/lib/postgresql").listFiles();
+            if (versions == null || versions.length == 0) {
+                throw new IllegalStateException("PostgreSQL server binaries not found under /usr/lib/postgresql"
+                        + " (bin/test installs Debian's postgresql when absent)");
+            }
+            return Arrays.stream(versions).max(Comparator.comparing(File::getName)).orElseThrow().toPath().resolve("bin");
+        }
+    }
+}
