@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 public class StreamConsumer implements Runnable {
 
     static final long RETRY_POLL_MS = 250;
+    static final long CONSUMER_FORGET_MS = 3_600_000;
 
     private final MessageType type;
     private final QueueScripts queue;
@@ -33,6 +34,7 @@ public class StreamConsumer implements Runnable {
     private final BatchProcessor processor;
     private final WorkerConfig config;
     private final StreamCommands<String, String, String> stream;
+    private final RedisDataSource redisRaw;
     private volatile boolean running = true;
     private volatile long lastProgressMillis = System.currentTimeMillis();
 
@@ -44,6 +46,7 @@ public class StreamConsumer implements Runnable {
         this.processor = processor;
         this.config = config;
         this.stream = redis.stream(String.class);
+        this.redisRaw = redis;
     }
 
     public String name() {
@@ -69,6 +72,7 @@ public class StreamConsumer implements Runnable {
             try {
                 if (System.currentTimeMillis() >= nextReclaim) {
                     reclaim(key);
+                    pruneGoneConsumers(key);
                     nextReclaim = System.currentTimeMillis() + config.reclaimInterval().toMillis();
                 }
                 if (System.currentTimeMillis() >= nextRetryPoll) {
@@ -106,6 +110,30 @@ public class StreamConsumer implements Runnable {
             }
         }
         Log.infof("Consumer %s stopped", name);
+    }
+
+    /**
+     * Every worker process joins the group under a new name, so names of processes long gone pile up in
+     * XINFO CONSUMERS. A consumer with nothing pending and idle for an hour is forgotten; one with pending entries
+     * is kept until its entries have been taken over.
+     */
+    void pruneGoneConsumers(String key) {
+        pruneGoneConsumers(key, CONSUMER_FORGET_MS);
+    }
+
+    void pruneGoneConsumers(String key, long forgetAfterMs) {
+        io.vertx.mutiny.redis.client.Response consumers = redisRaw.execute("XINFO", "CONSUMERS", key, Streams.GROUP);
+        if (consumers == null) {
+            return;
+        }
+        for (io.vertx.mutiny.redis.client.Response c : consumers) {
+            String consumer = c.get("name").toString();
+            long pending = c.get("pending").toLong();
+            long idle = c.get("idle").toLong();
+            if (pending == 0 && idle >= forgetAfterMs && !consumer.equals(name)) {
+                redisRaw.execute("XGROUP", "DELCONSUMER", key, Streams.GROUP, consumer);
+            }
+        }
     }
 
     /** Takes over entries idle beyond the reclaim timeout and processes them as possibly seen before. */

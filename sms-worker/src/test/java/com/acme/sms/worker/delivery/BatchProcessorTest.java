@@ -253,6 +253,24 @@ class BatchProcessorTest {
         given().when().get("/q/metrics").then().body(containsString("sms_messages_expired_total{type=\"express\"}"));
     }
 
+    @Test
+    void consumersOfGoneProcessesAreForgottenOnlyWhenNothingIsPendingWithThem() throws Exception {
+        topUpAndAccept(5, "+4917012345", "+4917098765");
+        List<StreamEntry> entries = read("finished-consumer");
+        process(entries.subList(0, 1), false);
+        redis.stream(String.class).xclaim(Streams.key(TYPE), Streams.GROUP, "consumer-with-pending", Duration.ZERO,
+                entries.get(1).entryId()); // taken, never acknowledged
+        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, queue, redis, config);
+        survivor.pruneGoneConsumers(Streams.key(TYPE), 0);
+        List<String> names = new ArrayList<>();
+        for (var c : redis.execute("XINFO", "CONSUMERS", Streams.key(TYPE), Streams.GROUP)) {
+            names.add(c.get("name").toString());
+        }
+        assertThat(names)
+                .contains("consumer-with-pending")
+                .doesNotContain("finished-consumer");
+    }
+
     // --- helpers ---------------------------------------------------------------------------------------------
 
     private List<UUID> topUpAndAccept(long topUp, String... recipients) throws SQLException {
