@@ -260,6 +260,118 @@ class ComposeFileTest {
         assertThat(all(dockerfile(ROOT.resolve("sms-worker/src/main/docker/Dockerfile.jvm")), "CMD")).isEmpty();
     }
 
+    // --------------------------------------------------------------------------------------------- monitoring ----
+
+    @Test
+    void prometheusAndGrafanaRunFromPinnedImagesOnTheirUsualPorts() {
+        assertThat(services).containsKeys("prometheus", "grafana");
+        for (String name : List.of("prometheus", "grafana")) {
+            String image = String.valueOf(services.get(name).get("image"));
+            assertThat(image).as(name + " image: a pinned tag").contains(":").doesNotEndWith(":latest");
+            assertThat(services.get(name)).as(name + ": an image, not one of our modules").doesNotContainKey("build");
+            assertThat(services.get(name).get("restart")).isEqualTo("unless-stopped");
+        }
+        assertThat(services.get("prometheus").get("image").toString()).startsWith("prom/prometheus:");
+        assertThat(services.get("grafana").get("image").toString()).startsWith("grafana/grafana:");
+        assertThat(list(services.get("prometheus").get("ports"))).containsExactly("9090:9090");
+        assertThat(list(services.get("grafana").get("ports"))).containsExactly("3000:3000");
+    }
+
+    @Test
+    void prometheusLoadsTheMountedConfigAndAlertRules() {
+        Path config = prometheusConfigFile();
+        assertThat(config).as("the mounted --config.file").exists();
+        Map<String, Object> prometheus = yamlFile(config);
+        for (String rules : list(prometheus.get("rule_files"))) {
+            assertThat(config.resolveSibling(rules)).as("rule file " + rules + " (relative to the config)").exists();
+        }
+        assertThat(list(prometheus.get("rule_files"))).contains("alerts.yml");
+    }
+
+    @Test
+    void prometheusScrapesEveryReplicaOfEveryAppServiceThroughDockerDns() {
+        Map<String, Map<String, Object>> jobs = new LinkedHashMap<>();
+        for (Object job : (List<?>) yamlFile(prometheusConfigFile()).get("scrape_configs")) {
+            jobs.put(String.valueOf(map(job).get("job_name")), map(job));
+        }
+        for (String name : appServices()) {
+            // Job names are what the alerts and the dashboard select on, the same in Kubernetes (deploy/k8s).
+            String jobName = "sms-" + name;
+            assertThat(jobs).as("a scrape job for service " + name).containsKey(jobName);
+            Map<String, Object> job = jobs.get(jobName);
+            assertThat(job.get("metrics_path")).as(jobName + " metrics_path").isEqualTo("/q/metrics");
+            List<?> dns = (List<?>) job.get("dns_sd_configs");
+            assertThat(dns).as(jobName + ": Docker DNS finds every --scale replica").hasSize(1);
+            Map<String, Object> sd = map(dns.get(0));
+            assertThat(list(sd.get("names"))).as(jobName + " DNS name").containsExactly(name);
+            assertThat(sd.get("type")).isEqualTo("A");
+            assertThat(String.valueOf(sd.get("port"))).as(jobName + " port").isEqualTo(httpPort(name));
+        }
+    }
+
+    @Test
+    void grafanaIsProvisionedWithPrometheusPostgresAndTheDashboards() {
+        Map<String, String> mounts = bindMounts("grafana");
+        assertThat(mounts).as("grafana provisioning").containsEntry("/etc/grafana/provisioning", "deploy/grafana/provisioning");
+        Map<String, Object> provider = map(((List<?>) yamlFile(ROOT.resolve("deploy/grafana/provisioning/dashboards/dashboards.yml"))
+                .get("providers")).get(0));
+        String dashboards = String.valueOf(map(provider.get("options")).get("path"));
+        assertThat(mounts).as("the provider's path is where the dashboards are mounted").containsEntry(dashboards, "deploy/grafana/dashboards");
+        Map<String, Object> env = environment("grafana");
+        assertThat(env).as("anonymous viewers").containsEntry("GF_AUTH_ANONYMOUS_ENABLED", "true")
+                .containsEntry("GF_AUTH_ANONYMOUS_ORG_ROLE", "Viewer");
+        String home = String.valueOf(env.get("GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"));
+        assertThat(home).startsWith(dashboards + "/");
+        assertThat(ROOT.resolve("deploy/grafana/dashboards").resolve(home.substring(dashboards.length() + 1))).exists();
+
+        Map<String, Map<String, Object>> datasources = new LinkedHashMap<>();
+        for (Object ds : (List<?>) yamlFile(ROOT.resolve("deploy/grafana/provisioning/datasources/datasources.yml")).get("datasources")) {
+            datasources.put(String.valueOf(map(ds).get("type")), map(ds));
+        }
+        URI prometheus = URI.create(String.valueOf(datasources.get("prometheus").get("url")));
+        assertThat(services).containsKey(prometheus.getHost());
+        assertThat(prometheus.getPort()).as("Prometheus' port inside the network").isEqualTo(9090);
+
+        Map<String, Object> pg = datasources.get("grafana-postgresql-datasource");
+        assertThat(pg).as("a PostgreSQL datasource (top clients from the message log)").isNotNull();
+        Map<String, Object> pgEnv = environment("postgres");
+        assertThat(String.valueOf(pg.get("url"))).isEqualTo("postgres:5432");
+        assertThat(map(pg.get("jsonData")).get("database")).isEqualTo(pgEnv.get("POSTGRES_DB"));
+        assertThat(pg.get("user")).isEqualTo(pgEnv.get("POSTGRES_USER"));
+        assertThat(map(pg.get("secureJsonData")).get("password")).isEqualTo(pgEnv.get("POSTGRES_PASSWORD"));
+    }
+
+    static Path prometheusConfigFile() {
+        List<String> command = list(services.get("prometheus").get("command"));
+        String configFile = command.stream().filter(c -> c.startsWith("--config.file=")).map(c -> c.substring("--config.file=".length()))
+                .findFirst().orElse("/etc/prometheus/prometheus.yml");
+        Map<String, String> mounts = bindMounts("prometheus");
+        String dir = configFile.substring(0, configFile.lastIndexOf('/'));
+        assertThat(mounts).as("prometheus: a bind mount at " + dir).containsKey(dir);
+        return ROOT.resolve(mounts.get(dir)).resolve(configFile.substring(dir.length() + 1));
+    }
+
+    /** Bind mounts of a service: container path -> host path relative to the repository root. */
+    static Map<String, String> bindMounts(String service) {
+        Map<String, String> mounts = new LinkedHashMap<>();
+        for (String v : list(services.get(service).get("volumes"))) {
+            String[] parts = v.split(":");
+            if (parts[0].startsWith(".")) {
+                mounts.put(parts[1], ROOT.relativize(ROOT.resolve(parts[0]).normalize()).toString());
+                assertThat(ROOT.resolve(parts[0])).as(service + " mounts " + parts[0]).exists();
+            }
+        }
+        return mounts;
+    }
+
+    static Map<String, Object> yamlFile(Path file) {
+        try (Reader r = Files.newBufferedReader(file)) {
+            return new Yaml().load(r);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ compose ----
 
     static List<String> workerServices() {

@@ -50,6 +50,22 @@ class DataStoreOutagesIT {
     }
 
     @Test
+    void appsRefuseToRunOnARedisThatMayEvictKeys() throws Exception {
+        try (PrivateServers.Redis redis = new PrivateServers.Redis("allkeys-lru").start();
+                Platform platform = new Platform(redis.port, 0, "jdbc:postgresql://127.0.0.1:5432/sms_test")) {
+            for (AppProcess app : new AppProcess[] {
+                AppProcess.start("api-on-lru", AppProcess.apiJar(), platform.env(Map.of())),
+                AppProcess.start("worker-on-lru", AppProcess.workerJar(), platform.env(Map.of()), "--queue=normal")
+            }) {
+                assertThat(app.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                assertThat(app.process.exitValue()).isNotZero();
+                assertThat(java.nio.file.Files.readString(app.log)).contains("maxmemory-policy allkeys-lru")
+                        .contains("Refusing to start");
+            }
+        }
+    }
+
+    @Test
     void redisKilledUnderLoadAndRestartedWithAofLosesNoAcceptedMessage() throws Exception {
         try (PrivateServers.Redis redis = new PrivateServers.Redis().start();
                 Platform platform = new Platform(redis.port, 0, "jdbc:postgresql://127.0.0.1:5432/sms_test")) {

@@ -22,17 +22,23 @@ final class PrivateServers {
     static final class Redis implements AutoCloseable {
         final int port;
         final Path dir;
+        private final String evictionPolicy;
         private Process process;
 
         Redis() throws IOException {
+            this("noeviction");
+        }
+
+        Redis(String evictionPolicy) throws IOException {
             this.port = AppProcess.freePort();
             this.dir = Files.createTempDirectory("sms-redis-");
+            this.evictionPolicy = evictionPolicy;
         }
 
         Redis start() throws Exception {
             process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
                     "--dir", dir.toString(), "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
-                    "--maxmemory-policy", "noeviction")
+                    "--maxmemory-policy", evictionPolicy)
                     .redirectErrorStream(true).redirectOutput(dir.resolve("redis.log").toFile()).start();
             long deadline = System.currentTimeMillis() + 20_000;
             while (true) {

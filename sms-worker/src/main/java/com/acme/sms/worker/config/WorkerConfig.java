@@ -45,8 +45,8 @@ public interface WorkerConfig {
     @WithDefault("60s")
     Duration retryMaxBackoff();
 
-    /** An express message delivered later than this after acceptance counts as an SLA breach. */
-    @WithDefault("1s")
+    /** An express message delivered later than this after acceptance counts as an SLA breach (the p99 target). */
+    @WithDefault("100ms")
     Duration expressSla();
 
     /**
