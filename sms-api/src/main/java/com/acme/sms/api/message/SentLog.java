@@ -3,13 +3,14 @@ package com.acme.sms.api.message;
 import com.acme.sms.message.Message;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
-import io.quarkus.hibernate.orm.panache.PanacheQuery;
-import io.quarkus.panache.common.Parameters;
-import io.quarkus.panache.common.Sort;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.Query;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -17,37 +18,58 @@ import java.util.UUID;
 @ApplicationScoped
 public class SentLog {
 
+    private final EntityManager em;
+
+    public SentLog(EntityManager em) {
+        this.em = em;
+    }
+
     /** Filters of the sent-log; bounds are half-open: {@code from <= queued_at < until}. */
     public record Filter(MessageStatus status, MessageType type, Instant from, Instant until, int page, int pageSize) {}
 
     public record Page(long total, List<Message> messages) {}
 
     public Page find(String clientId, Filter f) {
-        StringBuilder where = new StringBuilder("clientId = :client");
-        Parameters params = Parameters.with("client", clientId);
+        // Only fixed fragments are concatenated; every value is a bound parameter.
+        StringBuilder where = new StringBuilder("client_id = :client");
+        Map<String, Object> params = new HashMap<>();
+        params.put("client", clientId);
         if (f.status() != null) {
-            where.append(" and status = :status");
-            params.and("status", f.status().wireName());
+            where.append(" AND status = :status");
+            params.put("status", f.status().wireName());
         }
         if (f.type() != null) {
-            where.append(" and type = :type");
-            params.and("type", f.type().wireName());
+            where.append(" AND type = :type");
+            params.put("type", f.type().wireName());
         }
         if (f.from() != null) {
-            where.append(" and queuedAt >= :from");
-            params.and("from", f.from().atOffset(ZoneOffset.UTC));
+            where.append(" AND queued_at >= :from");
+            params.put("from", f.from().atOffset(ZoneOffset.UTC));
         }
         if (f.until() != null) {
-            where.append(" and queuedAt < :until");
-            params.and("until", f.until().atOffset(ZoneOffset.UTC));
+            where.append(" AND queued_at < :until");
+            params.put("until", f.until().atOffset(ZoneOffset.UTC));
         }
-        PanacheQuery<Message> query = Message.find(where.toString(), Sort.descending("queuedAt", "id"), params)
-                .page(f.page() - 1, f.pageSize());
-        List<Message> messages = query.list();
-        // The count is only needed when the page does not tell it by itself.
-        long total = messages.size() < f.pageSize() && (f.page() == 1 || !messages.isEmpty())
-                ? (long) (f.page() - 1) * f.pageSize() + messages.size()
-                : query.count();
+        // The page's ids come from the covering index alone (an index-only scan, however deep the page); only the
+        // page's own rows are then read from the table.
+        Query page = em.createNativeQuery("WITH page AS MATERIALIZED (SELECT id, queued_at FROM messages WHERE " + where
+                + " ORDER BY queued_at DESC, id DESC LIMIT :limit OFFSET :offset)"
+                + " SELECT m.* FROM page JOIN messages m ON m.id = page.id ORDER BY page.queued_at DESC, page.id DESC",
+                Message.class);
+        params.forEach(page::setParameter);
+        page.setParameter("limit", f.pageSize());
+        page.setParameter("offset", (long) (f.page() - 1) * f.pageSize());
+        @SuppressWarnings("unchecked")
+        List<Message> messages = page.getResultList();
+        long total;
+        if (messages.size() < f.pageSize() && (f.page() == 1 || !messages.isEmpty())) {
+            // The page tells the total by itself.
+            total = (long) (f.page() - 1) * f.pageSize() + messages.size();
+        } else {
+            Query count = em.createNativeQuery("SELECT count(*) FROM messages WHERE " + where);
+            params.forEach(count::setParameter);
+            total = ((Number) count.getSingleResult()).longValue();
+        }
         return new Page(total, messages);
     }
 
