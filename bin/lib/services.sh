@@ -2,15 +2,19 @@
 # Shared helpers for bin/run and bin/test: make sure the Redis and PostgreSQL
 # the SMS platform needs are reachable, starting project-local instances (data
 # under .data/) when none is running, and stop again only what we started.
+# For bin/test only: ensure_test_tools installs the programs the tests run.
 #
 # Sourced, not executed. Usage:
 #   source bin/lib/services.sh
 #   trap stop_started_services EXIT
 #   ensure_services
+#   ensure_test_tools        # bin/test only
 #
 # Settings (environment):
 #   SMS_REDIS_PORT  Redis port on 127.0.0.1       (default 6379)
 #   SMS_PG_PORT     PostgreSQL port on 127.0.0.1  (default 5432)
+#   SMS_KUBECTL     kubectl for the Kubernetes manifest checks (default: the
+#                   kubectl on PATH); a path or a command name
 
 # Every script that sources this runs with these options, and the functions
 # below are written for them (unset variables are bugs, failures must stop).
@@ -399,6 +403,76 @@ _sms_stop_pg() {
     else
         echo "PostgreSQL: pg_ctl stop failed for .data/pg (see $_SMS_PG_LOG)" >&2
     fi
+}
+
+# ----------------------------------------------------------- test tools ----
+
+# The programs the test suite runs besides Maven and Java, each with the Debian
+# package that provides it:
+#   promtool, prometheus  MonitoringConfigTest, MonitoringIT
+#   kubectl               KubernetesManifestsTest (`kubectl kustomize`; Debian
+#                         12's kubectl 1.20 is enough, deploy/k8s is written
+#                         for it; SMS_KUBECTL may name another one)
+#   redis-server          the fault tests' private Redis instances
+#   PostgreSQL server     the fault tests' private clusters (initdb, pg_ctl and
+#                         psql under /usr/lib/postgresql/<version>/bin)
+#   runuser               as root: server commands run as user postgres
+_SMS_TEST_TOOLS=(promtool prometheus kubectl redis-server postgresql-server runuser)
+
+_sms_test_tool_package() {
+    case $1 in
+        promtool | prometheus) echo prometheus ;;
+        kubectl) echo kubernetes-client ;;
+        redis-server) echo redis-server redis-tools ;;
+        postgresql-server) echo postgresql ;;
+        runuser) echo util-linux ;;
+    esac
+}
+
+# Where the tool is (prints the path), or false when it is missing.
+_sms_test_tool_path() {
+    local bin
+    case $1 in
+        kubectl) command -v "${SMS_KUBECTL:-kubectl}" ;;
+        postgresql-server)
+            bin=$(_sms_pg_server_bin)
+            [[ -n $bin && -x $bin/pg_ctl && -x $bin/psql ]] && echo "$bin"
+            ;;
+        *) command -v "$1" ;;
+    esac
+}
+
+# Install (apt-get, as for Redis and PostgreSQL above) the Debian packages of
+# the test tools that are missing; one line per tool. Nothing is reinstalled.
+ensure_test_tools() {
+    local tool path pkg
+    local -a missing=() packages=()
+    for tool in "${_SMS_TEST_TOOLS[@]}"; do
+        # Only root needs runuser (to act as the postgres user).
+        [[ $tool == runuser ]] && ! _sms_is_root && continue
+        _sms_test_tool_path "$tool" >/dev/null && continue
+        # A kubectl chosen by name or path is the user's to provide.
+        [[ $tool == kubectl && -n ${SMS_KUBECTL:-} ]] \
+            && _sms_die "SMS_KUBECTL=$SMS_KUBECTL: no such command"
+        missing+=("$tool")
+        for pkg in $(_sms_test_tool_package "$tool"); do
+            [[ " ${packages[*]} " == *" $pkg "* ]] || packages+=("$pkg")
+        done
+    done
+    if ((${#packages[@]} > 0)); then
+        _sms_apt_install "${packages[@]}"
+    fi
+
+    for tool in "${_SMS_TEST_TOOLS[@]}"; do
+        [[ $tool == runuser ]] && ! _sms_is_root && continue
+        path=$(_sms_test_tool_path "$tool") \
+            || _sms_die "test tool $tool: still missing after installing Debian package $(_sms_test_tool_package "$tool")"
+        if [[ " ${missing[*]} " == *" $tool "* ]]; then
+            echo "Test tool $tool: installed, $path (Debian package $(_sms_test_tool_package "$tool"))"
+        else
+            echo "Test tool $tool: $path"
+        fi
+    done
 }
 
 # ------------------------------------------------------------ public API ----

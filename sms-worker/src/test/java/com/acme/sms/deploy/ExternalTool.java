@@ -17,13 +17,18 @@ import java.util.concurrent.TimeUnit;
  * test (never skips it) with the package to install:
  * <ul>
  * <li>{@code promtool}, {@code prometheus}: Debian package {@code prometheus};</li>
- * <li>{@code kubectl} (for {@code kubectl kustomize}, which needs no cluster): see deploy/README.md.</li>
+ * <li>{@code kubectl} (for {@code kubectl kustomize}, which needs no cluster): Debian's package
+ * {@code kubernetes-client} (kubectl 1.20) or any newer kubectl; the environment variable {@code SMS_KUBECTL}
+ * names another one (a path, or a name looked up on PATH) than the {@code kubectl} on PATH.</li>
  * </ul>
  */
 final class ExternalTool {
 
     static final String PROMETHEUS_HINT = "install Debian's package `prometheus` (apt-get install prometheus)";
-    static final String KUBECTL_HINT = "install kubectl (1.27 or newer, with kustomize v5): see deploy/README.md";
+    static final String KUBECTL_HINT = "install Debian's package `kubernetes-client` (apt-get install kubernetes-client) "
+            + "or any kubectl from 1.20 on, or point SMS_KUBECTL at one";
+    /** Environment variable naming the kubectl to use instead of the one on PATH. */
+    static final String KUBECTL_ENV = "SMS_KUBECTL";
 
     private ExternalTool() {}
 
@@ -31,6 +36,26 @@ final class ExternalTool {
     static Path require(String name, String hint) {
         return find(name).orElseGet(() -> fail("`%s` is not on PATH (%s): the deployment checks need it; %s",
                 name, System.getenv("PATH"), hint));
+    }
+
+    /**
+     * The kubectl to run: {@code $SMS_KUBECTL} when set (a path, or a bare name looked up on PATH), else
+     * {@code kubectl} on PATH; a test failure naming what to install otherwise.
+     */
+    static Path kubectl() {
+        String chosen = System.getenv(KUBECTL_ENV);
+        if (chosen == null || chosen.isBlank()) {
+            return require("kubectl", KUBECTL_HINT);
+        }
+        if (!chosen.contains(File.separator)) {
+            return find(chosen).orElseGet(() -> fail("%s=%s is not on PATH (%s); %s", KUBECTL_ENV, chosen,
+                    System.getenv("PATH"), KUBECTL_HINT));
+        }
+        Path path = Path.of(chosen);
+        if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
+            return fail("%s=%s is not an executable file; %s", KUBECTL_ENV, chosen, KUBECTL_HINT);
+        }
+        return path;
     }
 
     static Optional<Path> find(String name) {

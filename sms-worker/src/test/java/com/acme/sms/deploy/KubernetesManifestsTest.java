@@ -69,7 +69,10 @@ import org.yaml.snakeyaml.Yaml;
  * deploy/k8s against the Kubernetes object model and against the code: each overlay is rendered with
  * {@code kubectl kustomize} (no cluster needed), every object must map onto its schema without unknown fields, and
  * every port, argument, environment variable, probe path and stream name must be one the apps really use.
- * Needs {@code kubectl} on PATH (fails, naming it, when missing).
+ * Needs {@code kubectl} on PATH, or the one {@code SMS_KUBECTL} names (fails, naming it, when missing). Any kubectl
+ * from 1.20 on (Debian 12's {@code kubernetes-client}, with kustomize v2.0.3) to current ones (kustomize v5) must
+ * render the same objects: the checks hold for both, e.g.
+ * {@code SMS_KUBECTL=/path/to/kubectl-1.20 mvn -B test -Dtest='com.acme.sms.deploy.*Test'} in sms-worker.
  */
 class KubernetesManifestsTest {
 

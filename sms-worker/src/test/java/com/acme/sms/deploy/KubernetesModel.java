@@ -96,11 +96,14 @@ final class KubernetesModel {
         }
     }
 
-    /** {@code kubectl kustomize dir}, every document validated. */
+    /**
+     * {@code kubectl kustomize dir} (the kubectl of {@link ExternalTool#kubectl()}), every document validated. Its
+     * stderr may hold deprecation warnings of newer kustomize (deploy/k8s is written for old and new alike).
+     */
     static List<Rendered> render(Path root, Path kustomization) {
-        Path kubectl = ExternalTool.require("kubectl", ExternalTool.KUBECTL_HINT);
+        Path kubectl = ExternalTool.kubectl();
         ExternalTool.Result r = ExternalTool.run(root, 120, kubectl.toString(), "kustomize", root.relativize(kustomization).toString());
-        assertThat(r.exitCode()).as("kubectl kustomize %s:\n%s", kustomization, r.stderr()).isZero();
+        assertThat(r.exitCode()).as("%s kustomize %s:\n%s", kubectl, kustomization, r.stderr()).isZero();
         List<Rendered> result = new ArrayList<>();
         for (Object doc : new Yaml(new LoaderOptions()).loadAll(r.stdout())) {
             if (doc == null) {
