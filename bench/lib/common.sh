@@ -123,12 +123,16 @@ start_app() {
     # Deliberately word-split: BENCH_JAVA_OPTS is a list of JVM options.
     # shellcheck disable=SC2206
     [[ -n ${BENCH_JAVA_OPTS:-} ]] && jopts=($BENCH_JAVA_OPTS)
+    # Normal-queue workers run at a lower CPU priority, as bin/run starts them: on a shared box the express
+    # worker must get the CPU first to keep its SLA while a normal backlog drains (BENCH_NORMAL_NICE=0: off).
+    local -a prio=()
+    [[ $name == worker-normal* && ${BENCH_NORMAL_NICE:-10} != 0 ]] && prio=(nice -n "${BENCH_NORMAL_NICE:-10}")
     QUARKUS_HTTP_PORT=$port \
         QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:$SMS_PG_PORT/$db" \
         QUARKUS_DATASOURCE_USERNAME=sms \
         QUARKUS_DATASOURCE_PASSWORD=sms \
         QUARKUS_REDIS_HOSTS="redis://127.0.0.1:$SMS_REDIS_PORT/$BENCH_REDIS_DB" \
-        java "${jopts[@]}" -jar "$jar" "$@" >"$log" 2>&1 &
+        "${prio[@]}" java "${jopts[@]}" -jar "$jar" "$@" >"$log" 2>&1 &
     APP_PID[$name]=$!
     APP_LOG[$name]=$log
     APP_PORT[$name]=$port
