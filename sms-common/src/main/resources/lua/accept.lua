@@ -7,14 +7,22 @@
 -- KEYS[1]  balance key  sms:credit:{client}
 -- KEYS[2]  stream key   sms:normal | sms:express
 -- KEYS[3]  (optional) idempotency key  sms:idem:{client}:<Idempotency-Key>
+-- KEYS[#KEYS] (when ARGV[6] > 0) the client's messages-per-second window of this type
+--          sms:rate:{client}:messages:<type>
 -- ARGV[1]  client id
 -- ARGV[2]  number of messages n
 -- ARGV[3]  validity in milliseconds (0: the messages do not expire)
--- ARGV[4]  hash of the request (with KEYS[3])
--- ARGV[5]  lifetime of the idempotency record in seconds (with KEYS[3])
--- ARGV[6..] n groups of 4 values: id, to, from, content (in request order)
--- Returns { accepted, balance left, acceptance time in epoch millis }, or, when KEYS[3] already holds the
--- record of an earlier request with this key, { -1, that record } and changes nothing.
+-- ARGV[4]  hash of the request (with the idempotency key)
+-- ARGV[5]  lifetime of the idempotency record in seconds (with the idempotency key)
+-- ARGV[6]  most messages of this type the client may queue per second (0: no limit)
+-- ARGV[7..] n groups of 4 values: id, to, from, content (in request order)
+-- Returns { accepted, balance left, acceptance time in epoch millis }; or, when the idempotency key already
+-- holds the record of an earlier request with this key, { -1, that record }; or, when the n messages do not fit
+-- in this second's window, { -2, milliseconds until the window ends }. The last two change nothing.
+--
+-- The rate window works as in rate_limit.lua (a counter that expires at the end of the second it was created
+-- in). It is checked here, not in a separate call, so that the check, the charge and the count are one atomic
+-- step: two concurrent requests can not both squeeze into the last free places of a window.
 
 local balance_type = redis.call('TYPE', KEYS[1]).ok
 if balance_type ~= 'string' and balance_type ~= 'none' then
@@ -24,7 +32,20 @@ local stream_type = redis.call('TYPE', KEYS[2]).ok
 if stream_type ~= 'stream' and stream_type ~= 'none' then
   return redis.error_reply('WRONGTYPE queue key ' .. KEYS[2] .. ' holds a ' .. stream_type)
 end
-local idem = KEYS[3]
+local rate_limit = tonumber(ARGV[6])
+if rate_limit == nil or rate_limit < 0 then
+  return redis.error_reply('ERR accept: bad rate limit')
+end
+local key_count = #KEYS
+local rate_key = nil
+if rate_limit > 0 then
+  rate_key = KEYS[key_count]
+  key_count = key_count - 1
+end
+local idem = nil
+if key_count >= 3 then
+  idem = KEYS[3]
+end
 if idem then
   local idem_type = redis.call('TYPE', idem).ok
   if idem_type == 'string' then
@@ -34,7 +55,7 @@ if idem then
   end
 end
 
-local first = 6
+local first = 7
 local n = tonumber(ARGV[2])
 if n == nil or n < 1 or n ~= math.floor(n) or #ARGV ~= first - 1 + 4 * n then
   return redis.error_reply('ERR accept: bad message count')
@@ -50,6 +71,28 @@ if raw then
   balance = tonumber(raw)
   if balance == nil or balance < 0 or balance ~= math.floor(balance) then
     return redis.error_reply('ERR accept: balance key ' .. KEYS[1] .. ' is not a non-negative integer')
+  end
+end
+
+local rate_ttl = nil
+if rate_key then
+  local rate_type = redis.call('TYPE', rate_key).ok
+  if rate_type ~= 'string' and rate_type ~= 'none' then
+    return redis.error_reply('WRONGTYPE rate key ' .. rate_key .. ' holds a ' .. rate_type)
+  end
+  local used = tonumber(redis.call('GET', rate_key) or '0')
+  if used == nil then
+    return redis.error_reply('ERR accept: rate key ' .. rate_key .. ' is not a number')
+  end
+  rate_ttl = redis.call('PTTL', rate_key)
+  -- The whole request must fit: a request is accepted or refused for the rate as one, never cut.
+  if used + n > rate_limit then
+    if rate_ttl == -1 then
+      -- A counter without an expiry (never written by this script) would refuse the client forever.
+      redis.call('PEXPIRE', rate_key, 1000)
+      rate_ttl = 1000
+    end
+    return { -2, math.max(rate_ttl, 1) }
   end
 end
 
@@ -77,6 +120,14 @@ if accepted > 0 then
       redis.call('XADD', KEYS[2], '*', 'id', ARGV[b], 'c', client, 'to', ARGV[b + 1], 'f', ARGV[b + 2],
         'b', ARGV[b + 3], 'q', queued_at)
     end
+  end
+end
+
+if rate_key and accepted > 0 then
+  -- Only messages actually queued count against the window; those the balance did not cover cost nothing.
+  redis.call('INCRBY', rate_key, accepted)
+  if rate_ttl < 0 then
+    redis.call('PEXPIREAT', rate_key, (tonumber(time[1]) + 1) * 1000)
   end
 end
 

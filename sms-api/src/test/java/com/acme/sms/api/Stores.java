@@ -63,6 +63,27 @@ public class Stores {
         }
     }
 
+    /** The first column of the first row as text, null when there is no row. */
+    public String text(String sql, Object... params) {
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                ps.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Everything a request could change about one client: live balance, account, ledger, messages. */
+    public String footprint(String client) {
+        return balanceKey(client) + "|" + text("SELECT balance || '/' || COALESCE(name, '') FROM credits WHERE client_id = ?", client)
+                + "|" + count("SELECT count(*) FROM credit_ledger WHERE client_id = ?", client)
+                + "|" + count("SELECT count(*) FROM messages WHERE client_id = ?", client);
+    }
+
     public void execute(String sql, Object... params) {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {

@@ -44,8 +44,15 @@ public class CreditScripts {
      * @param queuedAtMillis Redis' clock at acceptance
      * @param replayOf when not null, nothing was done: an earlier request with the same Idempotency-Key was
      *     answered, and this is its record ({@code hash|accepted|left|millis|id,id,...})
+     * @param retryAfterMillis when above 0, nothing was done: the messages did not fit in the client's
+     *     messages-per-second window, which ends this many milliseconds later
      */
-    public record Acceptance(int accepted, long balanceLeft, long queuedAtMillis, String replayOf) {}
+    public record Acceptance(int accepted, long balanceLeft, long queuedAtMillis, String replayOf, long retryAfterMillis) {
+
+        public boolean rateLimited() {
+            return retryAfterMillis > 0;
+        }
+    }
 
     /** An Idempotency-Key with the hash of the request it came with, remembered for {@code ttl}. */
     public record Idempotency(String key, String requestHash, Duration ttl) {}
@@ -61,24 +68,60 @@ public class CreditScripts {
      */
     public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages, long validityMillis,
             Idempotency idempotency) {
-        List<String> args = new ArrayList<>(5 + 4 * messages.size());
+        return accept(clientId, type, messages, validityMillis, idempotency, 0);
+    }
+
+    /**
+     * As {@link #accept(String, MessageType, List, long, Idempotency)}, with a limit on the messages of this type
+     * the client may queue per second (0: none). When the messages do not fit in the current one-second window,
+     * nothing is charged, queued or counted, and the answer says when the window ends. The limit is checked in
+     * the same script as the charge, so that concurrent requests on several API instances can not overshoot it.
+     */
+    public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages, long validityMillis,
+            Idempotency idempotency, long messagesPerSecond) {
+        if (messagesPerSecond < 0) {
+            throw new IllegalArgumentException("messagesPerSecond must be 0 (no limit) or positive");
+        }
+        List<String> args = new ArrayList<>(6 + 4 * messages.size());
         args.add(clientId);
         args.add(Integer.toString(messages.size()));
         args.add(Long.toString(validityMillis));
         args.add(idempotency == null ? "" : idempotency.requestHash());
         args.add(idempotency == null ? "0" : Long.toString(idempotency.ttl().toSeconds()));
+        args.add(Long.toString(messagesPerSecond));
         for (Outgoing m : messages) {
             args.add(m.id().toString());
             args.add(m.to());
             args.add(m.from());
             args.add(m.content());
         }
-        List<String> keys = idempotency == null
-                ? List.of(CreditKeys.balance(clientId), Streams.key(type))
-                : List.of(CreditKeys.balance(clientId), Streams.key(type), CreditKeys.idempotency(clientId, idempotency.key()));
-        return scripts.run(ACCEPT, keys, args).map(r -> r.get(0).toInteger() < 0
-                ? new Acceptance(0, 0, 0, r.get(1).toString())
-                : new Acceptance(r.get(0).toInteger(), r.get(1).toLong(), r.get(2).toLong(), null));
+        List<String> keys = new ArrayList<>(4);
+        keys.add(CreditKeys.balance(clientId));
+        keys.add(Streams.key(type));
+        if (idempotency != null) {
+            keys.add(CreditKeys.idempotency(clientId, idempotency.key()));
+        }
+        if (messagesPerSecond > 0) {
+            keys.add(messagesRateKey(clientId, type));
+        }
+        return scripts.run(ACCEPT, keys, args).map(r -> switch (r.get(0).toInteger()) {
+            case -1 -> new Acceptance(0, 0, 0, r.get(1).toString(), 0);
+            case -2 -> new Acceptance(0, 0, 0, null, r.get(1).toLong());
+            default -> new Acceptance(r.get(0).toInteger(), r.get(1).toLong(), r.get(2).toLong(), null, 0);
+        });
+    }
+
+    /**
+     * The client's window counter of requests per second (see {@code rate_limit.lua}). The client id is the hash
+     * tag, so all of a client's keys share one Redis Cluster slot.
+     */
+    public static String requestsRateKey(String clientId) {
+        return "sms:rate:{" + clientId + "}:requests";
+    }
+
+    /** The client's window counter of messages of one type queued per second (checked inside accept.lua). */
+    public static String messagesRateKey(String clientId, MessageType type) {
+        return "sms:rate:{" + clientId + "}:messages:" + type.wireName();
     }
 
     /** Raises the live balance; fails when the result would exceed {@link #MAX_BALANCE}. Returns the new balance. */

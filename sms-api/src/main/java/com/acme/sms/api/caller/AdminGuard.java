@@ -1,6 +1,7 @@
 package com.acme.sms.api.caller;
 
 import com.acme.sms.api.config.ApiConfig;
+import com.acme.sms.api.config.AuthConfig;
 import com.acme.sms.api.error.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
@@ -8,9 +9,10 @@ import java.security.MessageDigest;
 import java.util.Optional;
 
 /**
- * Who may use the operator endpoints under /api/admin: callers presenting the configured admin key in
- * {@code X-Admin-Key}. Without a configured key the endpoints are closed, so a deployment never exposes them
- * by accident.
+ * Who may use the operator endpoints under /api/admin. In header mode: callers presenting the configured admin key
+ * in {@code X-Admin-Key}; without a configured key the endpoints are closed, so a deployment never exposes them by
+ * accident. In jwt mode: callers whose token holds the admin role; the key is then ignored, as every header trust
+ * of header mode is.
  */
 @ApplicationScoped
 public class AdminGuard {
@@ -18,21 +20,44 @@ public class AdminGuard {
     public static final String HEADER = "X-Admin-Key";
 
     private final Optional<String> adminKey;
+    private final AuthConfig auth;
+    private final Callers callers;
 
-    public AdminGuard(ApiConfig config) {
+    public AdminGuard(ApiConfig config, AuthConfig auth, Callers callers) {
         this.adminKey = config.adminKey().filter(k -> !k.isBlank());
+        this.auth = auth;
+        this.callers = callers;
     }
 
-    /** Returns a name for the admin, for the audit trail. */
-    public String require(String presented) {
+    /**
+     * Checks the caller again at the endpoint ({@link CallerFilter} already did) and returns a name for the admin,
+     * for the audit trail.
+     */
+    public String require(String presentedKey) {
+        if (auth.mode() == AuthConfig.Mode.JWT) {
+            Caller caller = callers.current();
+            if (!caller.admin()) {
+                throw notAdmin("This endpoint needs a token with the admin role.");
+            }
+            return caller.actor();
+        }
+        return requireKey(presentedKey);
+    }
+
+    /** Header mode's check of the admin key. */
+    String requireKey(String presented) {
         if (adminKey.isEmpty()) {
             throw new ApiException(403, "admin-disabled",
                     "Admin endpoints are disabled: set sms.api.admin-key (SMS_API_ADMIN_KEY) to enable them.");
         }
         if (presented == null || !MessageDigest.isEqual(
                 presented.getBytes(StandardCharsets.UTF_8), adminKey.get().getBytes(StandardCharsets.UTF_8))) {
-            throw new ApiException(403, "not-admin", "This endpoint needs the admin key in the " + HEADER + " header.");
+            throw notAdmin("This endpoint needs the admin key in the " + HEADER + " header.");
         }
         return "admin";
+    }
+
+    static ApiException notAdmin(String detail) {
+        return new ApiException(403, "not-admin", detail);
     }
 }

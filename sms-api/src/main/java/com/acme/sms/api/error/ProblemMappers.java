@@ -23,7 +23,13 @@ public class ProblemMappers {
 
     @ServerExceptionMapper
     public Response api(ApiException e, HttpServerRequest request) {
-        return problem(e.status(), e.code(), e.getMessage(), request, e.extensions());
+        Response r = problem(e.status(), e.code(), e.getMessage(), request, e.extensions());
+        if (e.headers().isEmpty()) {
+            return r;
+        }
+        Response.ResponseBuilder withHeaders = Response.fromResponse(r);
+        e.headers().forEach(withHeaders::header);
+        return withHeaders.build();
     }
 
     @ServerExceptionMapper

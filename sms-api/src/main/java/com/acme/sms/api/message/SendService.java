@@ -2,6 +2,7 @@ package com.acme.sms.api.message;
 
 import com.acme.sms.api.message.rest.OutgoingMessage;
 import com.acme.sms.api.message.rest.SendResult;
+import com.acme.sms.api.ratelimit.RateLimiter;
 import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
@@ -28,12 +29,14 @@ public class SendService {
     public static final String INSUFFICIENT_CREDIT = "insufficient_credit";
 
     private final CreditScripts credit;
+    private final RateLimiter rateLimiter;
     private final MeterRegistry registry;
     private final Map<MessageType, Counter> accepted = new EnumMap<>(MessageType.class);
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
 
-    public SendService(CreditScripts credit, MeterRegistry registry) {
+    public SendService(CreditScripts credit, RateLimiter rateLimiter, MeterRegistry registry) {
         this.credit = credit;
+        this.rateLimiter = rateLimiter;
         this.registry = registry;
         for (MessageType type : MessageType.values()) {
             accepted.put(type, Counter.builder("sms.messages.accepted")
@@ -85,7 +88,12 @@ public class SendService {
         }
         CreditScripts.Idempotency idempotency = idempotent == null ? null
                 : new CreditScripts.Idempotency(idempotent.key(), idempotent.requestHash(), idempotencyTtl);
-        return credit.accept(clientId, type, valid, validityMillis, idempotency).map(acceptance -> {
+        long perSecond = rateLimiter.messagesPerSecond(type);
+        return credit.accept(clientId, type, valid, validityMillis, idempotency, perSecond).map(acceptance -> {
+            if (acceptance.rateLimited()) {
+                // Refused whole by accept.lua before it wrote anything: no charge, no queue entry, no window count.
+                throw rateLimiter.messagesRefused(type, valid.size(), acceptance.retryAfterMillis());
+            }
             if (acceptance.replayOf() != null) {
                 return replay(acceptance.replayOf(), idempotent, results, valid, validIndex, invalid);
             }

@@ -129,6 +129,103 @@ class AcceptScriptTest {
                 .allSatisfy(m -> assertThat(ids).contains(m.payload().get("id")));
     }
 
+    @Test
+    void theMessagesLimitAdmitsWhatFitsInTheWindowAndCountsOnlyWhatWasQueued() {
+        String client = Stores.newClient();
+        stores.setBalance(client, 100);
+        CreditScripts.Acceptance a = credit.accept(client, MessageType.NORMAL, messages(3), 0, null, 5).await().atMost(WAIT);
+        assertThat(a.accepted()).isEqualTo(3);
+        assertThat(a.rateLimited()).isFalse();
+        String key = CreditScripts.messagesRateKey(client, MessageType.NORMAL);
+        assertThat(key).isEqualTo("sms:rate:{" + client + "}:messages:normal");
+        assertThat(stores.redis().value(String.class).get(key)).isEqualTo("3");
+        // a fixed window: it ends at the next whole second of Redis' clock
+        assertThat(stores.redis().key(String.class).pttl(key)).isBetween(1L, 1000L);
+
+        // only what was queued counts: 2 of 5 covered by the balance
+        String poor = Stores.newClient();
+        stores.setBalance(poor, 2);
+        assertThat(credit.accept(poor, MessageType.EXPRESS, messages(5), 0, null, 10).await().atMost(WAIT).accepted()).isEqualTo(2);
+        assertThat(stores.redis().value(String.class).get(CreditScripts.messagesRateKey(poor, MessageType.EXPRESS))).isEqualTo("2");
+    }
+
+    @Test
+    void aRequestThatDoesNotFitIsRefusedWholeBeforeAnyWrite() {
+        String client = Stores.newClient();
+        stores.setBalance(client, 100);
+        String key = CreditScripts.messagesRateKey(client, MessageType.EXPRESS);
+        stores.redis().value(String.class).set(key, "3", new io.quarkus.redis.datasource.value.SetArgs().px(Duration.ofSeconds(20)));
+
+        CreditScripts.Acceptance refused = credit.accept(client, MessageType.EXPRESS, messages(3), 60_000,
+                new CreditScripts.Idempotency("k1", "hash", Duration.ofMinutes(5)), 5).await().atMost(WAIT);
+        assertThat(refused.rateLimited()).isTrue();
+        assertThat(refused.retryAfterMillis()).isBetween(1L, 20_000L);
+        assertThat(refused.accepted()).isZero();
+        assertThat(stores.balanceKey(client)).isEqualTo("100");
+        assertThat(stores.queued(MessageType.EXPRESS, client)).isEmpty();
+        assertThat(stores.redis().value(String.class).get(key)).isEqualTo("3");
+        assertThat(stores.redis().key(String.class).exists(com.acme.sms.credit.CreditKeys.idempotency(client, "k1"))).isFalse();
+
+        // what still fits is taken, and fills the window exactly
+        assertThat(credit.accept(client, MessageType.EXPRESS, messages(2), 0, null, 5).await().atMost(WAIT).accepted()).isEqualTo(2);
+        assertThat(stores.redis().value(String.class).get(key)).isEqualTo("5");
+        assertThat(credit.accept(client, MessageType.EXPRESS, messages(1), 0, null, 5).await().atMost(WAIT).rateLimited()).isTrue();
+        // the other type has its own window
+        assertThat(credit.accept(client, MessageType.NORMAL, messages(5), 0, null, 5).await().atMost(WAIT).accepted()).isEqualTo(5);
+    }
+
+    @Test
+    void aRepeatedRequestIsAnsweredFromItsRecordEvenWhenTheWindowIsFull() {
+        String client = Stores.newClient();
+        stores.setBalance(client, 10);
+        CreditScripts.Idempotency key = new CreditScripts.Idempotency("again", "h", Duration.ofMinutes(5));
+        assertThat(credit.accept(client, MessageType.NORMAL, messages(2), 0, key, 2).await().atMost(WAIT).accepted()).isEqualTo(2);
+        CreditScripts.Acceptance replay = credit.accept(client, MessageType.NORMAL, messages(2), 0, key, 2).await().atMost(WAIT);
+        assertThat(replay.rateLimited()).isFalse();
+        assertThat(replay.replayOf()).startsWith("h|2|8|");
+        assertThat(stores.balanceKey(client)).isEqualTo("8");
+    }
+
+    @Test
+    void withoutALimitNoCounterIsKept() {
+        String client = Stores.newClient();
+        stores.setBalance(client, 5);
+        assertThat(credit.accept(client, MessageType.NORMAL, messages(2), 0, null, 0).await().atMost(WAIT).accepted()).isEqualTo(2);
+        assertThat(stores.redis().key(String.class).exists(CreditScripts.messagesRateKey(client, MessageType.NORMAL))).isFalse();
+    }
+
+    @Test
+    void aCounterLeftWithoutExpiryCannotBlockAClientForever() {
+        String client = Stores.newClient();
+        stores.setBalance(client, 5);
+        String key = CreditScripts.messagesRateKey(client, MessageType.NORMAL);
+        stores.redis().value(String.class).set(key, "99");
+        assertThat(credit.accept(client, MessageType.NORMAL, messages(1), 0, null, 5).await().atMost(WAIT).rateLimited()).isTrue();
+        assertThat(stores.redis().key(String.class).pttl(key)).isBetween(1L, 1000L);
+        assertThat(stores.balanceKey(client)).isEqualTo("5");
+    }
+
+    @Test
+    void theRequestsWindowScriptCountsUpToTheLimitAndRefusesWithoutCounting() {
+        String key = CreditScripts.requestsRateKey(Stores.newClient());
+        for (int i = 1; i <= 3; i++) {
+            var r = scripts.run(RATE_LIMIT, List.of(key), List.of("3", "1")).await().atMost(WAIT);
+            assertThat(r.get(0).toInteger()).isEqualTo(1);
+            assertThat(r.get(1).toInteger()).isEqualTo(i);
+        }
+        var refused = scripts.run(RATE_LIMIT, List.of(key), List.of("3", "1")).await().atMost(WAIT);
+        assertThat(refused.get(0).toInteger()).isZero();
+        assertThat(refused.get(1).toLong()).isBetween(1L, 1000L);
+        assertThat(stores.redis().value(String.class).get(key)).isEqualTo("3");
+        assertThatThrownBy(() -> scripts.run(RATE_LIMIT, List.of(key), List.of("0", "1")).await().atMost(WAIT))
+                .hasMessageContaining("bad limit");
+    }
+
+    private static final com.acme.sms.redis.LuaScript RATE_LIMIT = com.acme.sms.redis.LuaScript.load("rate_limit");
+
+    @Inject
+    com.acme.sms.redis.LuaScripts scripts;
+
     private static List<CreditScripts.Outgoing> messages(int n) {
         List<CreditScripts.Outgoing> list = new ArrayList<>();
         for (int i = 0; i < n; i++) {

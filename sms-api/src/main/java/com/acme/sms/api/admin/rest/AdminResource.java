@@ -2,6 +2,8 @@ package com.acme.sms.api.admin.rest;
 
 import com.acme.sms.api.admin.DeadLetters;
 import com.acme.sms.api.caller.AdminGuard;
+import com.acme.sms.api.caller.AdminOnly;
+import com.acme.sms.api.caller.Caller;
 import com.acme.sms.api.credit.Reconciliation;
 import com.acme.sms.api.error.ApiException;
 import com.acme.sms.credit.ClientIds;
@@ -22,13 +24,21 @@ import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
-/** Operator endpoints: dead letters and credit reconciliation. All need the admin key. */
+/**
+ * Operator endpoints: dead letters and credit reconciliation. All need the admin key (header mode) or a token with
+ * the admin role (jwt mode).
+ */
 @Path("/api/admin")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Admin")
-@APIResponse(responseCode = "403", description = "No or wrong X-Admin-Key, or admin endpoints disabled (problem+json)")
+@AdminOnly
+@SecurityRequirement(name = Caller.BEARER_SCHEME)
+@APIResponse(responseCode = "401", description = "Jwt mode: no, or no valid, bearer token (problem+json)")
+@APIResponse(responseCode = "403", description = "Header mode: no or wrong X-Admin-Key, or admin endpoints disabled; "
+        + "jwt mode: the token lacks the admin role (problem+json)")
 public class AdminResource {
 
     private static final Pattern ENTRY_ID = Pattern.compile("[0-9]{1,20}-[0-9]{1,20}");
@@ -51,7 +61,7 @@ public class AdminResource {
     @Path("/dead-letters")
     @Operation(summary = "List dead letters", description = "Entries the workers gave up on, oldest first, with the reason.")
     public DeadLetterList listDeadLetters(
-            @Parameter(description = "The admin key") @HeaderParam(AdminGuard.HEADER) String adminKey,
+            @Parameter(description = "Header mode: the admin key (ignored in jwt mode)") @HeaderParam(AdminGuard.HEADER) String adminKey,
             @Parameter(description = "normal (default) or express") @QueryParam("type") String type,
             @Parameter(description = "Most entries to list, 1 to 1000 (default 100)") @QueryParam("count") String count) {
         guard.require(adminKey);

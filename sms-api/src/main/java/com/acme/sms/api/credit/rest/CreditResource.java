@@ -1,47 +1,60 @@
 package com.acme.sms.api.credit.rest;
 
+import com.acme.sms.api.caller.AddsCredit;
 import com.acme.sms.api.caller.Caller;
+import com.acme.sms.api.caller.Callers;
 import com.acme.sms.api.config.ApiConfig;
 import com.acme.sms.api.credit.CreditService;
 import com.acme.sms.api.error.ApiException;
 import com.acme.sms.api.message.rest.TextRules;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/credit")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Credit")
+@SecurityRequirement(name = Caller.BEARER_SCHEME)
 public class CreditResource {
 
     private final CreditService credit;
     private final ApiConfig config;
+    private final Callers callers;
 
-    public CreditResource(CreditService credit, ApiConfig config) {
+    public CreditResource(CreditService credit, ApiConfig config, Callers callers) {
         this.credit = credit;
         this.config = config;
+        this.callers = callers;
     }
 
     @POST
     @Path("/increase")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Add credit", description = "Adds `balance` credits to the caller's account (creating it on first use) and returns the new live balance.")
+    @AddsCredit
+    @Operation(summary = "Add credit", description = """
+            Adds `balance` credits to a client's account (creating it on first use) and returns the new live balance. \
+            Header mode: the client in X-Client-ID credits itself. Jwt mode: an admin act; the token needs the admin \
+            role and X-Client-ID names the client to credit.""")
+    @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER,
+            description = "Header mode: the caller's client id (required). Jwt mode: the client to credit (required).")
     @APIResponse(responseCode = "200", description = "Credit added")
     @APIResponse(responseCode = "400", description = "Missing/invalid X-Client-ID, malformed JSON, or an invalid amount or name (problem+json)")
+    @APIResponse(responseCode = "401", description = "Jwt mode: no, or no valid, bearer token (problem+json)")
+    @APIResponse(responseCode = "403", description = "Jwt mode: the token lacks the admin role (problem+json)")
     @APIResponse(responseCode = "422", description = "The balance would exceed its maximum (problem+json)")
+    @APIResponse(responseCode = "429", description = "The caller's requests-per-second limit is reached; see Retry-After (problem+json)")
     @APIResponse(responseCode = "503", description = "Redis unavailable; nothing was added (problem+json)")
-    public CreditResponse increase(
-            @Parameter(description = "The client's id", required = true) @HeaderParam(Caller.CLIENT_HEADER) String clientHeader,
-            CreditIncreaseRequest body) {
-        String clientId = Caller.clientId(clientHeader);
+    public CreditResponse increase(CreditIncreaseRequest body) {
+        Caller caller = callers.current();
         if (body == null) {
             throw ApiException.badRequest("missing-body", "Send a JSON body such as {\"name\": \"Acme\", \"balance\": 50}.");
         }
@@ -57,17 +70,21 @@ public class CreditResource {
             throw ApiException.badRequest("invalid-name",
                     "'name' must be 1 to 200 printable characters: " + TextRules.checkText(name, 1, 200) + ".");
         }
-        CreditService.Account account = credit.increase(clientId, name, body.balance(), clientId);
+        // The ledger records who added the credit: the client itself in header mode, the admin in jwt mode.
+        CreditService.Account account = credit.increase(caller.clientId(), name, body.balance(), caller.actor());
         return new CreditResponse(account.clientId(), account.name(), account.balance(), body.balance());
     }
 
     @GET
     @Operation(summary = "Read credit", description = "The caller's name and live balance (0 for a client never seen).")
+    @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
     @APIResponse(responseCode = "200", description = "The account")
-    @APIResponse(responseCode = "400", description = "Missing or invalid X-Client-ID (problem+json)")
-    public CreditResponse get(
-            @Parameter(description = "The client's id", required = true) @HeaderParam(Caller.CLIENT_HEADER) String clientHeader) {
-        String clientId = Caller.clientId(clientHeader);
+    @APIResponse(responseCode = "400", description = "Header mode: missing or invalid X-Client-ID (problem+json)")
+    @APIResponse(responseCode = "401", description = "Jwt mode: no, or no valid, bearer token (problem+json)")
+    @APIResponse(responseCode = "403", description = "Jwt mode: X-Client-ID names another client than the token (problem+json)")
+    @APIResponse(responseCode = "429", description = "The caller's requests-per-second limit is reached; see Retry-After (problem+json)")
+    public CreditResponse get() {
+        String clientId = callers.clientId();
         CreditService.Account account = credit.get(clientId);
         return new CreditResponse(account.clientId(), account.name(), account.balance(), null);
     }

@@ -1,6 +1,7 @@
 package com.acme.sms.api.message.rest;
 
 import com.acme.sms.api.caller.Caller;
+import com.acme.sms.api.caller.Callers;
 import com.acme.sms.api.config.ApiConfig;
 import com.acme.sms.api.error.ApiException;
 import com.acme.sms.api.message.SendService;
@@ -37,13 +38,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.security.SecurityRequirement;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 @Path("/api/messages")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Messages")
+@SecurityRequirement(name = Caller.BEARER_SCHEME)
+@APIResponse(responseCode = "401", description = "Jwt mode: no, or no valid, bearer token (problem+json)")
+@APIResponse(responseCode = "403", description = "Jwt mode: X-Client-ID names another client than the token (problem+json)")
+@APIResponse(responseCode = "429", description = "A per-client rate limit is reached; see Retry-After. Nothing was charged (problem+json)")
 public class MessageResource {
 
     static final String TYPE_HEADER = "X-SMS-TYPE";
@@ -57,12 +64,14 @@ public class MessageResource {
     private final SentLog sentLog;
     private final ApiConfig config;
     private final ObjectMapper json;
+    private final Callers callers;
 
-    public MessageResource(SendService sender, SentLog sentLog, ApiConfig config, ObjectMapper json) {
+    public MessageResource(SendService sender, SentLog sentLog, ApiConfig config, ObjectMapper json, Callers callers) {
         this.sender = sender;
         this.sentLog = sentLog;
         this.config = config;
         this.json = json;
+        this.callers = callers;
     }
 
     @POST
@@ -75,13 +84,13 @@ public class MessageResource {
     @APIResponse(responseCode = "400", description = "Missing/invalid headers, malformed JSON, no messages or too many (problem+json)")
     @APIResponse(responseCode = "402", description = "Nothing accepted for lack of credit; `results` tells each message's fate (problem+json)")
     @APIResponse(responseCode = "422", description = "Every message was invalid, or the Idempotency-Key was used for another request (problem+json)")
+    @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
     public Uni<Response> send(
-            @Parameter(description = "The client's id", required = true) @HeaderParam(Caller.CLIENT_HEADER) String clientHeader,
             @Parameter(description = "normal (default) or express, case-insensitive") @HeaderParam(TYPE_HEADER) String typeHeader,
             @Parameter(description = "Optional, 1 to 128 of A-Z a-z 0-9 . _ : - ; a retry with the same key and body within 24 h "
                     + "is charged nothing and gets the first answer") @HeaderParam(IDEMPOTENCY_HEADER) String idempotencyKey,
             BulkSendRequest body) {
-        String clientId = Caller.clientId(clientHeader);
+        String clientId = callers.clientId();
         MessageType type = typeHeader == null
                 ? MessageType.NORMAL
                 : MessageType.parse(typeHeader).orElseThrow(() -> ApiException.badRequest("invalid-sms-type",
@@ -135,16 +144,16 @@ public class MessageResource {
             The caller's messages, newest first, with optional filters. Dates are ISO dates (UTC days) or date-times; \
             a date as to_date includes that whole day.""")
     @APIResponse(responseCode = "200", description = "One page of messages")
-    @APIResponse(responseCode = "400", description = "Missing/invalid X-Client-ID or an invalid parameter (problem+json)")
+    @APIResponse(responseCode = "400", description = "Missing/invalid X-Client-ID (header mode) or an invalid parameter (problem+json)")
+    @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
     public SentLogPage sentLog(
-            @Parameter(description = "The client's id", required = true) @HeaderParam(Caller.CLIENT_HEADER) String clientHeader,
             @Parameter(description = "queued, sent or failed") @QueryParam("status") String status,
             @Parameter(description = "normal or express") @QueryParam("type") String type,
             @Parameter(description = "Earliest queued time: 2026-11-25 or 2026-11-25T10:00:00Z") @QueryParam("from_date") String fromDate,
             @Parameter(description = "Latest queued time: 2026-11-25 (whole day) or 2026-11-25T18:00:00Z") @QueryParam("to_date") String toDate,
             @Parameter(description = "Page number, from 1 (default 1)") @QueryParam("page") String page,
             @Parameter(description = "Page size, 1 to 100 (default 20)") @QueryParam("page_size") String pageSize) {
-        String clientId = Caller.clientId(clientHeader);
+        String clientId = callers.clientId();
         MessageStatus statusFilter = status == null ? null : MessageStatus.parse(status).orElseThrow(
                 () -> ApiException.badRequest("invalid-parameter", "'status' must be one of queued, sent, failed."));
         MessageType typeFilter = type == null ? null : MessageType.parse(type).orElseThrow(
@@ -166,12 +175,11 @@ public class MessageResource {
     @Path("/{id}")
     @Operation(summary = "One message", description = "One of the caller's own messages, once a worker has processed it.")
     @APIResponse(responseCode = "200", description = "The message")
-    @APIResponse(responseCode = "400", description = "Missing/invalid X-Client-ID or an id that is not a UUID (problem+json)")
+    @APIResponse(responseCode = "400", description = "Missing/invalid X-Client-ID (header mode) or an id that is not a UUID (problem+json)")
     @APIResponse(responseCode = "404", description = "No such message for this client (problem+json)")
-    public MessageView one(
-            @Parameter(description = "The client's id", required = true) @HeaderParam(Caller.CLIENT_HEADER) String clientHeader,
-            @PathParam("id") String id) {
-        String clientId = Caller.clientId(clientHeader);
+    @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
+    public MessageView one(@PathParam("id") String id) {
+        String clientId = callers.clientId();
         UUID messageId;
         try {
             if (id.length() != 36) {

@@ -1,0 +1,118 @@
+package com.acme.sms.api.caller;
+
+import com.acme.sms.api.config.AuthConfig;
+import com.acme.sms.api.error.ApiException;
+import com.acme.sms.api.ratelimit.RateLimiter;
+import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.ws.rs.Priorities;
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ResourceInfo;
+import jakarta.ws.rs.core.MultivaluedMap;
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+
+/**
+ * The one door of every endpoint, run before it: refuses hostile headers and query strings, establishes who is
+ * calling (by the mode, see {@link AuthConfig}), enforces the admin and credit rules, and counts the request
+ * against the caller's rate limit. Endpoints read the result from {@link Callers}; nothing after this reads
+ * identity from the request.
+ */
+public class CallerFilter {
+
+    static final String ATTRIBUTE = Caller.class.getName();
+    static final String ADMIN_KEY_HEADER = AdminGuard.HEADER;
+
+    private final AuthConfig auth;
+    private final TokenVerifier tokens;
+    private final AdminGuard adminGuard;
+    private final RateLimiter rateLimiter;
+    private final CurrentVertxRequest currentRequest;
+
+    public CallerFilter(AuthConfig auth, TokenVerifier tokens, AdminGuard adminGuard, RateLimiter rateLimiter,
+            CurrentVertxRequest currentRequest) {
+        this.auth = auth;
+        this.tokens = tokens;
+        this.adminGuard = adminGuard;
+        this.rateLimiter = rateLimiter;
+        this.currentRequest = currentRequest;
+    }
+
+    @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
+    public Uni<Void> identify(ContainerRequestContext request, ResourceInfo resource) {
+        ApiException broken = RequestRules.checkHeaders(request.getHeaders());
+        if (broken == null) {
+            broken = checkQuery(request);
+        }
+        if (broken != null) {
+            return Uni.createFrom().failure(broken);
+        }
+        boolean adminOnly = resource.getResourceClass().isAnnotationPresent(AdminOnly.class);
+        boolean addsCredit = resource.getResourceMethod() != null
+                && resource.getResourceMethod().isAnnotationPresent(AddsCredit.class);
+        // Taken now, on the request's own thread: the token check may complete on another one.
+        RoutingContext routing = currentRequest.getCurrent();
+        Uni<Caller> caller;
+        try {
+            caller = auth.mode() == AuthConfig.Mode.JWT
+                    ? fromToken(request, adminOnly, addsCredit)
+                    : Uni.createFrom().item(fromHeaders(request, adminOnly));
+        } catch (ApiException refused) {
+            return Uni.createFrom().failure(refused);
+        }
+        return caller.flatMap(c -> {
+            routing.put(ATTRIBUTE, c);
+            // Admin endpoints are not limited: an operator must be able to act while clients are throttled.
+            return adminOnly ? Uni.createFrom().voidItem() : rateLimiter.admitRequest(c.actor());
+        });
+    }
+
+    private static ApiException checkQuery(ContainerRequestContext request) {
+        MultivaluedMap<String, String> parameters;
+        try {
+            parameters = request.getUriInfo().getQueryParameters();
+        } catch (IllegalArgumentException badEncoding) {
+            return ApiException.badRequest("invalid-parameter", "The query string is not validly percent-encoded.");
+        }
+        return RequestRules.checkQuery(request.getUriInfo().getRequestUri().getRawQuery(), parameters);
+    }
+
+    /** Header mode, the seed's trust: X-Client-ID names the client, X-Admin-Key opens the admin endpoints. */
+    private Caller fromHeaders(ContainerRequestContext request, boolean adminOnly) {
+        if (adminOnly) {
+            return new Caller(null, adminGuard.requireKey(request.getHeaderString(ADMIN_KEY_HEADER)), true);
+        }
+        String clientId = Caller.clientId(request.getHeaderString(Caller.CLIENT_HEADER));
+        return new Caller(clientId, clientId, false);
+    }
+
+    /**
+     * Jwt mode: the token's subject is the caller, whatever the headers say. X-Client-ID may repeat the subject
+     * (clients written for header mode keep working) but never names another client, except for an admin adding
+     * credit, where it names the client to credit.
+     */
+    private Uni<Caller> fromToken(ContainerRequestContext request, boolean adminOnly, boolean addsCredit) {
+        String clientHeader = request.getHeaderString(Caller.CLIENT_HEADER);
+        return tokens.verify(request.getHeaderString(Caller.AUTHORIZATION_HEADER)).map(token -> {
+            if (adminOnly) {
+                if (!token.admin()) {
+                    throw AdminGuard.notAdmin("This endpoint needs a token with the admin role.");
+                }
+                return new Caller(null, token.subject(), true);
+            }
+            if (addsCredit) {
+                if (!token.admin()) {
+                    throw AdminGuard.notAdmin("Adding credit is an admin act: a client's token can never add credit, "
+                            + "not even to its own account.");
+                }
+                return new Caller(Caller.clientId(clientHeader), token.subject(), true);
+            }
+            if (clientHeader != null && !clientHeader.equals(token.subject())) {
+                throw new ApiException(403, "client-mismatch",
+                        "The " + Caller.CLIENT_HEADER + " header names another client than the bearer token; "
+                                + "omit it or send the token's own client id.");
+            }
+            return new Caller(token.subject(), token.subject(), token.admin());
+        });
+    }
+}

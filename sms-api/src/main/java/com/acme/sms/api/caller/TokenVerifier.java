@@ -1,0 +1,117 @@
+package com.acme.sms.api.caller;
+
+import com.acme.sms.api.config.AuthConfig;
+import com.acme.sms.api.error.ApiException;
+import com.acme.sms.credit.ClientIds;
+import io.quarkus.logging.Log;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.jwt.auth.principal.JWTParser;
+import io.smallrye.jwt.auth.principal.ParseException;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.jose4j.jwt.consumer.InvalidJwtException;
+
+/**
+ * Checks bearer tokens in jwt mode with smallrye-jwt's parser, configured by the standard {@code mp.jwt.verify.*}
+ * keys (public key or JWKS location, issuer, optionally audiences). It verifies the RS256 signature (so unsigned
+ * and {@code alg: none} tokens fail), the issuer and the expiry.
+ *
+ * <p>The parser is called here rather than through Quarkus' HTTP authentication, which runs lazily in this API
+ * ({@code quarkus.http.auth.proactive=false}): that keeps header mode free of any token handling, and lets every
+ * refusal be a problem+json answer like the API's other errors.
+ */
+@ApplicationScoped
+public class TokenVerifier {
+
+    public static final int MAX_TOKEN_LENGTH = 8192;
+    private static final Pattern BEARER = Pattern.compile("(?i)bearer +([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*)");
+    private static final String CHALLENGE = "Bearer realm=\"sms\"";
+    /** smallrye-jwt's value for "no inline key". */
+    private static final String NO_KEY = "NONE";
+
+    private final AuthConfig auth;
+    private final JWTParser parser;
+    private final Config config;
+    private final boolean remoteKeys;
+
+    public TokenVerifier(AuthConfig auth, JWTParser parser, Config config) {
+        this.auth = auth;
+        this.parser = parser;
+        this.config = config;
+        this.remoteKeys = keyLocation().map(l -> l.toLowerCase(Locale.ROOT).startsWith("http")).orElse(false);
+    }
+
+    /** In jwt mode, refuses to start without a key and an issuer: a half-configured verifier must not serve. */
+    void checkConfiguration(@Observes StartupEvent start) {
+        if (auth.mode() != AuthConfig.Mode.JWT) {
+            return;
+        }
+        boolean key = keyLocation().isPresent() || config.getOptionalValue("mp.jwt.verify.publickey", String.class)
+                .filter(k -> !k.isBlank() && !k.equals(NO_KEY)).isPresent();
+        boolean issuer = config.getOptionalValue("mp.jwt.verify.issuer", String.class).filter(i -> !i.isBlank()).isPresent();
+        if (!key || !issuer) {
+            throw new IllegalStateException("sms.auth.mode=jwt needs the token issuer's public key "
+                    + "(mp.jwt.verify.publickey.location: a PEM file or a JWKS URL) and its name (mp.jwt.verify.issuer); "
+                    + "see docs/security.md");
+        }
+        Log.infof("Authentication: jwt (issuer %s, keys from %s)", config.getValue("mp.jwt.verify.issuer", String.class),
+                keyLocation().orElse("mp.jwt.verify.publickey"));
+    }
+
+    private Optional<String> keyLocation() {
+        return config.getOptionalValue("mp.jwt.verify.publickey.location", String.class).filter(l -> !l.isBlank());
+    }
+
+    /** The caller a valid token names; fails with a 401 problem for a missing, malformed or invalid token. */
+    public Uni<Verified> verify(String authorization) {
+        if (authorization == null || authorization.isBlank()) {
+            return Uni.createFrom().failure(unauthorized("missing-token",
+                    "This API needs a bearer token: send 'Authorization: Bearer <token>'.", false));
+        }
+        var matcher = BEARER.matcher(authorization);
+        if (authorization.length() > MAX_TOKEN_LENGTH || !matcher.matches()) {
+            return Uni.createFrom().failure(unauthorized("invalid-token",
+                    "The Authorization header must be 'Bearer <token>' with a signed JWT.", true));
+        }
+        String token = matcher.group(1);
+        Uni<Verified> verified = Uni.createFrom().item(() -> parse(token));
+        // Fetching a remote JWKS (the first time, and on refresh) is blocking I/O that must not run on the event
+        // loop; with a local key, verifying is a short computation and stays where it is.
+        return remoteKeys ? verified.runSubscriptionOn(Infrastructure.getDefaultWorkerPool()) : verified;
+    }
+
+    private Verified parse(String token) {
+        JsonWebToken jwt;
+        try {
+            jwt = parser.parse(token);
+        } catch (ParseException e) {
+            boolean expired = e.getCause() instanceof InvalidJwtException invalid && invalid.hasExpired();
+            Log.debugf("Refused a bearer token: %s", e.getMessage());
+            throw unauthorized("invalid-token", expired ? "The bearer token has expired."
+                    : "The bearer token is not valid: it must be signed (RS256) by the configured issuer, and be "
+                            + "current.", true);
+        }
+        String subject = jwt.getSubject();
+        if (!ClientIds.isValid(subject)) {
+            throw unauthorized("invalid-token", "The bearer token's subject (sub) must be a client id: 1 to "
+                    + ClientIds.MAX_LENGTH + " letters, digits, '.', '_', '@' or '-'.", true);
+        }
+        return new Verified(subject, jwt.getGroups() != null && jwt.getGroups().contains(auth.adminRole()));
+    }
+
+    /** A verified token: its subject and whether it holds the admin role. */
+    public record Verified(String subject, boolean admin) {}
+
+    private static ApiException unauthorized(String code, String detail, boolean invalid) {
+        return new ApiException(401, code, detail, Map.of(),
+                Map.of("WWW-Authenticate", invalid ? CHALLENGE + ", error=\"invalid_token\"" : CHALLENGE));
+    }
+}
