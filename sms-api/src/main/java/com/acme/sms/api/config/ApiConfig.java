@@ -21,6 +21,18 @@ public interface ApiConfig {
     /** Key that opens the /api/admin endpoints (X-Admin-Key); unset: they are closed. */
     java.util.Optional<String> adminKey();
 
+    /**
+     * How long a sent-log page (and its total) is served from memory before PostgreSQL is asked again: the seed's
+     * "cache message reports". A dashboard polling the log costs one query per period; a message that reached its
+     * final state shows up at most this much later. 0 turns the cache off.
+     */
+    @WithDefault("2s")
+    java.time.Duration sentLogCacheTtl();
+
+    /** Most sent-log pages kept in memory. */
+    @WithDefault("20000")
+    int sentLogCacheSize();
+
     /** Most credit one increase may add. */
     @WithDefault("10000000")
     long maxCreditIncrease();

@@ -3,6 +3,9 @@ package com.acme.sms.api.message;
 import com.acme.sms.message.Message;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
+import com.acme.sms.api.config.ApiConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.Query;
@@ -13,15 +16,53 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** Reads a client's messages from PostgreSQL; every query is bound to the caller's client id. */
 @ApplicationScoped
 public class SentLog {
 
     private final EntityManager em;
+    private final long cacheTtlNanos;
+    private final int cacheSize;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final Counter hits;
+    private final Counter misses;
 
-    public SentLog(EntityManager em) {
+    private record Cached(Page page, long expiresAtNanos) {}
+
+    public SentLog(EntityManager em, ApiConfig config, MeterRegistry registry) {
         this.em = em;
+        this.cacheTtlNanos = config.sentLogCacheTtl().toNanos();
+        this.cacheSize = config.sentLogCacheSize();
+        this.hits = Counter.builder("sms.sentlog.cache").tag("result", "hit")
+                .description("Sent-log pages served from memory").register(registry);
+        this.misses = Counter.builder("sms.sentlog.cache").tag("result", "miss")
+                .description("Sent-log pages read from PostgreSQL").register(registry);
+    }
+
+    /** One page of the client's log, from memory when the same page was read within the cache period. */
+    public Page find(String clientId, Filter f) {
+        if (cacheTtlNanos <= 0) {
+            return query(clientId, f);
+        }
+        String key = clientId + '|' + f;
+        long now = System.nanoTime();
+        Cached cached = cache.get(key);
+        if (cached != null && now - cached.expiresAtNanos() < 0) {
+            hits.increment();
+            return cached.page();
+        }
+        misses.increment();
+        Page page = query(clientId, f);
+        if (cache.size() >= cacheSize) {
+            cache.values().removeIf(c -> now - c.expiresAtNanos() >= 0);
+            if (cache.size() >= cacheSize) {
+                cache.clear(); // all fresh: a burst of distinct pages; start over rather than grow
+            }
+        }
+        cache.put(key, new Cached(page, now + cacheTtlNanos));
+        return page;
     }
 
     /** Filters of the sent-log; bounds are half-open: {@code from <= queued_at < until}. */
@@ -29,7 +70,7 @@ public class SentLog {
 
     public record Page(long total, List<Message> messages) {}
 
-    public Page find(String clientId, Filter f) {
+    private Page query(String clientId, Filter f) {
         // Only fixed fragments are concatenated; every value is a bound parameter.
         StringBuilder where = new StringBuilder("client_id = :client");
         Map<String, Object> params = new HashMap<>();

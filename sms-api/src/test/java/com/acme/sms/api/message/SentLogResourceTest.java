@@ -105,6 +105,24 @@ class SentLogResourceTest {
     }
 
     @Test
+    void repeatedReadsAreServedFromTheCacheForAShortWhile() {
+        given().header("X-Client-ID", client).queryParam("status", "failed").when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(3));
+        insert(client, "express", "failed", OffsetDateTime.of(2026, 11, 25, 12, 0, 0, 0, ZoneOffset.UTC));
+        // Within the cache period the same page is answered from memory...
+        given().header("X-Client-ID", client).queryParam("status", "failed").when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(3));
+        // ...another page or filter is read fresh...
+        given().header("X-Client-ID", client).queryParam("status", "failed").queryParam("page_size", 50)
+                .when().get("/api/messages/sent-log").then().statusCode(200).body("total", equalTo(4));
+        // ...and the cached one catches up once its period is over.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                given().header("X-Client-ID", client).queryParam("status", "failed").when().get("/api/messages/sent-log")
+                        .then().statusCode(200).body("total", equalTo(4)));
+        given().when().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString("sms_sentlog_cache_total{result=\"hit\"}"));
+    }
+
+    @Test
     void onlyTheCallersOwnMessages() {
         given().header("X-Client-ID", other).when().get("/api/messages/sent-log")
                 .then().statusCode(200).body("total", equalTo(1)).body("messages[0].id", equalTo(othersMessage.toString()));
