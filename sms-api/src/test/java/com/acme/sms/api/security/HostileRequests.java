@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.acme.sms.api.RawHttp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.restassured.RestAssured;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,32 +20,35 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
-import net.jqwik.api.lifecycle.BeforeContainer;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.eclipse.microprofile.config.Config;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
- * Random malformed requests against every endpoint of the running API, for the jqwik engine. Each generated request
- * is a valid request of some endpoint with at least one defect the API must catch (a hostile identity, header,
- * query, path, body, method or media type) plus random noise (extra headers and query parameters that mean nothing
- * to the API). Whatever it is, the answer must be a 4xx problem+json, never a 5xx, and neither of the two clients
- * involved may see any change: live balance, account, ledger or messages.
+ * Random malformed requests against every endpoint of the running API. Each generated request is a valid request of
+ * some endpoint with at least one defect the API must catch (a hostile identity, header, query, path, body, method or
+ * media type) plus random noise (extra headers and query parameters that mean nothing to the API). Whatever it is,
+ * the answer must be a 4xx problem+json, never a 5xx, and neither of the two clients involved may see any change:
+ * live balance, account, ledger or messages.
  *
  * <p>A few defects are protocol violations (control characters in a header value, broken percent-encoding in the
  * request target) that the HTTP layer (Netty) refuses before the API sees them, with a bare 400 and the connection
  * closed; for those only the status is checked.
  *
- * <p>The running API is a {@code @QuarkusTest}'s: {@link HostileRequestsTest} starts the jqwik engine inside its
- * test, handing over the port and the clients through system properties. This class is therefore self-contained:
- * it talks HTTP, PostgreSQL (JDBC) and Redis (a few RESP commands) itself, and is named so that Surefire does not
- * run it on its own.
+ * <p>The requests come from a {@link Random} with a fixed seed, printed at every run; {@code -Dhostile.seed=N}
+ * replays another seed (or {@code -Dhostile.seed=random} draws a new one). A failure names the seed, the request's
+ * number and the request itself. Used by {@link HostileRequestsTest} (header mode) and {@link JwtHostileRequestsTest}
+ * (jwt mode), which start the application; this class talks HTTP, PostgreSQL (JDBC) and Redis (a few RESP commands)
+ * itself.
  */
-abstract class HostileRequests {
+final class HostileRequests {
 
-    static final String PREFIX = "sms.hostile.";
+    /** The system property that overrides the seed, for every generated test in this module. */
+    static final String SEED_PROPERTY = "hostile.seed";
+    static final long DEFAULT_SEED = 20_240_611L;
+
     /** None of these characters can appear in any value the API accepts: client ids, types, keys, numbers, dates. */
     static final String POISON = "'\";{}()<>!*=\\`$[]|&?#~^,%";
     static final String QUOTE_ALPHABET = POISON + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@/+ ";
@@ -61,66 +65,91 @@ abstract class HostileRequests {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static int port;
-    static String alice;
-    static String bob;
-    static String adminKey;
-    static String aliceToken;
-    static String bobToken;
-    static String adminToken;
-    static String[] badTokens;
-    static String jdbcUrl;
-    static String jdbcUser;
-    static String jdbcPassword;
-    static int redisDb;
-    static Connection db;
-
-    @BeforeContainer
-    static void connect() throws SQLException {
-        port = Integer.parseInt(property("port"));
-        alice = property("alice");
-        bob = property("bob");
-        adminKey = property("admin-key");
-        aliceToken = System.getProperty(PREFIX + "alice-token");
-        bobToken = System.getProperty(PREFIX + "bob-token");
-        adminToken = System.getProperty(PREFIX + "admin-token");
-        String bad = System.getProperty(PREFIX + "bad-tokens");
-        badTokens = bad == null ? new String[0] : bad.split(" ");
-        jdbcUrl = property("jdbc-url");
-        jdbcUser = property("jdbc-user");
-        jdbcPassword = property("jdbc-password");
-        redisDb = Integer.parseInt(property("redis-db"));
-        db = DriverManager.getConnection(jdbcUrl, jdbcUser, jdbcPassword);
-    }
+    final boolean jwt;
+    final int port;
+    final String alice;
+    final String bob;
+    final String adminKey;
+    final String aliceToken;
+    final String bobToken;
+    final String adminToken;
+    final String[] badTokens;
+    final String jdbcUrl;
+    final String jdbcUser;
+    final String jdbcPassword;
+    final int redisDb;
+    Connection db;
 
     /** Answers seen, by defect and status: printed at the end, so that a run shows what it covered. */
-    static final java.util.Map<String, Integer> SEEN = new java.util.TreeMap<>();
+    final Map<String, Integer> seen = new TreeMap<>();
 
-    @AfterContainer
-    static void disconnect() throws SQLException {
-        System.out.println("Hostile requests sent, by defect and answer: " + SEEN);
-        SEEN.clear();
-        if (db != null) {
+    /**
+     * Against the application the current {@code @QuarkusTest} started; the tokens are null in header mode.
+     */
+    HostileRequests(boolean jwt, String alice, String bob, String adminKey, String aliceToken, String bobToken,
+            String adminToken, List<String> badTokens) {
+        this.jwt = jwt;
+        this.port = RestAssured.port;
+        this.alice = alice;
+        this.bob = bob;
+        this.adminKey = adminKey;
+        this.aliceToken = aliceToken;
+        this.bobToken = bobToken;
+        this.adminToken = adminToken;
+        this.badTokens = badTokens.toArray(String[]::new);
+        Config config = ConfigProvider.getConfig();
+        this.jdbcUrl = config.getValue("quarkus.datasource.jdbc.url", String.class);
+        this.jdbcUser = config.getValue("quarkus.datasource.username", String.class);
+        this.jdbcPassword = config.getValue("quarkus.datasource.password", String.class);
+        String redis = config.getValue("quarkus.redis.hosts", String.class);
+        this.redisDb = Integer.parseInt(redis.substring(redis.lastIndexOf('/') + 1));
+    }
+
+    /** The seed of this run: {@value #DEFAULT_SEED} unless {@code -Dhostile.seed} says otherwise. */
+    static long seed() {
+        String value = System.getProperty(SEED_PROPERTY);
+        if (value == null || value.isBlank()) {
+            return DEFAULT_SEED;
+        }
+        if (value.equalsIgnoreCase("random")) {
+            return new Random().nextLong();
+        }
+        return Long.parseLong(value.strip());
+    }
+
+    /**
+     * Sends {@code count} generated requests and checks each; the first failure ends the run with the seed, the
+     * request's number and the request in its message.
+     */
+    void run(String label, int count) throws Exception {
+        long seed = seed();
+        System.out.printf("%s: %d hostile requests, seed %d (replay with -D%s=%d)%n", label, count, seed, SEED_PROPERTY, seed);
+        Random random = new Random(seed);
+        db = DriverManager.getConnection(jdbcUrl, jdbcUser, jdbcPassword);
+        try {
+            for (int i = 1; i <= count; i++) {
+                Case c = generate(random);
+                try {
+                    check(c);
+                } catch (AssertionError | Exception e) {
+                    throw new AssertionError(String.format("%s: hostile request %d of %d failed (seed %d, replay with -D%s=%d)%n"
+                            + "  request: %s%n  failure: %s", label, i, count, seed, SEED_PROPERTY, seed, c, e), e);
+                }
+            }
+            int sent = seen.values().stream().mapToInt(Integer::intValue).sum();
+            assertThat(sent).as("hostile requests sent").isEqualTo(count);
+        } finally {
+            System.out.println(label + ": hostile requests sent, by defect and answer: " + seen);
             db.close();
         }
     }
-
-    private static String property(String name) {
-        String value = System.getProperty(PREFIX + name);
-        if (value == null) {
-            throw new IllegalStateException("run through HostileRequestsTest: " + PREFIX + name + " is not set");
-        }
-        return value;
-    }
-
-    abstract boolean jwt();
 
     // ------------------------------------------------------------------------------------------ the property ----
 
     void check(Case c) throws Exception {
         String before = footprint();
         RawHttp.Response r = RawHttp.send(port, c.request());
-        SEEN.merge(c.defect().split(" ")[0] + " " + r.status(), 1, Integer::sum);
+        seen.merge(c.defect().split(" ")[0] + " " + r.status(), 1, Integer::sum);
         assertThat(r.status()).as("status of %s -> %s", c, r).isBetween(400, 499);
         if (!c.protocolViolation()) {
             assertThat(r.contentType()).as("media type of %s -> %s", c, r).startsWith("application/problem+json");
@@ -133,7 +162,7 @@ abstract class HostileRequests {
     }
 
     /** The live balances, accounts, ledgers and messages of both clients. */
-    static String footprint() throws IOException, SQLException {
+    String footprint() throws IOException, SQLException {
         StringBuilder s = new StringBuilder(String.join("/", redisGet("sms:credit:{" + alice + "}", "sms:credit:{" + bob + "}")));
         try (PreparedStatement ps = db.prepareStatement("""
                 SELECT c.id,
@@ -154,7 +183,7 @@ abstract class HostileRequests {
     }
 
     /** MGET over a plain socket: the Quarkus Redis client lives in the application, not here. */
-    static List<String> redisGet(String... keys) throws IOException {
+    List<String> redisGet(String... keys) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", 6379)) {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
@@ -258,22 +287,51 @@ abstract class HostileRequests {
     enum Defect { IDENTITY, DUPLICATE_HEADER, LONG_HEADER, CONTROL_CHARACTER, SMS_TYPE, IDEMPOTENCY_KEY, QUERY_VALUE,
         QUERY_CONTROL, QUERY_DUPLICATE, QUERY_TOO_LONG, BROKEN_ESCAPE, PATH, BODY, METHOD, MEDIA_TYPE }
 
-    @Provide
-    Arbitrary<Case> malformedRequests() {
-        Arbitrary<String> hostile = Arbitraries.oneOf(
-                Arbitraries.of(SAMPLES),
-                Arbitraries.strings().withChars(QUOTE_ALPHABET).ofMinLength(1).ofMaxLength(80),
-                Arbitraries.strings().withCharRange((char) 0x20, (char) 0xFF).ofMinLength(1).ofMaxLength(300))
-                .map(HostileRequests::poisoned);
-        // The defect first, then an endpoint it applies to, so that every defect is tried about as often.
-        Arbitrary<Defect> defects = Arbitraries.of(Defect.values());
-        Arbitrary<Object[]> targets = defects.flatMap(d -> Arbitraries.of(endpointsFor(d)).map(e -> new Object[] {e, d}));
-        return Combinators.combine(
-                        targets,
-                        hostile,
-                        Arbitraries.integers().between(0, Integer.MAX_VALUE),
-                        Arbitraries.randoms())
-                .as(this::build);
+    /**
+     * One malformed request. The defect first, then an endpoint it applies to, so that every defect is tried about as
+     * often; then the hostile value (a known sample, a string of quotes and brackets, or any Latin-1 text), a number
+     * that picks the variant, and the noise.
+     */
+    Case generate(Random random) {
+        Defect defect = Defect.values()[random.nextInt(Defect.values().length)];
+        List<Endpoint> endpoints = endpointsFor(defect);
+        Endpoint endpoint = endpoints.get(random.nextInt(endpoints.size()));
+        String hostile = poisoned(switch (random.nextInt(3)) {
+            case 0 -> SAMPLES[random.nextInt(SAMPLES.length)];
+            case 1 -> string(random, QUOTE_ALPHABET, 1, 80);
+            default -> latin1Text(random, 1, 300);
+        });
+        int n = random.nextInt(Integer.MAX_VALUE);
+        return build(endpoint, defect, hostile, n, random);
+    }
+
+    /** Characters of the alphabet, of a length between min and max, short ones more often (as edge cases). */
+    static String string(Random random, String alphabet, int min, int max) {
+        int length = length(random, min, max);
+        StringBuilder s = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            s.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        return s.toString();
+    }
+
+    /** Characters from U+0020 to U+00FF. */
+    static String latin1Text(Random random, int min, int max) {
+        int length = length(random, min, max);
+        StringBuilder s = new StringBuilder(length);
+        for (int i = 0; i < length; i++) {
+            s.append((char) (0x20 + random.nextInt(0xFF - 0x20 + 1)));
+        }
+        return s.toString();
+    }
+
+    /** A length from min to max: a quarter of the time one of the shortest few, or the longest. */
+    static int length(Random random, int min, int max) {
+        return switch (random.nextInt(8)) {
+            case 0 -> min + random.nextInt(Math.min(3, max - min + 1));
+            case 1 -> max;
+            default -> min + random.nextInt(max - min + 1);
+        };
     }
 
     /** Makes sure the value holds a character no valid value has, away from the ends (which servers trim). */
@@ -287,14 +345,12 @@ abstract class HostileRequests {
         return v.isEmpty() ? "'" : v.charAt(0) + "'" + v.substring(1);
     }
 
-    private Case build(Object[] target, String hostile, int n, Random random) {
-        Endpoint endpoint = (Endpoint) target[0];
-        Defect defect = (Defect) target[1];
+    private Case build(Endpoint endpoint, Defect defect, String hostile, int n, Random random) {
         Builder b = new Builder(endpoint, random);
-        b.validBase(jwt(), n);
+        b.validBase(jwt, n);
         boolean violation = false;
         switch (defect) {
-            case IDENTITY -> b.badIdentity(jwt(), hostile, n);
+            case IDENTITY -> b.badIdentity(jwt, hostile, n);
             case DUPLICATE_HEADER -> {
                 String name = SINGLE_HEADERS[n % SINGLE_HEADERS.length];
                 b.headers.add(new RawHttp.Header(name, b.headerValue(name)));
@@ -376,7 +432,7 @@ abstract class HostileRequests {
             this.endpoint = endpoint;
             this.random = random;
             this.method = endpoint.method;
-            this.path = endpoint.path.replace("{id}", java.util.UUID.randomUUID().toString())
+            this.path = endpoint.path.replace("{id}", uuid(random).toString())
                     .replace("{type}", random.nextBoolean() ? "normal" : "express")
                     .replace("{entry}", (1_700_000_000_000L + random.nextInt(1_000_000)) + "-0")
                     .replace("{unknown}", "nothing-" + random.nextInt(1000));
@@ -521,6 +577,13 @@ abstract class HostileRequests {
             String target = path + (query.isEmpty() ? "" : "?" + String.join("&", query));
             return new RawHttp.Request(method, target, headers, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** A random (version 4) UUID from the seeded generator. */
+    static UUID uuid(Random random) {
+        long most = random.nextLong() & ~0xF000L | 0x4000L;
+        long least = random.nextLong() & ~(0x3L << 62) | (0x2L << 62);
+        return new UUID(most, least);
     }
 
     /** Printable ASCII without leading or trailing blanks (servers trim those). */
