@@ -107,11 +107,40 @@ class ComposeFileTest {
     @Test
     void everyConfigEnvironmentVariableNamesAConfigKeyOfItsApp() {
         for (String name : appServices()) {
+            // QUARKUS_*, SMS_* and (sms-api only, it has smallrye-jwt) MP_JWT_*: nothing else reads the apps' environment.
             Set<String> known = knownEnvNames(module(name));
-            Set<String> used = environment(name).keySet().stream()
-                    .filter(k -> k.startsWith("QUARKUS_") || k.startsWith("SMS_")).collect(Collectors.toSet());
+            Set<String> used = environment(name).keySet();
             assertThat(known).as(name + ": environment variables that no configuration key of "
                     + ROOT.relativize(module(name)) + " matches (typo, or a renamed key?)").containsAll(used);
+        }
+    }
+
+    @Test
+    void theApiRunsInJwtModeWithTheKeyPairOfBinToken() {
+        Map<String, Object> env = environment("api");
+        // The API is published on the host's port 8080: header mode would let anyone act as any client.
+        assertThat(ApiAuth.assertSettings("compose api", env)).as("compose api: " + ApiAuth.MODE_ENV).isEqualTo(ApiAuth.JWT);
+        assertThat(effectiveConfig("api", ApiAuth.ISSUER_KEY)).as("compose api: the issuer of bin/token's tokens")
+                .isEqualTo(ApiAuth.binTokenIssuer());
+
+        // The key location is inside a read-only bind mount of bin/token's key folder, at its public.pem.
+        String location = effectiveConfig("api", ApiAuth.KEY_LOCATION_KEY);
+        assertThat(location).as("compose api: " + ApiAuth.KEY_LOCATION_ENV + ": the mounted PEM file").startsWith("/");
+        Mount mount = mounts("api").stream().filter(m -> m.bind() && location.startsWith(m.target() + "/")).findFirst()
+                .orElseGet(() -> fail("compose api: no bind mount holds %s (%s)", location, ApiAuth.KEY_LOCATION_ENV));
+        assertThat(mount.readOnly()).as("compose api: the key folder is mounted read-only").isTrue();
+        assertThat(ROOT.relativize(ROOT.resolve(mount.source()).normalize()).toString())
+                .as("compose api: the mount's source is bin/token's key folder").isEqualTo(ApiAuth.binTokenKeyDir());
+        assertThat(location.substring(mount.target().length() + 1)).as("compose api: the file bin/token writes")
+                .isEqualTo("public.pem");
+        // A missing folder must stop compose, not become an empty root-owned folder bin/token cannot write in.
+        assertThat(mount.createHostPath()).as("compose api: bind.create_host_path of " + mount.source()).isFalse();
+        assertThat(read(ROOT.resolve("docker-compose.yml"))).as("the header says to run bin/token first")
+                .contains("bin/token admin ops");
+
+        for (String name : workerServices()) {
+            assertThat(environment(name)).as(name + ": the workers take no calls, so no authentication settings")
+                    .doesNotContainKeys(ApiAuth.MODE_ENV, ApiAuth.KEY_LOCATION_ENV, ApiAuth.ISSUER_ENV);
         }
     }
 
@@ -354,11 +383,35 @@ class ComposeFileTest {
     /** Bind mounts of a service: container path -> host path relative to the repository root. */
     static Map<String, String> bindMounts(String service) {
         Map<String, String> mounts = new LinkedHashMap<>();
-        for (String v : list(services.get(service).get("volumes"))) {
-            String[] parts = v.split(":");
-            if (parts[0].startsWith(".")) {
-                mounts.put(parts[1], ROOT.relativize(ROOT.resolve(parts[0]).normalize()).toString());
-                assertThat(ROOT.resolve(parts[0])).as(service + " mounts " + parts[0]).exists();
+        for (Mount m : mounts(service)) {
+            if (m.bind()) {
+                mounts.put(m.target(), ROOT.relativize(ROOT.resolve(m.source()).normalize()).toString());
+                assertThat(ROOT.resolve(m.source())).as(service + " mounts " + m.source()).exists();
+            }
+        }
+        return mounts;
+    }
+
+    /** One entry of a service's volumes; source is a host path (bind) or a volume name. */
+    record Mount(String source, String target, boolean bind, boolean readOnly, boolean createHostPath) {}
+
+    /** A service's volumes, in the short ("./src:/target:ro") or the long syntax (type: bind, source, target...). */
+    static List<Mount> mounts(String service) {
+        List<Mount> mounts = new ArrayList<>();
+        Object volumes = services.get(service).get("volumes");
+        for (Object v : volumes instanceof List<?> l ? l : List.of()) {
+            if (v instanceof Map<?, ?>) {
+                Map<String, Object> m = map(v);
+                boolean bind = "bind".equals(m.get("type"));
+                // Long syntax: the host folder is created only when bind.create_host_path says so.
+                mounts.add(new Mount(String.valueOf(m.get("source")), String.valueOf(m.get("target")), bind,
+                        Boolean.TRUE.equals(m.get("read_only")), bind && Boolean.TRUE.equals(map(m.get("bind")).get("create_host_path"))));
+            } else {
+                String[] parts = String.valueOf(v).split(":");
+                boolean bind = parts[0].startsWith(".") || parts[0].startsWith("/");
+                boolean readOnly = parts.length > 2 && List.of(parts[2].split(",")).contains("ro");
+                // Short syntax always creates a missing host folder (as root).
+                mounts.add(new Mount(parts[0], parts[1], bind, readOnly, bind));
             }
         }
         return mounts;
@@ -531,14 +584,18 @@ class ComposeFileTest {
 
     /**
      * Environment variable names the app reads: its configuration keys (properties files, {@code @ConfigMapping}
-     * interfaces, {@code @ConfigProperty}) of the module and of sms-common, as SmallRye maps them.
+     * interfaces, {@code @ConfigProperty}) of the module and of sms-common, as SmallRye maps them, and the
+     * {@code mp.jwt.*} keys of smallrye-jwt if the module depends on it ({@link ApiAuth#MP_JWT_KEYS}).
      */
     static Set<String> knownEnvNames(Path module) {
         Set<String> keys = new HashSet<>(appConfig(module).keySet());
         for (Path sources : List.of(module.resolve("src/main/java"), ROOT.resolve("sms-common/src/main/java"))) {
             keys.addAll(configKeysIn(sources));
         }
-        return keys.stream().map(ComposeFileTest::envName).collect(Collectors.toSet());
+        Set<String> names = keys.stream().map(ComposeFileTest::envName).collect(Collectors.toSet());
+        // MP_JWT_*: smallrye-jwt's own keys (mp.jwt.verify.publickey.location, ...), read only where it is a dependency.
+        names.addAll(ApiAuth.jwtEnvNames(module));
+        return names;
     }
 
     static Set<String> configKeysIn(Path sources) {

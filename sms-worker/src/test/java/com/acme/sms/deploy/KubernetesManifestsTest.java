@@ -212,7 +212,8 @@ class KubernetesManifestsTest {
                     .containsKeys("QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD",
                             "QUARKUS_REDIS_HOSTS");
             for (String key : env.keySet()) {
-                if (key.startsWith("QUARKUS_") || key.startsWith("SMS_")) {
+                // MP_JWT_*: smallrye-jwt's keys, known to sms-api only (ComposeFileTest.knownEnvNames).
+                if (key.startsWith("QUARKUS_") || key.startsWith("SMS_") || key.startsWith("MP_JWT_")) {
                     assertThat(known).as(overlay + " " + name + ": " + key + " matches no configuration key of "
                             + ROOT.relativize(module(c)) + " (typo, or a renamed key?)").contains(key);
                 } else {
@@ -221,6 +222,28 @@ class KubernetesManifestsTest {
                             .contains(key);
                 }
             }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theApiRunsInAModeItAcceptsWithWhatThatModeNeeds(String overlay) {
+        Container api = appContainer(overlay, API);
+        Map<String, String> env = env(overlay, api);
+        String mode = ApiAuth.assertSettings(overlay + " " + API, env);
+        if (mode.equals(ApiAuth.JWT)) {
+            String location = env.get(ApiAuth.KEY_LOCATION_ENV);
+            if (location.startsWith("/")) {
+                // A PEM file: it must come from a volume (a mounted Secret), not from the image.
+                assertThat(api.getVolumeMounts()).as(overlay + " " + API + ": a volume mount holding " + location)
+                        .anySatisfy(m -> assertThat(location).startsWith(m.getMountPath().replaceFirst("/?$", "/")));
+            }
+            assertThat(env.get(ApiAuth.ISSUER_ENV)).as(overlay + ": not the issuer of bin/token's local keys")
+                    .isNotEqualTo(ApiAuth.binTokenIssuer());
+        }
+        for (String name : workerNames()) {
+            assertThat(env(overlay, appContainer(overlay, name))).as(overlay + " " + name + ": workers take no calls")
+                    .doesNotContainKeys(ApiAuth.MODE_ENV, ApiAuth.KEY_LOCATION_ENV, ApiAuth.ISSUER_ENV);
         }
     }
 
@@ -454,6 +477,16 @@ class KubernetesManifestsTest {
             assertThat(r.getHost()).as(name + " Redis host").isEqualTo("redis");
             assertThat(servicePortTo(overlay, "redis", rc)).as(name + " Redis port").isEqualTo(portOf(r));
         }
+    }
+
+    @Test
+    void productionRunsTheApiInJwtModeAndLocalInHeaderMode() {
+        // Production is reachable from a network: header mode would let anyone act as any client.
+        assertThat(ApiAuth.mode(env("production", appContainer("production", API)))).as("production " + ApiAuth.MODE_ENV)
+                .isEqualTo(ApiAuth.JWT);
+        // local stays in the default mode, as deploy/README.md and overlays/local/kustomization.yaml say.
+        assertThat(ApiAuth.mode(env("local", appContainer("local", API)))).as("local " + ApiAuth.MODE_ENV)
+                .isEqualTo("header");
     }
 
     @Test
