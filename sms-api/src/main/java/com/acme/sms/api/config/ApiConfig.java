@@ -29,8 +29,8 @@ public interface ApiConfig {
     @WithDefault("2s")
     java.time.Duration sentLogCacheTtl();
 
-    /** Most sent-log pages kept in memory. */
-    @WithDefault("20000")
+    /** Most sent-log pages kept in memory (a full page of 100 messages is about 60 KB). */
+    @WithDefault("2000")
     int sentLogCacheSize();
 
     /** Most credit one increase may add. */

@@ -4,14 +4,19 @@ import com.acme.sms.message.Message;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.api.config.ApiConfig;
+import com.acme.sms.api.message.rest.MessageView;
+import io.agroal.api.AgroalDataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.Query;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class SentLog {
 
-    private final EntityManager em;
+    private final AgroalDataSource db;
     private final long cacheTtlNanos;
     private final int cacheSize;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
@@ -31,8 +36,8 @@ public class SentLog {
 
     private record Cached(Page page, long expiresAtNanos) {}
 
-    public SentLog(EntityManager em, ApiConfig config, MeterRegistry registry) {
-        this.em = em;
+    public SentLog(AgroalDataSource db, ApiConfig config, MeterRegistry registry) {
+        this.db = db;
         this.cacheTtlNanos = config.sentLogCacheTtl().toNanos();
         this.cacheSize = config.sentLogCacheSize();
         this.hits = Counter.builder("sms.sentlog.cache").tag("result", "hit")
@@ -68,50 +73,77 @@ public class SentLog {
     /** Filters of the sent-log; bounds are half-open: {@code from <= queued_at < until}. */
     public record Filter(MessageStatus status, MessageType type, Instant from, Instant until, int page, int pageSize) {}
 
-    public record Page(long total, List<Message> messages) {}
+    public record Page(long total, List<MessageView> messages) {}
 
     private Page query(String clientId, Filter f) {
         // Only fixed fragments are concatenated; every value is a bound parameter.
-        StringBuilder where = new StringBuilder("client_id = :client");
-        Map<String, Object> params = new HashMap<>();
-        params.put("client", clientId);
+        StringBuilder where = new StringBuilder("client_id = ?");
+        List<Object> params = new ArrayList<>();
+        params.add(clientId);
         if (f.status() != null) {
-            where.append(" AND status = :status");
-            params.put("status", f.status().wireName());
+            where.append(" AND status = ?");
+            params.add(f.status().wireName());
         }
         if (f.type() != null) {
-            where.append(" AND type = :type");
-            params.put("type", f.type().wireName());
+            where.append(" AND type = ?");
+            params.add(f.type().wireName());
         }
         if (f.from() != null) {
-            where.append(" AND queued_at >= :from");
-            params.put("from", f.from().atOffset(ZoneOffset.UTC));
+            where.append(" AND queued_at >= ?");
+            params.add(f.from().atOffset(ZoneOffset.UTC));
         }
         if (f.until() != null) {
-            where.append(" AND queued_at < :until");
-            params.put("until", f.until().atOffset(ZoneOffset.UTC));
+            where.append(" AND queued_at < ?");
+            params.add(f.until().atOffset(ZoneOffset.UTC));
         }
         // The page's ids come from the covering index alone (an index-only scan, however deep the page); only the
-        // page's own rows are then read from the table.
-        Query page = em.createNativeQuery("WITH page AS MATERIALIZED (SELECT id, queued_at FROM messages WHERE " + where
-                + " ORDER BY queued_at DESC, id DESC LIMIT :limit OFFSET :offset)"
-                + " SELECT m.* FROM page JOIN messages m ON m.id = page.id ORDER BY page.queued_at DESC, page.id DESC",
-                Message.class);
-        params.forEach(page::setParameter);
-        page.setParameter("limit", f.pageSize());
-        page.setParameter("offset", (long) (f.page() - 1) * f.pageSize());
-        @SuppressWarnings("unchecked")
-        List<Message> messages = page.getResultList();
-        long total;
-        if (messages.size() < f.pageSize() && (f.page() == 1 || !messages.isEmpty())) {
-            // The page tells the total by itself.
-            total = (long) (f.page() - 1) * f.pageSize() + messages.size();
-        } else {
-            Query count = em.createNativeQuery("SELECT count(*) FROM messages WHERE " + where);
-            params.forEach(count::setParameter);
-            total = ((Number) count.getSingleResult()).longValue();
+        // page's own rows are then read from the table. Plain JDBC straight into the answer's records: this is
+        // the hottest read, and entities would only be copied again.
+        String pageSql = "WITH page AS MATERIALIZED (SELECT id, queued_at FROM messages WHERE " + where
+                + " ORDER BY queued_at DESC, id DESC LIMIT ? OFFSET ?)"
+                + " SELECT m.id, m.type, m.to_number, m.from_number, m.content, m.status, m.queued_at, m.updated_at,"
+                + " m.error_message, m.attempts FROM page JOIN messages m ON m.id = page.id"
+                + " ORDER BY page.queued_at DESC, page.id DESC";
+        try (Connection c = db.getConnection()) {
+            List<MessageView> messages = new ArrayList<>(f.pageSize());
+            try (PreparedStatement ps = c.prepareStatement(pageSql)) {
+                int i = bind(ps, params);
+                ps.setInt(i++, f.pageSize());
+                ps.setLong(i, (long) (f.page() - 1) * f.pageSize());
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        messages.add(new MessageView(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                                rs.getString(4), rs.getString(5), rs.getString(6),
+                                rs.getObject(7, OffsetDateTime.class).toInstant(),
+                                rs.getObject(8, OffsetDateTime.class).toInstant(), rs.getString(9), rs.getInt(10)));
+                    }
+                }
+            }
+            long total;
+            if (messages.size() < f.pageSize() && (f.page() == 1 || !messages.isEmpty())) {
+                // The page tells the total by itself.
+                total = (long) (f.page() - 1) * f.pageSize() + messages.size();
+            } else {
+                try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM messages WHERE " + where)) {
+                    bind(ps, params);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        total = rs.getLong(1);
+                    }
+                }
+            }
+            return new Page(total, List.copyOf(messages));
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the sent-log failed", e);
         }
-        return new Page(total, messages);
+    }
+
+    private static int bind(PreparedStatement ps, List<Object> params) throws SQLException {
+        int i = 1;
+        for (Object p : params) {
+            ps.setObject(i++, p);
+        }
+        return i;
     }
 
     public Optional<Message> findOne(String clientId, UUID id) {

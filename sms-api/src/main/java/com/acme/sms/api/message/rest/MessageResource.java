@@ -167,7 +167,7 @@ public class MessageResource {
         int size = number("page_size", pageSize, 20, 1, MAX_PAGE_SIZE);
         SentLog.Page result = sentLog.find(clientId, new SentLog.Filter(statusFilter, typeFilter, from, until, pageNumber, size));
         long totalPages = (result.total() + size - 1) / size;
-        List<MessageView> views = result.messages().stream().map(MessageView::of).toList();
+        List<MessageView> views = result.messages();
         return new SentLogPage(pageNumber, size, result.total(), totalPages, views);
     }
 
