@@ -30,6 +30,15 @@ public class Stores {
         return "t-" + UUID.randomUUID().toString().substring(0, 13);
     }
 
+    /** A new client with this much credit, added through the API in header mode. */
+    public static String creditedClient(int credit) {
+        String client = newClient();
+        io.restassured.RestAssured.given().header("X-Client-ID", client).contentType("application/json")
+                .body("{\"balance\": " + credit + "}")
+                .when().post("/api/credit/increase").then().statusCode(200);
+        return client;
+    }
+
     /** The raw balance key, null when absent (the seed deletes it at zero). */
     public String balanceKey(String client) {
         return redis.value(String.class).get(CreditKeys.balance(client));

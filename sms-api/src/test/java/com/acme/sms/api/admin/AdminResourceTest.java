@@ -103,9 +103,6 @@ class AdminResourceTest {
     }
 
     private String credited(int credit) {
-        String client = Stores.newClient();
-        given().header("X-Client-ID", client).contentType("application/json").body("{\"balance\": " + credit + "}")
-                .when().post("/api/credit/increase").then().statusCode(200);
-        return client;
+        return Stores.creditedClient(credit);
     }
 }

@@ -138,10 +138,7 @@ class IdempotencyAndValidityTest {
     }
 
     private String credited(int credit) {
-        String client = Stores.newClient();
-        given().header("X-Client-ID", client).contentType("application/json").body("{\"balance\": " + credit + "}")
-                .when().post("/api/credit/increase").then().statusCode(200);
-        return client;
+        return Stores.creditedClient(credit);
     }
 
     static Response send(String client, String key, String body) {
