@@ -32,19 +32,23 @@ public class CreditService {
 
     public record Account(String clientId, String name, long balance) {}
 
+    private record TopUp(long ledgerId, String name) {}
+
     public Account increase(String clientId, String name, long amount, String actor) {
-        long ledgerId = QuarkusTransaction.requiringNew().call(() -> {
-            em.createNativeQuery("""
+        TopUp topUp = QuarkusTransaction.requiringNew().call(() -> {
+            // RETURNING gives the client's name as it now stands, so the answer needs no second read.
+            String currentName = (String) em.createNativeQuery("""
                     INSERT INTO credits (client_id, name, balance) VALUES (:client, :name, :amount)
                     ON CONFLICT (client_id) DO UPDATE
                       SET balance = credits.balance + EXCLUDED.balance,
                           name = COALESCE(EXCLUDED.name, credits.name),
                           updated_at = now()
+                    RETURNING name
                     """)
                     .setParameter("client", clientId)
                     .setParameter("name", name)
                     .setParameter("amount", amount)
-                    .executeUpdate();
+                    .getSingleResult();
             CreditLedgerEntry entry = new CreditLedgerEntry();
             entry.clientId = clientId;
             entry.delta = amount;
@@ -52,13 +56,13 @@ public class CreditService {
             entry.createdBy = actor;
             entry.createdAt = OffsetDateTime.now();
             entry.persist();
-            return entry.id;
+            return new TopUp(entry.id, currentName);
         });
         try {
             long balance = credit.add(clientId, amount).await().atMost(REDIS_TIMEOUT);
-            return new Account(clientId, currentName(clientId), balance);
+            return new Account(clientId, topUp.name(), balance);
         } catch (RuntimeException redisFailure) {
-            undo(clientId, amount, ledgerId);
+            undo(clientId, amount, topUp.ledgerId());
             if (redisFailure.getMessage() != null && redisFailure.getMessage().contains("exceed the maximum")) {
                 throw new ApiException(422, "balance-limit",
                         "The balance may not exceed " + CreditScripts.MAX_BALANCE + " credits; nothing was added.");

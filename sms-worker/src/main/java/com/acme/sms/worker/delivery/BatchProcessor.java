@@ -247,6 +247,9 @@ public class BatchProcessor {
     }
 
     private void deadLetter(MessageType type, List<StreamEntry> malformed, List<Work> poison) {
+        if (malformed.isEmpty() && poison.isEmpty()) {
+            return;
+        }
         var stream = redis.stream(String.class);
         String key = Streams.deadLetterKey(type);
         for (StreamEntry e : malformed) {
