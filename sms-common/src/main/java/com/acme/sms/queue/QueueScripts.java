@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 @ApplicationScoped
 public class QueueScripts {
@@ -19,6 +20,12 @@ public class QueueScripts {
     /** A retry to schedule: when it is due, and the fields of its next entry, as JSON. */
     public record Retry(long dueMillis, String fieldsJson) {}
 
+    /** A dead letter to append in place of the stream entry {@code entryId}, with its fields. */
+    public record DeadLetter(String entryId, Map<String, String> fields) {}
+
+    /** What one finish did: entries acknowledged now, and dead letters appended for them. */
+    public record Finished(int acknowledged, int deadLettered) {}
+
     private final LuaScripts scripts;
 
     public QueueScripts(LuaScripts scripts) {
@@ -26,22 +33,35 @@ public class QueueScripts {
     }
 
     /**
-     * Schedules the retries, then acknowledges and deletes the entries, atomically; returns how many entries were
-     * still pending in the group.
+     * Schedules the retries, acknowledges and deletes the entries, and appends the dead letters of the entries
+     * acknowledged by this call, atomically (lua/ack.lua). An entry finished before (by another consumer, or by an
+     * earlier run that crashed after the script) is not acknowledged again, so its dead letter is not written twice.
      */
-    public Uni<Integer> ackAndDelete(MessageType type, Collection<String> entryIds, Collection<Retry> retries) {
+    public Uni<Finished> finish(MessageType type, Collection<String> entryIds, Collection<Retry> retries,
+            Collection<DeadLetter> deadLetters) {
         if (entryIds.isEmpty() && retries.isEmpty()) {
-            return Uni.createFrom().item(0);
+            return Uni.createFrom().item(new Finished(0, 0));
         }
-        List<String> args = new ArrayList<>(2 + entryIds.size() + 2 * retries.size());
+        List<String> args = new ArrayList<>(4 + entryIds.size() + 2 * retries.size() + 16 * deadLetters.size());
         args.add(Streams.GROUP);
         args.add(Integer.toString(entryIds.size()));
+        args.add(Integer.toString(retries.size()));
+        args.add(Integer.toString(deadLetters.size()));
         args.addAll(entryIds);
         for (Retry r : retries) {
             args.add(Long.toString(r.dueMillis()));
             args.add(r.fieldsJson());
         }
-        return scripts.run(ACK, List.of(Streams.key(type), Streams.retryKey(type)), args).map(Response::toInteger);
+        for (DeadLetter d : deadLetters) {
+            args.add(d.entryId());
+            args.add(Integer.toString(d.fields().size()));
+            d.fields().forEach((name, value) -> {
+                args.add(name);
+                args.add(value);
+            });
+        }
+        return scripts.run(ACK, List.of(Streams.key(type), Streams.retryKey(type), Streams.deadLetterKey(type)), args)
+                .map(r -> new Finished(r.get(0).toInteger(), r.get(1).toInteger()));
     }
 
     /** Moves retries that are due back into the stream; returns how many were moved. */

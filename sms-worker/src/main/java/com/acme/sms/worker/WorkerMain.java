@@ -1,7 +1,6 @@
 package com.acme.sms.worker;
 
 import com.acme.sms.message.MessageType;
-import com.acme.sms.worker.delivery.WorkerRunner;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;

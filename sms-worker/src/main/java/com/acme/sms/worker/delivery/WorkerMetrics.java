@@ -1,5 +1,6 @@
 package com.acme.sms.worker.delivery;
 
+import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,8 +28,8 @@ public class WorkerMetrics {
         this.registry = registry;
         // Registered up front, so every series exists (at 0) for dashboards and alerts from the first scrape.
         for (MessageType type : MessageType.values()) {
-            processed(type, "sent", 0);
-            processed(type, "failed", 0);
+            processed(type, MessageStatus.SENT, 0);
+            processed(type, MessageStatus.FAILED, 0);
             refunded(type, 0);
             deadLettered(type, 0);
             retried(type, 0);
@@ -53,8 +54,9 @@ public class WorkerMetrics {
     }
 
     /** Messages that reached a final state for the first time (redeliveries are not counted again). */
-    public void processed(MessageType type, String status, int count) {
-        counter("sms.messages.processed", "Messages that reached a final state", type, "status", status).increment(count);
+    public void processed(MessageType type, MessageStatus status, int count) {
+        counter("sms.messages.processed", "Messages that reached a final state", type, "status", status.wireName())
+                .increment(count);
     }
 
     public void refunded(MessageType type, int count) {

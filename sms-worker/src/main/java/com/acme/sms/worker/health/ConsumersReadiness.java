@@ -1,6 +1,6 @@
 package com.acme.sms.worker.health;
 
-import com.acme.sms.worker.delivery.WorkerRunner;
+import com.acme.sms.worker.WorkerRunner;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
@@ -14,6 +14,8 @@ import org.eclipse.microprofile.health.Readiness;
 @ApplicationScoped
 public class ConsumersReadiness implements HealthCheck {
 
+    public static final String NAME = "consumers reading";
+
     private final WorkerRunner runner;
 
     public ConsumersReadiness(WorkerRunner runner) {
@@ -23,9 +25,9 @@ public class ConsumersReadiness implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         long alive = runner.threads().stream().filter(Thread::isAlive).count();
-        return HealthCheckResponse.named("stream-consumers")
+        return HealthCheckResponse.named(NAME)
                 .withData("queue", runner.type().map(t -> t.wireName()).orElse("none"))
-                .withData("consumers alive", alive)
+                .withData("alive", alive)
                 .status(alive > 0 && alive == runner.threads().size())
                 .build();
     }

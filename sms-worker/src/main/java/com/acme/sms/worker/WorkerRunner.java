@@ -1,12 +1,13 @@
-package com.acme.sms.worker.delivery;
+package com.acme.sms.worker;
 
 import com.acme.sms.message.MessageType;
-import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.worker.config.WorkerConfig;
+import com.acme.sms.worker.consume.StreamConsumer;
+import com.acme.sms.worker.delivery.DeliveryPipeline;
+import com.acme.sms.worker.housekeeping.Housekeeping;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.redis.datasource.stream.XGroupCreateArgs;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -16,49 +17,42 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Starts this process's consumer loops for one queue and stops them on shutdown, letting each finish its batch. */
+/**
+ * Starts this process's consumer loops for one queue and its housekeeping, and stops them on shutdown, letting
+ * each consumer finish its batch.
+ */
 @ApplicationScoped
 public class WorkerRunner {
 
-    private final BatchProcessor processor;
-    private final QueueScripts queue;
+    private final DeliveryPipeline pipeline;
+    private final Housekeeping housekeeping;
     private final RedisDataSource redis;
     private final WorkerConfig config;
     private final List<StreamConsumer> consumers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile MessageType type;
 
-    public WorkerRunner(BatchProcessor processor, QueueScripts queue, RedisDataSource redis, WorkerConfig config) {
-        this.processor = processor;
-        this.queue = queue;
+    public WorkerRunner(DeliveryPipeline pipeline, Housekeeping housekeeping, RedisDataSource redis, WorkerConfig config) {
+        this.pipeline = pipeline;
+        this.housekeeping = housekeeping;
         this.redis = redis;
         this.config = config;
     }
 
     public synchronized void start(MessageType type) {
         this.type = type;
-        ensureGroup(redis, type);
+        StreamConsumer.ensureGroup(redis, type);
         String base = consumerBaseName();
         for (int i = 0; i < config.concurrency(); i++) {
-            StreamConsumer consumer = new StreamConsumer(type, base + "-" + i, processor, queue, redis, config);
+            StreamConsumer consumer = new StreamConsumer(type, base + "-" + i, pipeline, redis, config);
             Thread thread = new Thread(consumer, "consumer-" + type.wireName() + "-" + i);
             consumers.add(consumer);
             threads.add(thread);
             thread.start();
         }
+        housekeeping.start(type, base + "-");
         Log.infof("Worker for %s started with %d consumers (batch %d, reclaim after %s)", Streams.key(type),
                 consumers.size(), config.batchSize(), config.reclaimIdle());
-    }
-
-    /** Creates the consumer group, reading from the stream's start so entries queued before any worker ran count. */
-    public static void ensureGroup(RedisDataSource redis, MessageType type) {
-        try {
-            redis.stream(String.class).xgroupCreate(Streams.key(type), Streams.GROUP, "0", new XGroupCreateArgs().mkstream());
-        } catch (RuntimeException e) {
-            if (e.getMessage() == null || !e.getMessage().contains("BUSYGROUP")) {
-                throw e;
-            }
-        }
     }
 
     public Optional<MessageType> type() {
@@ -78,6 +72,7 @@ public class WorkerRunner {
     }
 
     public synchronized void stopAndWait() {
+        housekeeping.stop();
         if (threads.isEmpty()) {
             return;
         }

@@ -11,7 +11,9 @@ import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
 import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
+import com.acme.sms.worker.WorkerRunner;
 import com.acme.sms.worker.config.WorkerConfig;
+import com.acme.sms.worker.consume.StreamConsumer;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.StreamMessage;
@@ -31,15 +33,15 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The worker's processing against the real Redis and PostgreSQL, one step at a time. */
+/** The worker's delivery pipeline against the real Redis and PostgreSQL, one step at a time. */
 @QuarkusTest
-class BatchProcessorTest {
+class DeliveryPipelineTest {
 
     static final Duration WAIT = Duration.ofSeconds(10);
     static final MessageType TYPE = MessageType.NORMAL;
 
     @Inject
-    BatchProcessor processor;
+    DeliveryPipeline processor;
 
     @Inject
     CreditScripts credit;
@@ -65,7 +67,7 @@ class BatchProcessorTest {
     void cleanQueues() {
         for (MessageType t : MessageType.values()) {
             redis.key(String.class).del(Streams.key(t), Streams.deadLetterKey(t), Streams.retryKey(t));
-            WorkerRunner.ensureGroup(redis, t);
+            StreamConsumer.ensureGroup(redis, t);
         }
         client = "w-" + UUID.randomUUID().toString().substring(0, 12);
     }
@@ -128,7 +130,7 @@ class BatchProcessorTest {
         read("dead-consumer"); // read, never acknowledged: the consumer "died"
         assertThat(pending().getPendingCount()).isEqualTo(2);
 
-        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, queue, redis, config);
+        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config);
         await().atMost(WAIT).untilAsserted(() -> {
             survivor.reclaim(Streams.key(TYPE));
             assertThat(statuses(ids)).hasSize(2).containsValues("sent");
@@ -152,6 +154,21 @@ class BatchProcessorTest {
                 .xrange(Streams.deadLetterKey(TYPE), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"));
         assertThat(dead).hasSize(1);
         assertThat(dead.get(0).payload()).containsEntry("id", ids.get(0).toString()).containsKey("reason");
+        assertQueueEmpty();
+    }
+
+    @Test
+    void aPoisonEntryProcessedAgainAfterItsFinishIsDeadLetteredAndRefundedOnce() throws Exception {
+        List<UUID> ids = topUpAndAccept(2, "+4917012345");
+        List<StreamEntry> entries = read("c1");
+        StreamEntry tooOften = new StreamEntry(entries.get(0).entryId(), entries.get(0).fields(), config.maxDeliveries() + 1);
+        process(List.of(tooOften), true);
+        // A consumer that took the batch over before the first one finished runs the same steps again.
+        process(List.of(tooOften), true);
+
+        assertThat(redis.stream(String.class).xlen(Streams.deadLetterKey(TYPE))).isEqualTo(1);
+        assertThat(statuses(ids)).containsEntry(ids.get(0), "failed");
+        assertThat(redisBalance()).isEqualTo("2");
         assertQueueEmpty();
     }
 
@@ -251,24 +268,6 @@ class BatchProcessorTest {
         assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'expired%'")).isEqualTo(1);
         assertThat(redisBalance()).isEqualTo("3");
         given().when().get("/q/metrics").then().body(containsString("sms_messages_expired_total{type=\"express\"}"));
-    }
-
-    @Test
-    void consumersOfGoneProcessesAreForgottenOnlyWhenNothingIsPendingWithThem() throws Exception {
-        topUpAndAccept(5, "+4917012345", "+4917098765");
-        List<StreamEntry> entries = read("finished-consumer");
-        process(entries.subList(0, 1), false);
-        redis.stream(String.class).xclaim(Streams.key(TYPE), Streams.GROUP, "consumer-with-pending", Duration.ZERO,
-                entries.get(1).entryId()); // taken, never acknowledged
-        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, queue, redis, config);
-        survivor.pruneGoneConsumers(Streams.key(TYPE), 0);
-        List<String> names = new ArrayList<>();
-        for (var c : redis.execute("XINFO", "CONSUMERS", Streams.key(TYPE), Streams.GROUP)) {
-            names.add(c.get("name").toString());
-        }
-        assertThat(names)
-                .contains("consumer-with-pending")
-                .doesNotContain("finished-consumer");
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------

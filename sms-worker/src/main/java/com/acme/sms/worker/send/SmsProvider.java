@@ -1,4 +1,4 @@
-package com.acme.sms.worker.provider;
+package com.acme.sms.worker.send;
 
 import com.acme.sms.message.QueuedMessage;
 import java.util.List;

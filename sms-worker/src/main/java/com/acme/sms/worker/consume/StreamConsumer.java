@@ -1,9 +1,10 @@
-package com.acme.sms.worker.delivery;
+package com.acme.sms.worker.consume;
 
 import com.acme.sms.message.MessageType;
-import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.worker.config.WorkerConfig;
+import com.acme.sms.worker.delivery.DeliveryPipeline;
+import com.acme.sms.worker.delivery.StreamEntry;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.ClaimedMessages;
@@ -11,6 +12,7 @@ import io.quarkus.redis.datasource.stream.PendingMessage;
 import io.quarkus.redis.datasource.stream.StreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
+import io.quarkus.redis.datasource.stream.XGroupCreateArgs;
 import io.quarkus.redis.datasource.stream.XPendingArgs;
 import io.quarkus.redis.datasource.stream.XReadGroupArgs;
 import java.util.ArrayList;
@@ -21,32 +23,37 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One consumer of the group: reads new entries, and now and then takes over entries that another consumer left
- * pending for longer than the reclaim timeout (it crashed or hangs). Runs on its own thread until stopped.
+ * pending for longer than the reclaim timeout (it crashed or hangs); each batch goes through the
+ * {@link DeliveryPipeline}. Runs on its own thread until stopped. Duties of the whole process (due retries,
+ * forgetting gone consumers) are not here but in the housekeeping, once per process.
  */
 public class StreamConsumer implements Runnable {
 
-    static final long RETRY_POLL_MS = 250;
-    static final long CONSUMER_FORGET_MS = 3_600_000;
-
     private final MessageType type;
-    private final QueueScripts queue;
     private final String name;
-    private final BatchProcessor processor;
+    private final DeliveryPipeline pipeline;
     private final WorkerConfig config;
     private final StreamCommands<String, String, String> stream;
-    private final RedisDataSource redisRaw;
     private volatile boolean running = true;
-    private volatile long lastProgressMillis = System.currentTimeMillis();
 
-    public StreamConsumer(MessageType type, String name, BatchProcessor processor, QueueScripts queue,
-            RedisDataSource redis, WorkerConfig config) {
-        this.queue = queue;
+    public StreamConsumer(MessageType type, String name, DeliveryPipeline pipeline, RedisDataSource redis,
+            WorkerConfig config) {
         this.type = type;
         this.name = name;
-        this.processor = processor;
+        this.pipeline = pipeline;
         this.config = config;
         this.stream = redis.stream(String.class);
-        this.redisRaw = redis;
+    }
+
+    /** Creates the consumer group, reading from the stream's start so entries queued before any worker ran count. */
+    public static void ensureGroup(RedisDataSource redis, MessageType type) {
+        try {
+            redis.stream(String.class).xgroupCreate(Streams.key(type), Streams.GROUP, "0", new XGroupCreateArgs().mkstream());
+        } catch (RuntimeException e) {
+            if (e.getMessage() == null || !e.getMessage().contains("BUSYGROUP")) {
+                throw e;
+            }
+        }
     }
 
     public String name() {
@@ -57,28 +64,17 @@ public class StreamConsumer implements Runnable {
         running = false;
     }
 
-    public long lastProgressMillis() {
-        return lastProgressMillis;
-    }
-
     @Override
     public void run() {
         String key = Streams.key(type);
         long nextReclaim = 0;
-        long nextRetryPoll = 0;
         long pauseMs = 100;
         Log.infof("Consumer %s reads %s", name, key);
         while (running) {
             try {
                 if (System.currentTimeMillis() >= nextReclaim) {
                     reclaim(key);
-                    pruneGoneConsumers(key);
                     nextReclaim = System.currentTimeMillis() + config.reclaimInterval().toMillis();
-                }
-                if (System.currentTimeMillis() >= nextRetryPoll) {
-                    // Retries whose backoff is over go back into the stream, where this read picks them up.
-                    queue.moveDueRetries(type, config.batchSize()).await().atMost(BatchProcessor.REDIS_TIMEOUT);
-                    nextRetryPoll = System.currentTimeMillis() + RETRY_POLL_MS;
                 }
                 List<StreamMessage<String, String, String>> read = stream.xreadgroup(Streams.GROUP, name, key, ">",
                         new XReadGroupArgs().count(config.batchSize()).block(config.block()));
@@ -87,9 +83,8 @@ public class StreamConsumer implements Runnable {
                     for (StreamMessage<String, String, String> m : read) {
                         entries.add(new StreamEntry(m.id(), m.payload(), 1));
                     }
-                    processor.process(type, entries, false, name, () -> running);
+                    pipeline.process(type, entries, false, name, () -> running);
                 }
-                lastProgressMillis = System.currentTimeMillis();
                 pauseMs = 100;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -112,32 +107,8 @@ public class StreamConsumer implements Runnable {
         Log.infof("Consumer %s stopped", name);
     }
 
-    /**
-     * Every worker process joins the group under a new name, so names of processes long gone pile up in
-     * XINFO CONSUMERS. A consumer with nothing pending and idle for an hour is forgotten; one with pending entries
-     * is kept until its entries have been taken over.
-     */
-    void pruneGoneConsumers(String key) {
-        pruneGoneConsumers(key, CONSUMER_FORGET_MS);
-    }
-
-    void pruneGoneConsumers(String key, long forgetAfterMs) {
-        io.vertx.mutiny.redis.client.Response consumers = redisRaw.execute("XINFO", "CONSUMERS", key, Streams.GROUP);
-        if (consumers == null) {
-            return;
-        }
-        for (io.vertx.mutiny.redis.client.Response c : consumers) {
-            String consumer = c.get("name").toString();
-            long pending = c.get("pending").toLong();
-            long idle = c.get("idle").toLong();
-            if (pending == 0 && idle >= forgetAfterMs && !consumer.equals(name)) {
-                redisRaw.execute("XGROUP", "DELCONSUMER", key, Streams.GROUP, consumer);
-            }
-        }
-    }
-
     /** Takes over entries idle beyond the reclaim timeout and processes them as possibly seen before. */
-    void reclaim(String key) throws InterruptedException {
+    public void reclaim(String key) throws InterruptedException {
         String cursor = "0-0";
         do {
             ClaimedMessages<String, String, String> claimed = stream.xautoclaim(key, Streams.GROUP, name,
@@ -153,7 +124,7 @@ public class StreamConsumer implements Runnable {
             for (StreamMessage<String, String, String> m : messages) {
                 entries.add(new StreamEntry(m.id(), m.payload(), deliveries.getOrDefault(m.id(), 1L)));
             }
-            processor.process(type, entries, true, name, () -> running);
+            pipeline.process(type, entries, true, name, () -> running);
         } while (running && !"0-0".equals(cursor));
     }
 

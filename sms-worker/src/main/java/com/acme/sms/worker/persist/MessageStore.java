@@ -1,5 +1,6 @@
-package com.acme.sms.worker.delivery;
+package com.acme.sms.worker.persist;
 
+import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.QueuedMessage;
 import io.agroal.api.AgroalDataSource;
@@ -30,10 +31,10 @@ import java.util.UUID;
 public class MessageStore {
 
     /** A message with the state its current attempt ends in ({@code sent}, {@code failed}, or {@code queued} for a retry). */
-    public record Final(QueuedMessage message, String status, String error) {}
+    public record Final(QueuedMessage message, MessageStatus status, String error) {}
 
     /** What PostgreSQL holds of a message. */
-    public record Saved(String status, int attempts) {}
+    public record Saved(MessageStatus status, int attempts) {}
 
     private static final String SAVE = """
             WITH input AS (
@@ -91,7 +92,7 @@ public class MessageStore {
             to[i] = m.to();
             from[i] = m.from();
             content[i] = m.content();
-            status[i] = f.status();
+            status[i] = f.status().wireName();
             queued[i] = m.queuedAtMillis();
             errors[i] = f.error();
             attempts[i] = m.attempt();
@@ -137,7 +138,9 @@ public class MessageStore {
             ps.setArray(1, array);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    found.put(rs.getObject(1, UUID.class), new Saved(rs.getString(2), rs.getInt(3)));
+                    String status = rs.getString(2);
+                    found.put(rs.getObject(1, UUID.class), new Saved(MessageStatus.parse(status)
+                            .orElseThrow(() -> new SQLException("unknown message status in PostgreSQL: " + status)), rs.getInt(3)));
                 }
             }
         }

@@ -1,4 +1,4 @@
-package com.acme.sms.worker.provider;
+package com.acme.sms.worker.send;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
