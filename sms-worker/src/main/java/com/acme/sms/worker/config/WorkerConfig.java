@@ -26,7 +26,7 @@ public interface WorkerConfig {
     @WithDefault("60s")
     Duration reclaimIdle();
 
-    /** How often a loop looks for entries to take over. */
+    /** How often each consumer looks for entries to take over; also how often the process forgets gone consumers. */
     @WithDefault("5s")
     Duration reclaimInterval();
 

@@ -158,15 +158,21 @@ class DeliveryPipelineTest {
     }
 
     @Test
-    void aPoisonEntryProcessedAgainAfterItsFinishIsDeadLetteredAndRefundedOnce() throws Exception {
+    void entriesProcessedAgainAfterTheirFinishAreDeadLetteredAndRefundedOnce() throws Exception {
         List<UUID> ids = topUpAndAccept(2, "+4917012345");
+        redis.stream(String.class).xadd(Streams.key(TYPE), Map.of("garbage", "yes"));
         List<StreamEntry> entries = read("c1");
         StreamEntry tooOften = new StreamEntry(entries.get(0).entryId(), entries.get(0).fields(), config.maxDeliveries() + 1);
-        process(List.of(tooOften), true);
-        // A consumer that took the batch over before the first one finished runs the same steps again.
-        process(List.of(tooOften), true);
+        List<StreamEntry> batch = List.of(tooOften, entries.get(1));
+        process(batch, true);
+        // A consumer that stalled past the reclaim timeout resumes and runs the same batch through every step
+        // again, after the consumer that took it over has finished it.
+        process(batch, true);
 
-        assertThat(redis.stream(String.class).xlen(Streams.deadLetterKey(TYPE))).isEqualTo(1);
+        assertThat(redis.stream(String.class).xrange(Streams.deadLetterKey(TYPE),
+                io.quarkus.redis.datasource.stream.StreamRange.of("-", "+")))
+                .extracting(m -> m.payload().get("reason"))
+                .containsExactlyInAnyOrder("malformed entry", "delivered " + (config.maxDeliveries() + 1) + " times without finishing");
         assertThat(statuses(ids)).containsEntry(ids.get(0), "failed");
         assertThat(redisBalance()).isEqualTo("2");
         assertQueueEmpty();
