@@ -86,6 +86,18 @@ class AcceptScriptTest {
     }
 
     @Test
+    void aTopUpBeyondTheMaximumBalanceIsAStatusAndChangesNothing() {
+        String client = Stores.newClient();
+        stores.setBalance(client, CreditScripts.MAX_BALANCE - 1);
+        CreditScripts.Addition refused = credit.add(client, 2).await().atMost(WAIT);
+        assertThat(refused.outcome()).isEqualTo(CreditScripts.Added.OVER_LIMIT);
+        assertThat(stores.balanceKey(client)).isEqualTo(Long.toString(CreditScripts.MAX_BALANCE - 1));
+        CreditScripts.Addition added = credit.add(client, 1).await().atMost(WAIT);
+        assertThat(added.outcome()).isEqualTo(CreditScripts.Added.ADDED);
+        assertThat(added.balance()).isEqualTo(CreditScripts.MAX_BALANCE);
+    }
+
+    @Test
     void scriptsSurviveAScriptCacheFlush() {
         String client = Stores.newClient();
         stores.setBalance(client, 2);
