@@ -16,13 +16,22 @@
 -- ARGV[5]  lifetime of the idempotency record in seconds (with the idempotency key)
 -- ARGV[6]  most messages of this type the client may queue per second (0: no limit)
 -- ARGV[7..] n groups of 4 values: id, to, from, content (in request order)
--- Returns { accepted, balance left, acceptance time in epoch millis }; or, when the idempotency key already
--- holds the record of an earlier request with this key, { -1, that record }; or, when the n messages do not fit
--- in this second's window, { -2, milliseconds until the window ends }. The last two change nothing.
+-- Returns a status first, which the Java side (AcceptScript) switches on:
+--   { accepted (0..n), balance left, acceptance time in epoch millis }  the messages were charged and queued
+--   { REPLAYED (-1), the record }  the idempotency key holds the record of an earlier request; nothing changed
+--   { RATE_LIMITED (-2), milliseconds until the window ends }  the n messages do not fit in this second's window;
+--                                                         nothing changed
+-- The record is  request hash|accepted|balance left|acceptance millis|id,id,...  (parsed by IdempotencyRecord).
+-- The statuses of the refusals are negative so that a count of accepted messages can never be mistaken for one.
+-- Errors (error replies) are kept for what no client request can cause: a key of the wrong type, a corrupt
+-- balance, arguments the Java side would never send.
 --
 -- The rate window works as in rate_limit.lua (a counter that expires at the end of the second it was created
 -- in). It is checked here, not in a separate call, so that the check, the charge and the count are one atomic
 -- step: two concurrent requests can not both squeeze into the last free places of a window.
+
+local REPLAYED = -1
+local RATE_LIMITED = -2
 
 local balance_type = redis.call('TYPE', KEYS[1]).ok
 if balance_type ~= 'string' and balance_type ~= 'none' then
@@ -49,7 +58,7 @@ end
 if idem then
   local idem_type = redis.call('TYPE', idem).ok
   if idem_type == 'string' then
-    return { -1, redis.call('GET', idem) }
+    return { REPLAYED, redis.call('GET', idem) }
   elseif idem_type ~= 'none' then
     return redis.error_reply('WRONGTYPE idempotency key holds a ' .. idem_type)
   end
@@ -92,7 +101,7 @@ if rate_key then
       redis.call('PEXPIRE', rate_key, 1000)
       rate_ttl = 1000
     end
-    return { -2, math.max(rate_ttl, 1) }
+    return { RATE_LIMITED, math.max(rate_ttl, 1) }
   end
 end
 

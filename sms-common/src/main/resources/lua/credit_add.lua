@@ -5,7 +5,12 @@
 -- KEYS[1] balance key  sms:credit:{client}
 -- ARGV[1] amount to add (positive integer)
 -- ARGV[2] maximum balance
--- Returns the new balance.
+-- Returns { ADDED (1), the new balance }, or { OVER_LIMIT (0), the maximum } when the result would exceed the
+-- maximum; then nothing changed. The Java side (CreditScripts) switches on the status. Error replies are kept for
+-- what no client request can cause: a key of the wrong type, a corrupt balance, a bad amount.
+
+local ADDED = 1
+local OVER_LIMIT = 0
 
 local balance_type = redis.call('TYPE', KEYS[1]).ok
 if balance_type ~= 'string' and balance_type ~= 'none' then
@@ -21,6 +26,6 @@ if balance == nil then
   return redis.error_reply('ERR credit_add: balance key ' .. KEYS[1] .. ' is not an integer')
 end
 if balance + amount > max then
-  return redis.error_reply('ERR credit_add: balance would exceed the maximum of ' .. ARGV[2])
+  return { OVER_LIMIT, max }
 end
-return redis.call('INCRBY', KEYS[1], amount)
+return { ADDED, redis.call('INCRBY', KEYS[1], amount) }

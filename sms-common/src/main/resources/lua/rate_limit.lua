@@ -10,7 +10,11 @@
 -- KEYS[1]  window counter  sms:rate:{client}:requests
 -- ARGV[1]  limit per window (positive integer)
 -- ARGV[2]  cost of this call (positive integer)
--- Returns { 1, count in the window } when admitted, or { 0, milliseconds until the window ends } when refused.
+-- Returns { ADMITTED (1), count in the window }, or { REFUSED (0), milliseconds until the window ends }; the Java
+-- side (RateLimiter) switches on the status. Error replies only for a key of the wrong type or bad arguments.
+
+local ADMITTED = 1
+local REFUSED = 0
 
 local key_type = redis.call('TYPE', KEYS[1]).ok
 if key_type ~= 'string' and key_type ~= 'none' then
@@ -33,7 +37,7 @@ if used + cost > limit then
     redis.call('PEXPIRE', KEYS[1], 1000)
     ttl = 1000
   end
-  return { 0, math.max(ttl, 1) }
+  return { REFUSED, math.max(ttl, 1) }
 end
 
 local count = redis.call('INCRBY', KEYS[1], cost)
@@ -42,4 +46,4 @@ if ttl < 0 then
   local now = redis.call('TIME')
   redis.call('PEXPIREAT', KEYS[1], (tonumber(now[1]) + 1) * 1000)
 end
-return { 1, count }
+return { ADMITTED, count }

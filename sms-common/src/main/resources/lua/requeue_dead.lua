@@ -8,11 +8,18 @@
 -- ARGV[1] dead-letter entry id
 -- ARGV[2] new message id
 -- ARGV[3] client id (must match the entry's)
--- Returns 1 when requeued, 0 when the dead letter is gone, -1 without credit, -2 when it cannot be requeued.
+-- Returns a status, which the Java side (DeadLetters) switches on: REQUEUED (1), GONE (0, no such dead letter),
+-- NO_CREDIT (-1, the client's balance is spent) or NOT_REQUEUABLE (-2, the entry lacks a field or names another
+-- client). Error replies only for a balance key of the wrong type.
+
+local REQUEUED = 1
+local GONE = 0
+local NO_CREDIT = -1
+local NOT_REQUEUABLE = -2
 
 local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 if #entries == 0 then
-  return 0
+  return GONE
 end
 local flat = entries[1][2]
 local fields = {}
@@ -20,7 +27,7 @@ for i = 1, #flat, 2 do
   fields[flat[i]] = flat[i + 1]
 end
 if fields['c'] ~= ARGV[3] or not fields['to'] or not fields['f'] or not fields['b'] then
-  return -2
+  return NOT_REQUEUABLE
 end
 local balance_type = redis.call('TYPE', KEYS[3]).ok
 if balance_type ~= 'string' and balance_type ~= 'none' then
@@ -28,7 +35,7 @@ if balance_type ~= 'string' and balance_type ~= 'none' then
 end
 local balance = tonumber(redis.call('GET', KEYS[3]) or '0')
 if balance == nil or balance < 1 then
-  return -1
+  return NO_CREDIT
 end
 
 if balance == 1 then
@@ -41,4 +48,4 @@ local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'c', ARGV[3], 'to', fields['to'], 'f', fields['f'], 'b', fields['b'],
   'q', tostring(now_ms))
 redis.call('XDEL', KEYS[1], ARGV[1])
-return 1
+return REQUEUED

@@ -1,8 +1,7 @@
 package com.acme.sms.api;
 
-import com.acme.sms.credit.CreditKeys;
 import com.acme.sms.message.MessageType;
-import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.StreamMessage;
@@ -41,20 +40,20 @@ public class Stores {
 
     /** The raw balance key, null when absent (the seed deletes it at zero). */
     public String balanceKey(String client) {
-        return redis.value(String.class).get(CreditKeys.balance(client));
+        return redis.value(String.class).get(RedisKeys.balance(client));
     }
 
     public boolean balanceKeyExists(String client) {
-        return redis.key(String.class).exists(CreditKeys.balance(client));
+        return redis.key(String.class).exists(RedisKeys.balance(client));
     }
 
     public void setBalance(String client, long balance) {
-        redis.value(String.class).set(CreditKeys.balance(client), Long.toString(balance));
+        redis.value(String.class).set(RedisKeys.balance(client), Long.toString(balance));
     }
 
     /** Entries of one client in a type's stream. */
     public List<StreamMessage<String, String, String>> queued(MessageType type, String client) {
-        return redis.stream(String.class).xrange(Streams.key(type), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"))
+        return redis.stream(String.class).xrange(RedisKeys.stream(type), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"))
                 .stream().filter(m -> client.equals(m.payload().get("c"))).toList();
     }
 

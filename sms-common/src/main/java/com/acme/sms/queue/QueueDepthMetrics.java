@@ -1,6 +1,7 @@
 package com.acme.sms.queue;
 
 import com.acme.sms.message.MessageType;
+import com.acme.sms.redis.RedisKeys;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
@@ -50,10 +51,10 @@ public class QueueDepthMetrics {
 
     private void refresh() {
         for (MessageType type : MessageType.values()) {
-            redis.stream(String.class).xlen(Streams.key(type)).subscribe().with(
+            redis.stream(String.class).xlen(RedisKeys.stream(type)).subscribe().with(
                     n -> depth.get(type).set(n),
                     failure -> { /* keep the last value; readiness reports Redis being away */ });
-            redis.sortedSet(String.class).zcard(Streams.retryKey(type)).subscribe().with(
+            redis.sortedSet(String.class).zcard(RedisKeys.retryKey(type)).subscribe().with(
                     n -> retries.get(type).set(n),
                     failure -> { });
         }

@@ -1,28 +1,30 @@
 package com.acme.sms.queue;
 
 import com.acme.sms.message.MessageType;
+import com.acme.sms.redis.RedisKeys;
 
-/**
- * Names of the Redis streams and the consumer group. The stream keys are the seed's queue names, so tools that
- * watch {@code sms:normal} and {@code sms:express} keep working.
- */
+/** The consumer group that the workers of every stream share. Key names live in {@link RedisKeys}. */
 public final class Streams {
 
     public static final String GROUP = "sms-workers";
 
     private Streams() {}
 
+    /** @deprecated kept only until QueueScripts and the worker use {@link RedisKeys#stream(MessageType)} */
+    @Deprecated(forRemoval = true)
     public static String key(MessageType type) {
-        return "sms:" + type.wireName();
+        return RedisKeys.stream(type);
     }
 
-    /** Messages waiting for a retry: a sorted set scored by due time, moved back into the stream when due. */
+    /** @deprecated kept only until QueueScripts and the worker use {@link RedisKeys#retryKey(MessageType)} */
+    @Deprecated(forRemoval = true)
     public static String retryKey(MessageType type) {
-        return "sms:retry:" + type.wireName();
+        return RedisKeys.retryKey(type);
     }
 
-    /** Entries a worker could not process (undecodable, or failing again and again) are moved here for operators. */
+    /** @deprecated kept only until the worker uses {@link RedisKeys#deadLetterKey(MessageType)} */
+    @Deprecated(forRemoval = true)
     public static String deadLetterKey(MessageType type) {
-        return "sms:" + type.wireName() + ":dead";
+        return RedisKeys.deadLetterKey(type);
     }
 }

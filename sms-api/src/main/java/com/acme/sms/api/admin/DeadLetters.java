@@ -1,11 +1,10 @@
 package com.acme.sms.api.admin;
 
-import com.acme.sms.credit.CreditKeys;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
-import com.acme.sms.queue.Streams;
 import com.acme.sms.redis.LuaScript;
 import com.acme.sms.redis.LuaScripts;
+import com.acme.sms.redis.RedisKeys;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
@@ -21,6 +20,11 @@ import java.util.UUID;
 public class DeadLetters {
 
     private static final LuaScript REQUEUE = LuaScript.load("requeue_dead");
+    /** requeue_dead.lua's statuses. */
+    private static final int STATUS_REQUEUED = 1;
+    private static final int STATUS_GONE = 0;
+    private static final int STATUS_NO_CREDIT = -1;
+    private static final int STATUS_NOT_REQUEUABLE = -2;
 
     private final RedisDataSource redis;
     private final LuaScripts scripts;
@@ -37,18 +41,18 @@ public class DeadLetters {
     public record RequeueResult(Requeue outcome, UUID newId) {}
 
     public List<DeadLetter> list(MessageType type, int count) {
-        return redis.stream(String.class).xrange(Streams.deadLetterKey(type), StreamRange.of("-", "+"), count).stream()
+        return redis.stream(String.class).xrange(RedisKeys.deadLetterKey(type), StreamRange.of("-", "+"), count).stream()
                 .map(m -> new DeadLetter(m.id(), m.payload()))
                 .toList();
     }
 
     public long size(MessageType type) {
-        return redis.stream(String.class).xlen(Streams.deadLetterKey(type));
+        return redis.stream(String.class).xlen(RedisKeys.deadLetterKey(type));
     }
 
     public Optional<DeadLetter> find(MessageType type, String entryId) {
         List<StreamMessage<String, String, String>> found = redis.stream(String.class)
-                .xrange(Streams.deadLetterKey(type), StreamRange.of(entryId, entryId));
+                .xrange(RedisKeys.deadLetterKey(type), StreamRange.of(entryId, entryId));
         return found.stream().findFirst().map(m -> new DeadLetter(m.id(), m.payload()));
     }
 
@@ -59,19 +63,20 @@ public class DeadLetters {
         }
         UUID newId = UuidV7.next();
         int result = scripts.run(REQUEUE,
-                        List.of(Streams.deadLetterKey(type), Streams.key(type), CreditKeys.balance(client)),
+                        List.of(RedisKeys.deadLetterKey(type), RedisKeys.stream(type), RedisKeys.balance(client)),
                         List.of(letter.entryId(), newId.toString(), client))
                 .await().atMost(Duration.ofSeconds(10))
                 .toInteger();
         return switch (result) {
-            case 1 -> new RequeueResult(Requeue.REQUEUED, newId);
-            case 0 -> new RequeueResult(Requeue.GONE, null);
-            case -1 -> new RequeueResult(Requeue.NO_CREDIT, null);
-            default -> new RequeueResult(Requeue.NOT_REQUEUABLE, null);
+            case STATUS_REQUEUED -> new RequeueResult(Requeue.REQUEUED, newId);
+            case STATUS_GONE -> new RequeueResult(Requeue.GONE, null);
+            case STATUS_NO_CREDIT -> new RequeueResult(Requeue.NO_CREDIT, null);
+            case STATUS_NOT_REQUEUABLE -> new RequeueResult(Requeue.NOT_REQUEUABLE, null);
+            default -> throw new IllegalStateException("requeue_dead.lua answered an unknown status " + result);
         };
     }
 
     public boolean discard(MessageType type, String entryId) {
-        return redis.stream(String.class).xdel(Streams.deadLetterKey(type), entryId) > 0;
+        return redis.stream(String.class).xdel(RedisKeys.deadLetterKey(type), entryId) > 0;
     }
 }

@@ -1,6 +1,5 @@
 package com.acme.sms.api.credit;
 
-import com.acme.sms.api.error.ApiException;
 import com.acme.sms.credit.Credit;
 import com.acme.sms.credit.CreditLedgerEntry;
 import com.acme.sms.credit.CreditScripts;
@@ -58,18 +57,21 @@ public class CreditService {
             entry.persist();
             return new TopUp(entry.id, currentName);
         });
+        CreditScripts.Addition addition;
         try {
-            long balance = credit.add(clientId, amount).await().atMost(REDIS_TIMEOUT);
-            return new Account(clientId, topUp.name(), balance);
+            addition = credit.add(clientId, amount).await().atMost(REDIS_TIMEOUT);
         } catch (RuntimeException redisFailure) {
             undo(clientId, amount, topUp.ledgerId());
-            if (redisFailure.getMessage() != null && redisFailure.getMessage().contains("exceed the maximum")) {
-                throw new ApiException(422, "balance-limit",
-                        "The balance may not exceed " + CreditScripts.MAX_BALANCE + " credits; nothing was added.");
-            }
             Log.errorf(redisFailure, "Could not raise the live balance of %s; the top-up was undone", clientId);
-            throw new ApiException(503, "redis-unavailable", "Credit could not be added right now; nothing was added. Try again.");
+            throw new CreditUnavailableException(redisFailure);
         }
+        return switch (addition.outcome()) {
+            case ADDED -> new Account(clientId, topUp.name(), addition.balance());
+            case OVER_LIMIT -> {
+                undo(clientId, amount, topUp.ledgerId());
+                throw new BalanceLimitException(CreditScripts.MAX_BALANCE);
+            }
+        };
     }
 
     public Account get(String clientId) {

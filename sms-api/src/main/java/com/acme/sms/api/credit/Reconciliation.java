@@ -1,9 +1,8 @@
 package com.acme.sms.api.credit;
 
-import com.acme.sms.credit.CreditKeys;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.MessageCodec;
-import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.agroal.api.AgroalDataSource;
@@ -84,7 +83,7 @@ public class Reconciliation {
         for (Map.Entry<String, long[]> e : pg.entrySet()) {
             ClientCheck c = check(e.getKey(), e.getValue(), queued.getOrDefault(e.getKey(), 0L));
             if (c.drift() != 0) {
-                String key = CreditKeys.balance(c.clientId());
+                String key = RedisKeys.balance(c.clientId());
                 if (c.expectedBalance() > 0) {
                     redis.value(String.class).set(key, Long.toString(c.expectedBalance()));
                 } else {
@@ -103,7 +102,7 @@ public class Reconciliation {
         long sent = figures[1];
         long pgBalance = figures[2];
         long ledgerSum = figures[3];
-        String raw = redis.value(String.class).get(CreditKeys.balance(client));
+        String raw = redis.value(String.class).get(RedisKeys.balance(client));
         long live = raw == null ? 0 : Long.parseLong(raw);
         long expected = added - sent - queued;
         boolean ledgerOk = pgBalance == ledgerSum && pgBalance == added - sent;
@@ -143,7 +142,7 @@ public class Reconciliation {
             String start = "-";
             while (true) {
                 List<StreamMessage<String, String, String>> chunk = redis.stream(String.class)
-                        .xrange(Streams.key(type), StreamRange.of(start, "+"), SCAN_CHUNK);
+                        .xrange(RedisKeys.stream(type), StreamRange.of(start, "+"), SCAN_CHUNK);
                 for (StreamMessage<String, String, String> m : chunk) {
                     String client = m.payload().get(MessageCodec.CLIENT);
                     if (client != null) {
@@ -155,7 +154,7 @@ public class Reconciliation {
                 }
                 start = "(" + chunk.get(chunk.size() - 1).id();
             }
-            for (String member : redis.sortedSet(String.class).zrange(Streams.retryKey(type), 0, -1)) {
+            for (String member : redis.sortedSet(String.class).zrange(RedisKeys.retryKey(type), 0, -1)) {
                 try {
                     Map<String, String> fields = json.readValue(member, new TypeReference<Map<String, String>>() {});
                     String client = fields.get(MessageCodec.CLIENT);
@@ -163,7 +162,7 @@ public class Reconciliation {
                         counts.merge(client, 1L, Long::sum);
                     }
                 } catch (Exception e) {
-                    Log.warnf("Reconciliation: unreadable retry entry in %s", Streams.retryKey(type));
+                    Log.warnf("Reconciliation: unreadable retry entry in %s", RedisKeys.retryKey(type));
                 }
             }
         }

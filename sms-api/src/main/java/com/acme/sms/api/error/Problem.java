@@ -34,7 +34,8 @@ public final class Problem {
         this.extensions = new LinkedHashMap<>(extensions);
     }
 
-    private static String title(int status) {
+    /** The title of every problem with this status: its reason phrase. */
+    static String title(int status) {
         Response.Status known = Response.Status.fromStatusCode(status);
         if (known != null) {
             return known.getReasonPhrase();

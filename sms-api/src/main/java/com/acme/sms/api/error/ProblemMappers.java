@@ -1,5 +1,11 @@
 package com.acme.sms.api.error;
 
+import com.acme.sms.api.credit.BalanceLimitException;
+import com.acme.sms.api.credit.CreditUnavailableException;
+import com.acme.sms.api.message.IdempotencyKeyReusedException;
+import com.acme.sms.api.message.InvalidIdempotencyKeyException;
+import com.acme.sms.api.message.InvalidValidityException;
+import com.acme.sms.api.ratelimit.RateLimitedException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,10 +15,15 @@ import io.vertx.core.http.HttpServerRequest;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Every error the API answers is mapped here, to {@link Problem}; a client never sees a stack trace. */
+/**
+ * Every error the API answers is mapped here, to {@link Problem}; a client never sees a stack trace. The services'
+ * domain exceptions get their {@link ProblemCode} in {@link #translate}; the HTTP edge throws
+ * {@link ProblemException}, which already names one.
+ */
 public class ProblemMappers {
 
     private final ObjectMapper json;
@@ -22,14 +33,38 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response api(ApiException e, HttpServerRequest request) {
-        Response r = problem(e.status(), e.code(), e.getMessage(), request, e.extensions());
+    public Response problemException(ProblemException e, HttpServerRequest request) {
+        Response r = problem(e.problemCode(), e.getMessage(), request, e.extensions());
         if (e.headers().isEmpty()) {
             return r;
         }
         Response.ResponseBuilder withHeaders = Response.fromResponse(r);
         e.headers().forEach(withHeaders::header);
         return withHeaders.build();
+    }
+
+    @ServerExceptionMapper({RateLimitedException.class, BalanceLimitException.class, CreditUnavailableException.class,
+            InvalidValidityException.class, InvalidIdempotencyKeyException.class, IdempotencyKeyReusedException.class})
+    public Response domain(RuntimeException e, HttpServerRequest request) {
+        return problemException(translate(e), request);
+    }
+
+    /** The problem a domain exception means for a client; null for any other exception. */
+    static ProblemException translate(Throwable e) {
+        if (e instanceof RateLimitedException limited) {
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("limit", limited.limit());
+            details.put("retry_after_seconds", limited.retryAfterSeconds());
+            return new ProblemException(ProblemCode.RATE_LIMITED, e.getMessage(), details,
+                    Map.of("Retry-After", Long.toString(limited.retryAfterSeconds())));
+        }
+        ProblemCode code = e instanceof BalanceLimitException ? ProblemCode.BALANCE_LIMIT
+                : e instanceof CreditUnavailableException ? ProblemCode.REDIS_UNAVAILABLE
+                : e instanceof InvalidValidityException ? ProblemCode.INVALID_VALIDITY
+                : e instanceof InvalidIdempotencyKeyException ? ProblemCode.INVALID_IDEMPOTENCY_KEY
+                : e instanceof IdempotencyKeyReusedException ? ProblemCode.IDEMPOTENCY_KEY_REUSED
+                : null;
+        return code == null ? null : new ProblemException(code, e.getMessage());
     }
 
     @ServerExceptionMapper
@@ -44,7 +79,7 @@ public class ProblemMappers {
         } else {
             detail = "The request body is not valid JSON.";
         }
-        return problem(400, "malformed-json", detail, request, Map.of());
+        return problem(ProblemCode.MALFORMED_JSON, detail, request, Map.of());
     }
 
     private static String path(JsonMappingException e) {
@@ -72,7 +107,7 @@ public class ProblemMappers {
                 .sorted()
                 .reduce((a, b) -> a + "; " + b)
                 .orElse("invalid request");
-        return problem(400, "invalid-request", detail, request, Map.of());
+        return problem(ProblemCode.INVALID_REQUEST, detail, request, Map.of());
     }
 
     @ServerExceptionMapper
@@ -83,15 +118,16 @@ public class ProblemMappers {
         int status = e.getResponse().getStatus();
         if (status >= 500) {
             Log.error("Request failed", e);
-            return problem(status, "internal-error", "The server could not answer this request.", request, Map.of());
+            return problem(status, ProblemCode.INTERNAL_ERROR, "The server could not answer this request.", request,
+                    Map.of());
         }
-        String code = switch (status) {
-            case 404 -> "not-found";
-            case 405 -> "method-not-allowed";
-            case 406 -> "not-acceptable";
-            case 413 -> "body-too-large";
-            case 415 -> "unsupported-media-type";
-            default -> "bad-request";
+        ProblemCode code = switch (status) {
+            case 404 -> ProblemCode.NOT_FOUND;
+            case 405 -> ProblemCode.METHOD_NOT_ALLOWED;
+            case 406 -> ProblemCode.NOT_ACCEPTABLE;
+            case 413 -> ProblemCode.BODY_TOO_LARGE;
+            case 415 -> ProblemCode.UNSUPPORTED_MEDIA_TYPE;
+            default -> ProblemCode.BAD_REQUEST;
         };
         String detail = switch (status) {
             case 404 -> "No such resource.";
@@ -100,22 +136,28 @@ public class ProblemMappers {
             case 413 -> "The request body is too large.";
             default -> e.getMessage();
         };
+        // The framework's own status is kept even where the catalogue's code has another (a 4xx it answers
+        // that the catalogue does not list is a bad-request with that status).
         return problem(status, code, detail, request, Map.of());
     }
 
     @ServerExceptionMapper
     public Response unexpected(Throwable e, HttpServerRequest request) {
-        if (e instanceof ApiException api) {
-            return api(api, request);
+        if (e instanceof ProblemException problem) {
+            return problemException(problem, request);
+        }
+        ProblemException domain = translate(e);
+        if (domain != null) {
+            return problemException(domain, request);
         }
         if (isDataStoreOutage(e)) {
             Log.warnf("A data store is unavailable: %s", e.getMessage());
-            Response r = problem(503, "service-unavailable",
+            Response r = problem(ProblemCode.SERVICE_UNAVAILABLE,
                     "A data store is temporarily unavailable; nothing was changed. Try again shortly.", request, Map.of());
             return Response.fromResponse(r).header("Retry-After", "5").build();
         }
         Log.error("Unexpected failure", e);
-        return problem(500, "internal-error", "The server could not answer this request.", request, Map.of());
+        return problem(ProblemCode.INTERNAL_ERROR, "The server could not answer this request.", request, Map.of());
     }
 
     /** PostgreSQL unreachable (SQL state class 08, connection exception) or a Redis connection failure. */
@@ -132,9 +174,13 @@ public class ProblemMappers {
         return false;
     }
 
+    private Response problem(ProblemCode code, String detail, HttpServerRequest request, Map<String, Object> extensions) {
+        return problem(code.status(), code, detail, request, extensions);
+    }
+
     private Response problem(
-            int status, String code, String detail, HttpServerRequest request, Map<String, Object> extensions) {
-        Problem body = new Problem(status, code, detail, request == null ? null : request.path(), extensions);
+            int status, ProblemCode code, String detail, HttpServerRequest request, Map<String, Object> extensions) {
+        Problem body = new Problem(status, code.code(), detail, request == null ? null : request.path(), extensions);
         try {
             // Serialized here so the media type can be application/problem+json whatever the client asked for.
             return Response.status(status)

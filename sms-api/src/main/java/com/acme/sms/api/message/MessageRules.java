@@ -1,7 +1,5 @@
 package com.acme.sms.api.message;
 
-import com.acme.sms.api.message.rest.OutgoingMessage;
-import com.acme.sms.api.message.rest.TextRules;
 import java.util.regex.Pattern;
 
 /** Validation of one message; a message that fails is rejected alone while the rest of the request goes on. */
@@ -16,7 +14,7 @@ public final class MessageRules {
     /** A rejection: the reason code and a human-readable detail. */
     public record Violation(String reason, String detail) {}
 
-    public static Violation check(OutgoingMessage m) {
+    public static Violation check(MessageDraft m) {
         if (m == null) {
             return new Violation("invalid_message", "the message is null; send an object with to, from and content");
         }

@@ -1,42 +1,54 @@
 package com.acme.sms.api.message;
 
-import com.acme.sms.api.message.rest.OutgoingMessage;
-import com.acme.sms.api.message.rest.SendResult;
+import com.acme.sms.acceptance.AcceptScript;
+import com.acme.sms.acceptance.IdempotencyRecord;
+import com.acme.sms.api.config.ApiConfig;
 import com.acme.sms.api.ratelimit.RateLimiter;
-import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
-import com.acme.sms.api.error.ApiException;
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
- * Accepting messages: validate each one, then charge and queue the valid ones in ONE Lua script, so that
- * charging and queueing happen together or not at all, and concurrent requests can never spend the same credit.
+ * Accepting messages: apply the validity policy, validate each message, then charge and queue the valid ones in ONE
+ * Lua script ({@link AcceptScript}), so that charging and queueing happen together or not at all, and concurrent
+ * requests can never spend the same credit.
  */
 @ApplicationScoped
 public class SendService {
 
     public static final String INSUFFICIENT_CREDIT = "insufficient_credit";
+    static final long MAX_NORMAL_VALIDITY_SECONDS = 7 * 24 * 3600;
+    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
-    private final CreditScripts credit;
+    private final AcceptScript acceptance;
     private final RateLimiter rateLimiter;
+    private final ApiConfig config;
+    private final ObjectMapper json;
     private final MeterRegistry registry;
     private final Map<MessageType, Counter> accepted = new EnumMap<>(MessageType.class);
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
 
-    public SendService(CreditScripts credit, RateLimiter rateLimiter, MeterRegistry registry) {
-        this.credit = credit;
+    public SendService(AcceptScript acceptance, RateLimiter rateLimiter, ApiConfig config, ObjectMapper json,
+            MeterRegistry registry) {
+        this.acceptance = acceptance;
         this.rateLimiter = rateLimiter;
+        this.config = config;
+        this.json = json;
         this.registry = registry;
         for (MessageType type : MessageType.values()) {
             accepted.put(type, Counter.builder("sms.messages.accepted")
@@ -47,67 +59,66 @@ public class SendService {
     }
 
     /**
-     * @param accepted messages charged and queued
-     * @param rejectedForCredit valid messages the balance did not cover
-     * @param balance the live balance afterwards; null when Redis was not asked (nothing was valid)
+     * @throws InvalidValidityException when the validity asked for is outside the type's range
+     * @throws InvalidIdempotencyKeyException when the Idempotency-Key is malformed
      */
-    public record Outcome(int accepted, int rejectedForCredit, int rejectedInvalid, Long balance, long queuedAtMillis,
-            List<SendResult> results, boolean replayed) {
-
-        public int rejected() {
-            return rejectedForCredit + rejectedInvalid;
+    public Uni<SendOutcome> send(SendCommand command) {
+        MessageType type = command.type();
+        long validityMillis = validitySeconds(type, command.validitySeconds()) * 1000;
+        AcceptScript.Idempotency idempotency = null;
+        if (command.idempotencyKey() != null) {
+            if (!IDEMPOTENCY_KEY.matcher(command.idempotencyKey()).matches()) {
+                throw new InvalidIdempotencyKeyException();
+            }
+            idempotency = new AcceptScript.Idempotency(command.idempotencyKey(),
+                    requestHash(type, validityMillis, command.messages()), config.idempotencyTtl());
         }
+        return accept(command.clientId(), type, command.messages(), validityMillis, idempotency);
     }
 
-    /** An Idempotency-Key and the hash of the request it came with. */
-    public record IdempotentRequest(String key, String requestHash) {}
-
-    public Uni<Outcome> send(String clientId, MessageType type, List<OutgoingMessage> messages) {
-        return send(clientId, type, messages, 0, null, Duration.ZERO);
-    }
-
-    public Uni<Outcome> send(String clientId, MessageType type, List<OutgoingMessage> messages, long validityMillis,
-            IdempotentRequest idempotent, Duration idempotencyTtl) {
-        SendResult[] results = new SendResult[messages.size()];
-        List<CreditScripts.Outgoing> valid = new ArrayList<>(messages.size());
+    private Uni<SendOutcome> accept(String clientId, MessageType type, List<MessageDraft> messages, long validityMillis,
+            AcceptScript.Idempotency idempotency) {
+        MessageOutcome[] results = new MessageOutcome[messages.size()];
+        List<AcceptScript.Outgoing> valid = new ArrayList<>(messages.size());
         List<Integer> validIndex = new ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
-            OutgoingMessage m = messages.get(i);
+            MessageDraft m = messages.get(i);
             MessageRules.Violation violation = MessageRules.check(m);
             if (violation != null) {
-                results[i] = SendResult.rejected(i, violation.reason(), violation.detail());
+                results[i] = MessageOutcome.rejected(i, violation.reason(), violation.detail());
                 countRejected(type, violation.reason(), 1);
             } else {
-                valid.add(new CreditScripts.Outgoing(UuidV7.next(), m.to(), m.from(), m.content()));
+                valid.add(new AcceptScript.Outgoing(UuidV7.next(), m.to(), m.from(), m.content()));
                 validIndex.add(i);
             }
         }
         int invalid = messages.size() - valid.size();
         if (valid.isEmpty()) {
-            return Uni.createFrom().item(new Outcome(0, 0, invalid, null, 0, List.of(results), false));
+            return Uni.createFrom().item(new SendOutcome(type, 0, 0, invalid, null, 0, List.of(results), false));
         }
-        CreditScripts.Idempotency idempotency = idempotent == null ? null
-                : new CreditScripts.Idempotency(idempotent.key(), idempotent.requestHash(), idempotencyTtl);
         long perSecond = rateLimiter.messagesPerSecond(type);
-        return credit.accept(clientId, type, valid, validityMillis, idempotency, perSecond).map(acceptance -> {
-            if (acceptance.rateLimited()) {
-                // Refused whole by accept.lua before it wrote anything: no charge, no queue entry, no window count.
-                throw rateLimiter.messagesRefused(type, valid.size(), acceptance.retryAfterMillis());
+        return acceptance.accept(clientId, type, valid, validityMillis, idempotency, perSecond).map(a -> switch (a.outcome()) {
+            // Refused whole by accept.lua before it wrote anything: no charge, no queue entry, no window count.
+            case RATE_LIMITED -> throw rateLimiter.messagesRefused(type, valid.size(), a.retryAfterMillis());
+            case REPLAYED -> {
+                String hash = idempotency.requestHash();
+                IdempotencyRecord record = a.replayOf().filter(r -> r.requestHash().equals(hash))
+                        .orElseThrow(IdempotencyKeyReusedException::new);
+                yield replay(type, record, results, valid, validIndex, invalid);
             }
-            if (acceptance.replayOf() != null) {
-                return replay(acceptance.replayOf(), idempotent, results, valid, validIndex, invalid);
+            case QUEUED -> {
+                int n = a.accepted();
+                for (int k = 0; k < valid.size(); k++) {
+                    int index = validIndex.get(k);
+                    results[index] = k < n
+                            ? MessageOutcome.queued(index, valid.get(k).id())
+                            : MessageOutcome.rejected(index, INSUFFICIENT_CREDIT, "the balance did not cover this message");
+                }
+                accepted.get(type).increment(n);
+                countRejected(type, INSUFFICIENT_CREDIT, valid.size() - n);
+                yield new SendOutcome(type, n, valid.size() - n, invalid, a.balanceLeft(), a.queuedAtMillis(),
+                        List.of(results), false);
             }
-            int n = acceptance.accepted();
-            for (int k = 0; k < valid.size(); k++) {
-                int index = validIndex.get(k);
-                results[index] = k < n
-                        ? SendResult.queued(index, valid.get(k).id())
-                        : SendResult.rejected(index, INSUFFICIENT_CREDIT, "the balance did not cover this message");
-            }
-            accepted.get(type).increment(n);
-            countRejected(type, INSUFFICIENT_CREDIT, valid.size() - n);
-            return new Outcome(n, valid.size() - n, invalid, acceptance.balanceLeft(), acceptance.queuedAtMillis(),
-                    List.of(results), false);
         });
     }
 
@@ -115,23 +126,43 @@ public class SendService {
      * The answer to a request repeated with its Idempotency-Key: rebuilt from the stored record (the ids and
      * counts the first answer gave; the validation of an identical body gives the same results again).
      */
-    private Outcome replay(String record, IdempotentRequest request, SendResult[] results,
-            List<CreditScripts.Outgoing> valid, List<Integer> validIndex, int invalid) {
-        String[] parts = record.split("\\|", -1);
-        if (parts.length != 5 || !parts[0].equals(request.requestHash())) {
-            throw new ApiException(422, "idempotency-key-reused",
-                    "This Idempotency-Key was used for a different request in the last 24 hours; use a new key.");
-        }
-        int n = Integer.parseInt(parts[1]);
-        String[] ids = parts[4].isEmpty() ? new String[0] : parts[4].split(",");
+    private static SendOutcome replay(MessageType type, IdempotencyRecord record, MessageOutcome[] results,
+            List<AcceptScript.Outgoing> valid, List<Integer> validIndex, int invalid) {
+        int n = record.accepted();
         for (int k = 0; k < valid.size(); k++) {
             int index = validIndex.get(k);
             results[index] = k < n
-                    ? SendResult.queued(index, UUID.fromString(ids[k]))
-                    : SendResult.rejected(index, INSUFFICIENT_CREDIT, "the balance did not cover this message");
+                    ? MessageOutcome.queued(index, record.ids().get(k))
+                    : MessageOutcome.rejected(index, INSUFFICIENT_CREDIT, "the balance did not cover this message");
         }
-        return new Outcome(n, valid.size() - n, invalid, Long.parseLong(parts[2]), Long.parseLong(parts[3]),
+        return new SendOutcome(type, n, valid.size() - n, invalid, record.balanceLeft(), record.queuedAtMillis(),
                 List.of(results), true);
+    }
+
+    /** Seconds of validity: express messages always have one (default and maximum configured), normal only on request. */
+    private long validitySeconds(MessageType type, Integer requested) {
+        long expressMax = config.expressValidity().toSeconds();
+        if (requested == null) {
+            return type == MessageType.EXPRESS ? expressMax : 0;
+        }
+        long max = type == MessageType.EXPRESS ? expressMax : MAX_NORMAL_VALIDITY_SECONDS;
+        if (requested < 1 || requested > max) {
+            throw new InvalidValidityException(
+                    "'validity_seconds' must be from 1 to " + max + " for " + type.wireName() + " messages.");
+        }
+        return requested;
+    }
+
+    /** What makes two requests "the same" for an Idempotency-Key: type, validity and the messages, as parsed. */
+    private String requestHash(MessageType type, long validityMillis, List<MessageDraft> messages) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update((type.wireName() + '|' + validityMillis + '|').getBytes(StandardCharsets.UTF_8));
+            digest.update(json.writeValueAsBytes(messages));
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void countRejected(MessageType type, String reason, int count) {

@@ -1,22 +1,21 @@
 package com.acme.sms.api.message;
 
+import com.acme.sms.api.config.ApiConfig;
 import com.acme.sms.message.Message;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
-import com.acme.sms.api.config.ApiConfig;
-import com.acme.sms.api.message.rest.MessageView;
 import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,7 +72,7 @@ public class SentLog {
     /** Filters of the sent-log; bounds are half-open: {@code from <= queued_at < until}. */
     public record Filter(MessageStatus status, MessageType type, Instant from, Instant until, int page, int pageSize) {}
 
-    public record Page(long total, List<MessageView> messages) {}
+    public record Page(long total, List<SentMessage> messages) {}
 
     private Page query(String clientId, Filter f) {
         // Only fixed fragments are concatenated; every value is a bound parameter.
@@ -97,7 +96,7 @@ public class SentLog {
             params.add(f.until().atOffset(ZoneOffset.UTC));
         }
         // The page's ids come from the covering index alone (an index-only scan, however deep the page); only the
-        // page's own rows are then read from the table. Plain JDBC straight into the answer's records: this is
+        // page's own rows are then read from the table. Plain JDBC straight into records: this is
         // the hottest read, and entities would only be copied again.
         String pageSql = "WITH page AS MATERIALIZED (SELECT id, queued_at FROM messages WHERE " + where
                 + " ORDER BY queued_at DESC, id DESC LIMIT ? OFFSET ?)"
@@ -105,14 +104,14 @@ public class SentLog {
                 + " m.error_message, m.attempts FROM page JOIN messages m ON m.id = page.id"
                 + " ORDER BY page.queued_at DESC, page.id DESC";
         try (Connection c = db.getConnection()) {
-            List<MessageView> messages = new ArrayList<>(f.pageSize());
+            List<SentMessage> messages = new ArrayList<>(f.pageSize());
             try (PreparedStatement ps = c.prepareStatement(pageSql)) {
                 int i = bind(ps, params);
                 ps.setInt(i++, f.pageSize());
                 ps.setLong(i, (long) (f.page() - 1) * f.pageSize());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        messages.add(new MessageView(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                        messages.add(new SentMessage(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
                                 rs.getString(4), rs.getString(5), rs.getString(6),
                                 rs.getObject(7, OffsetDateTime.class).toInstant(),
                                 rs.getObject(8, OffsetDateTime.class).toInstant(), rs.getString(9), rs.getInt(10)));
@@ -146,7 +145,7 @@ public class SentLog {
         return i;
     }
 
-    public Optional<Message> findOne(String clientId, UUID id) {
-        return Message.<Message>findByIdOptional(id).filter(m -> m.clientId.equals(clientId));
+    public Optional<SentMessage> findOne(String clientId, UUID id) {
+        return Message.<Message>findByIdOptional(id).filter(m -> m.clientId.equals(clientId)).map(SentMessage::of);
     }
 }

@@ -1,11 +1,10 @@
 package com.acme.sms.api.ratelimit;
 
 import com.acme.sms.api.config.RateLimitConfig;
-import com.acme.sms.api.error.ApiException;
-import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.redis.LuaScript;
 import com.acme.sms.redis.LuaScripts;
+import com.acme.sms.redis.RedisKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
@@ -26,6 +25,9 @@ public class RateLimiter {
     public static final String ANY_TYPE = "all";
 
     private static final LuaScript RATE_LIMIT = LuaScript.load("rate_limit");
+    /** rate_limit.lua's statuses. */
+    private static final long STATUS_ADMITTED = 1;
+    private static final long STATUS_REFUSED = 0;
 
     private final LuaScripts scripts;
     private final RateLimitConfig config;
@@ -50,16 +52,20 @@ public class RateLimiter {
                 .register(registry);
     }
 
-    /** Counts one request of this caller; fails with a 429 problem when the window is full (counting nothing). */
+    /** Counts one request of this caller; fails with {@link RateLimitedException} when the window is full (counting nothing). */
     public Uni<Void> admitRequest(String caller) {
         long limit = config.requestsPerSecond();
         if (limit == 0) {
             return Uni.createFrom().voidItem();
         }
-        return scripts.run(RATE_LIMIT, List.of(CreditScripts.requestsRateKey(caller)), List.of(Long.toString(limit), "1"))
+        return scripts.run(RATE_LIMIT, List.of(RedisKeys.requestsRateKey(caller)), List.of(Long.toString(limit), "1"))
                 .map(r -> {
-                    if (r.get(0).toInteger() == 1) {
+                    long status = r.get(0).toLong();
+                    if (status == STATUS_ADMITTED) {
                         return null;
+                    }
+                    if (status != STATUS_REFUSED) {
+                        throw new IllegalStateException("rate_limit.lua answered an unknown status " + status);
                     }
                     requestsRefused.increment();
                     throw tooMany("requests", limit + " requests per second", "", r.get(1).toLong());
@@ -70,8 +76,8 @@ public class RateLimiter {
         return config.messagesPerSecond(type);
     }
 
-    /** The 429 for a send whose messages did not fit in the client's messages-per-second window of its type. */
-    public ApiException messagesRefused(MessageType type, int messages, long retryAfterMillis) {
+    /** The refusal of a send whose messages did not fit in the client's messages-per-second window of its type. */
+    public RateLimitedException messagesRefused(MessageType type, int messages, long retryAfterMillis) {
         messagesRefused.get(type).increment();
         long limit = config.messagesPerSecond(type);
         String what = limit + " " + type.wireName() + " messages per second";
@@ -80,15 +86,10 @@ public class RateLimiter {
         return tooMany("messages", what, extra, retryAfterMillis);
     }
 
-    private static ApiException tooMany(String limit, String what, String extra, long retryAfterMillis) {
-        // Retry-After is in whole seconds; round up so a client that waits that long finds a new window.
+    private static RateLimitedException tooMany(String limit, String what, String extra, long retryAfterMillis) {
+        // Clients wait in whole seconds; round up so a client that waits that long finds a new window.
         long seconds = Math.max(1, (retryAfterMillis + 999) / 1000);
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("limit", limit);
-        details.put("retry_after_seconds", seconds);
-        return new ApiException(429, "rate-limited",
-                "Rate limit reached: at most " + what + " per client. " + extra + "Nothing was charged; retry after "
-                        + seconds + " s.",
-                details, Map.of("Retry-After", Long.toString(seconds)));
+        return new RateLimitedException(limit, seconds, "Rate limit reached: at most " + what + " per client. " + extra
+                + "Nothing was charged; retry after " + seconds + " s.");
     }
 }

@@ -9,7 +9,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import com.acme.sms.api.Stores;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
-import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
@@ -39,10 +39,10 @@ class AdminResourceTest {
     void deadLettersCanBeListedRequeuedAsANewChargedMessageAndDiscarded() {
         String client = credited(2);
         String messageId = UuidV7.next().toString();
-        String entry = stores.redis().stream(String.class).xadd(Streams.deadLetterKey(MessageType.NORMAL), Map.of(
+        String entry = stores.redis().stream(String.class).xadd(RedisKeys.deadLetterKey(MessageType.NORMAL), Map.of(
                 "id", messageId, "c", client, "to", "+4917012345", "f", "App", "b", "hello", "q", "1",
                 "reason", "delivered 6 times without finishing", "entry", "1-0"));
-        String garbage = stores.redis().stream(String.class).xadd(Streams.deadLetterKey(MessageType.NORMAL),
+        String garbage = stores.redis().stream(String.class).xadd(RedisKeys.deadLetterKey(MessageType.NORMAL),
                 Map.of("garbage", "yes", "reason", "malformed entry"));
 
         admin().queryParam("type", "normal").queryParam("count", 1000).when().get("/api/admin/dead-letters")
@@ -68,10 +68,10 @@ class AdminResourceTest {
     @Test
     void requeueWithoutCreditIs402AndKeepsTheDeadLetter() {
         String client = Stores.newClient();
-        String entry = stores.redis().stream(String.class).xadd(Streams.deadLetterKey(MessageType.EXPRESS), Map.of(
+        String entry = stores.redis().stream(String.class).xadd(RedisKeys.deadLetterKey(MessageType.EXPRESS), Map.of(
                 "id", UuidV7.next().toString(), "c", client, "to", "+4917012345", "f", "App", "b", "otp", "q", "1"));
         admin().when().post("/api/admin/dead-letters/express/" + entry + "/requeue").then().statusCode(402);
-        assertThat(stores.redis().stream(String.class).xrange(Streams.deadLetterKey(MessageType.EXPRESS),
+        assertThat(stores.redis().stream(String.class).xrange(RedisKeys.deadLetterKey(MessageType.EXPRESS),
                 io.quarkus.redis.datasource.stream.StreamRange.of(entry, entry))).hasSize(1);
     }
 
@@ -92,7 +92,7 @@ class AdminResourceTest {
                 .body("clients[0].drift", equalTo(0));
 
         // Redis loses the balance: the drift is reported, and rebuild restores it
-        stores.redis().key(String.class).del(com.acme.sms.credit.CreditKeys.balance(client));
+        stores.redis().key(String.class).del(RedisKeys.balance(client));
         admin().queryParam("client", client).when().get("/api/admin/reconciliation")
                 .then().statusCode(200).body("clients_with_drift", equalTo(1)).body("clients[0].drift", equalTo(-7));
         admin().when().post("/api/admin/reconciliation/rebuild").then().statusCode(200)

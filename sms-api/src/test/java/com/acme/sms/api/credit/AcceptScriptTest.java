@@ -4,12 +4,12 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.acme.sms.acceptance.AcceptScript;
 import com.acme.sms.api.Stores;
-import com.acme.sms.credit.CreditKeys;
 import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
-import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -24,11 +24,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
-/** The credit scripts against the real Redis. */
+/** The acceptance and credit scripts against the real Redis. */
 @QuarkusTest
 class AcceptScriptTest {
 
     static final Duration WAIT = Duration.ofSeconds(10);
+
+    @Inject
+    AcceptScript acceptance;
 
     @Inject
     CreditScripts credit;
@@ -40,7 +43,7 @@ class AcceptScriptTest {
     void chargesInOrderAsFarAsTheBalanceGoesAndDeletesTheKeyAtZero() {
         String client = Stores.newClient();
         stores.setBalance(client, 3);
-        CreditScripts.Acceptance a = credit.accept(client, MessageType.NORMAL, messages(5)).await().atMost(WAIT);
+        AcceptScript.Acceptance a = acceptance.accept(client, MessageType.NORMAL, messages(5)).await().atMost(WAIT);
         assertThat(a.accepted()).isEqualTo(3);
         assertThat(a.balanceLeft()).isZero();
         assertThat(stores.balanceKeyExists(client)).isFalse();
@@ -50,7 +53,7 @@ class AcceptScriptTest {
     @Test
     void withoutBalanceNothingIsWritten() {
         String client = Stores.newClient();
-        CreditScripts.Acceptance a = credit.accept(client, MessageType.EXPRESS, messages(2)).await().atMost(WAIT);
+        AcceptScript.Acceptance a = acceptance.accept(client, MessageType.EXPRESS, messages(2)).await().atMost(WAIT);
         assertThat(a.accepted()).isZero();
         assertThat(stores.balanceKeyExists(client)).isFalse();
         assertThat(stores.queued(MessageType.EXPRESS, client)).isEmpty();
@@ -59,15 +62,15 @@ class AcceptScriptTest {
     @Test
     void aCorruptBalanceFailsBeforeAnyWrite() {
         String client = Stores.newClient();
-        stores.redis().value(String.class).set(CreditKeys.balance(client), "not-a-number");
-        assertThatThrownBy(() -> credit.accept(client, MessageType.NORMAL, messages(1)).await().atMost(WAIT))
+        stores.redis().value(String.class).set(RedisKeys.balance(client), "not-a-number");
+        assertThatThrownBy(() -> acceptance.accept(client, MessageType.NORMAL, messages(1)).await().atMost(WAIT))
                 .hasMessageContaining("not a non-negative integer");
         assertThat(stores.balanceKey(client)).isEqualTo("not-a-number");
         assertThat(stores.queued(MessageType.NORMAL, client)).isEmpty();
 
         String listClient = Stores.newClient();
-        stores.redis().list(String.class).lpush(CreditKeys.balance(listClient), "5");
-        assertThatThrownBy(() -> credit.accept(listClient, MessageType.NORMAL, messages(1)).await().atMost(WAIT))
+        stores.redis().list(String.class).lpush(RedisKeys.balance(listClient), "5");
+        assertThatThrownBy(() -> acceptance.accept(listClient, MessageType.NORMAL, messages(1)).await().atMost(WAIT))
                 .hasMessageContaining("WRONGTYPE");
         assertThat(stores.queued(MessageType.NORMAL, listClient)).isEmpty();
     }
@@ -83,12 +86,24 @@ class AcceptScriptTest {
     }
 
     @Test
+    void aTopUpBeyondTheMaximumBalanceIsAStatusAndChangesNothing() {
+        String client = Stores.newClient();
+        stores.setBalance(client, CreditScripts.MAX_BALANCE - 1);
+        CreditScripts.Addition refused = credit.add(client, 2).await().atMost(WAIT);
+        assertThat(refused.outcome()).isEqualTo(CreditScripts.Added.OVER_LIMIT);
+        assertThat(stores.balanceKey(client)).isEqualTo(Long.toString(CreditScripts.MAX_BALANCE - 1));
+        CreditScripts.Addition added = credit.add(client, 1).await().atMost(WAIT);
+        assertThat(added.outcome()).isEqualTo(CreditScripts.Added.ADDED);
+        assertThat(added.balance()).isEqualTo(CreditScripts.MAX_BALANCE);
+    }
+
+    @Test
     void scriptsSurviveAScriptCacheFlush() {
         String client = Stores.newClient();
         stores.setBalance(client, 2);
         stores.redis().execute("SCRIPT", "FLUSH");
-        assertThat(credit.accept(client, MessageType.NORMAL, messages(1)).await().atMost(WAIT).accepted()).isEqualTo(1);
-        assertThat(credit.add(client, 5).await().atMost(WAIT)).isEqualTo(6);
+        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(1)).await().atMost(WAIT).accepted()).isEqualTo(1);
+        assertThat(credit.add(client, 5).await().atMost(WAIT).balance()).isEqualTo(6);
     }
 
     @Test
@@ -133,10 +148,10 @@ class AcceptScriptTest {
     void theMessagesLimitAdmitsWhatFitsInTheWindowAndCountsOnlyWhatWasQueued() {
         String client = Stores.newClient();
         stores.setBalance(client, 100);
-        CreditScripts.Acceptance a = credit.accept(client, MessageType.NORMAL, messages(3), 0, null, 5).await().atMost(WAIT);
+        AcceptScript.Acceptance a = acceptance.accept(client, MessageType.NORMAL, messages(3), 0, null, 5).await().atMost(WAIT);
         assertThat(a.accepted()).isEqualTo(3);
         assertThat(a.rateLimited()).isFalse();
-        String key = CreditScripts.messagesRateKey(client, MessageType.NORMAL);
+        String key = RedisKeys.messagesRateKey(client, MessageType.NORMAL);
         assertThat(key).isEqualTo("sms:rate:{" + client + "}:messages:normal");
         assertThat(stores.redis().value(String.class).get(key)).isEqualTo("3");
         // a fixed window: it ends at the next whole second of Redis' clock
@@ -145,44 +160,50 @@ class AcceptScriptTest {
         // only what was queued counts: 2 of 5 covered by the balance
         String poor = Stores.newClient();
         stores.setBalance(poor, 2);
-        assertThat(credit.accept(poor, MessageType.EXPRESS, messages(5), 0, null, 10).await().atMost(WAIT).accepted()).isEqualTo(2);
-        assertThat(stores.redis().value(String.class).get(CreditScripts.messagesRateKey(poor, MessageType.EXPRESS))).isEqualTo("2");
+        assertThat(acceptance.accept(poor, MessageType.EXPRESS, messages(5), 0, null, 10).await().atMost(WAIT).accepted()).isEqualTo(2);
+        assertThat(stores.redis().value(String.class).get(RedisKeys.messagesRateKey(poor, MessageType.EXPRESS))).isEqualTo("2");
     }
 
     @Test
     void aRequestThatDoesNotFitIsRefusedWholeBeforeAnyWrite() {
         String client = Stores.newClient();
         stores.setBalance(client, 100);
-        String key = CreditScripts.messagesRateKey(client, MessageType.EXPRESS);
+        String key = RedisKeys.messagesRateKey(client, MessageType.EXPRESS);
         stores.redis().value(String.class).set(key, "3", new io.quarkus.redis.datasource.value.SetArgs().px(Duration.ofSeconds(20)));
 
-        CreditScripts.Acceptance refused = credit.accept(client, MessageType.EXPRESS, messages(3), 60_000,
-                new CreditScripts.Idempotency("k1", "hash", Duration.ofMinutes(5)), 5).await().atMost(WAIT);
+        AcceptScript.Acceptance refused = acceptance.accept(client, MessageType.EXPRESS, messages(3), 60_000,
+                new AcceptScript.Idempotency("k1", "hash", Duration.ofMinutes(5)), 5).await().atMost(WAIT);
         assertThat(refused.rateLimited()).isTrue();
         assertThat(refused.retryAfterMillis()).isBetween(1L, 20_000L);
         assertThat(refused.accepted()).isZero();
         assertThat(stores.balanceKey(client)).isEqualTo("100");
         assertThat(stores.queued(MessageType.EXPRESS, client)).isEmpty();
         assertThat(stores.redis().value(String.class).get(key)).isEqualTo("3");
-        assertThat(stores.redis().key(String.class).exists(com.acme.sms.credit.CreditKeys.idempotency(client, "k1"))).isFalse();
+        assertThat(stores.redis().key(String.class).exists(RedisKeys.idempotency(client, "k1"))).isFalse();
 
         // what still fits is taken, and fills the window exactly
-        assertThat(credit.accept(client, MessageType.EXPRESS, messages(2), 0, null, 5).await().atMost(WAIT).accepted()).isEqualTo(2);
+        assertThat(acceptance.accept(client, MessageType.EXPRESS, messages(2), 0, null, 5).await().atMost(WAIT).accepted()).isEqualTo(2);
         assertThat(stores.redis().value(String.class).get(key)).isEqualTo("5");
-        assertThat(credit.accept(client, MessageType.EXPRESS, messages(1), 0, null, 5).await().atMost(WAIT).rateLimited()).isTrue();
+        assertThat(acceptance.accept(client, MessageType.EXPRESS, messages(1), 0, null, 5).await().atMost(WAIT).rateLimited()).isTrue();
         // the other type has its own window
-        assertThat(credit.accept(client, MessageType.NORMAL, messages(5), 0, null, 5).await().atMost(WAIT).accepted()).isEqualTo(5);
+        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(5), 0, null, 5).await().atMost(WAIT).accepted()).isEqualTo(5);
     }
 
     @Test
     void aRepeatedRequestIsAnsweredFromItsRecordEvenWhenTheWindowIsFull() {
         String client = Stores.newClient();
         stores.setBalance(client, 10);
-        CreditScripts.Idempotency key = new CreditScripts.Idempotency("again", "h", Duration.ofMinutes(5));
-        assertThat(credit.accept(client, MessageType.NORMAL, messages(2), 0, key, 2).await().atMost(WAIT).accepted()).isEqualTo(2);
-        CreditScripts.Acceptance replay = credit.accept(client, MessageType.NORMAL, messages(2), 0, key, 2).await().atMost(WAIT);
+        AcceptScript.Idempotency key = new AcceptScript.Idempotency("again", "h", Duration.ofMinutes(5));
+        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(2), 0, key, 2).await().atMost(WAIT).accepted()).isEqualTo(2);
+        AcceptScript.Acceptance replay = acceptance.accept(client, MessageType.NORMAL, messages(2), 0, key, 2).await().atMost(WAIT);
         assertThat(replay.rateLimited()).isFalse();
-        assertThat(replay.replayOf()).startsWith("h|2|8|");
+        assertThat(replay.outcome()).isEqualTo(AcceptScript.Outcome.REPLAYED);
+        assertThat(replay.replayOf()).hasValueSatisfying(r -> {
+            assertThat(r.requestHash()).isEqualTo("h");
+            assertThat(r.accepted()).isEqualTo(2);
+            assertThat(r.balanceLeft()).isEqualTo(8);
+            assertThat(r.ids()).hasSize(2);
+        });
         assertThat(stores.balanceKey(client)).isEqualTo("8");
     }
 
@@ -190,24 +211,24 @@ class AcceptScriptTest {
     void withoutALimitNoCounterIsKept() {
         String client = Stores.newClient();
         stores.setBalance(client, 5);
-        assertThat(credit.accept(client, MessageType.NORMAL, messages(2), 0, null, 0).await().atMost(WAIT).accepted()).isEqualTo(2);
-        assertThat(stores.redis().key(String.class).exists(CreditScripts.messagesRateKey(client, MessageType.NORMAL))).isFalse();
+        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(2), 0, null, 0).await().atMost(WAIT).accepted()).isEqualTo(2);
+        assertThat(stores.redis().key(String.class).exists(RedisKeys.messagesRateKey(client, MessageType.NORMAL))).isFalse();
     }
 
     @Test
     void aCounterLeftWithoutExpiryCannotBlockAClientForever() {
         String client = Stores.newClient();
         stores.setBalance(client, 5);
-        String key = CreditScripts.messagesRateKey(client, MessageType.NORMAL);
+        String key = RedisKeys.messagesRateKey(client, MessageType.NORMAL);
         stores.redis().value(String.class).set(key, "99");
-        assertThat(credit.accept(client, MessageType.NORMAL, messages(1), 0, null, 5).await().atMost(WAIT).rateLimited()).isTrue();
+        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(1), 0, null, 5).await().atMost(WAIT).rateLimited()).isTrue();
         assertThat(stores.redis().key(String.class).pttl(key)).isBetween(1L, 1000L);
         assertThat(stores.balanceKey(client)).isEqualTo("5");
     }
 
     @Test
     void theRequestsWindowScriptCountsUpToTheLimitAndRefusesWithoutCounting() {
-        String key = CreditScripts.requestsRateKey(Stores.newClient());
+        String key = RedisKeys.requestsRateKey(Stores.newClient());
         for (int i = 1; i <= 3; i++) {
             var r = scripts.run(RATE_LIMIT, List.of(key), List.of("3", "1")).await().atMost(WAIT);
             assertThat(r.get(0).toInteger()).isEqualTo(1);
@@ -226,10 +247,10 @@ class AcceptScriptTest {
     @Inject
     com.acme.sms.redis.LuaScripts scripts;
 
-    private static List<CreditScripts.Outgoing> messages(int n) {
-        List<CreditScripts.Outgoing> list = new ArrayList<>();
+    private static List<AcceptScript.Outgoing> messages(int n) {
+        List<AcceptScript.Outgoing> list = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            list.add(new CreditScripts.Outgoing(UuidV7.next(), "+4917012345", "App", "m" + i));
+            list.add(new AcceptScript.Outgoing(UuidV7.next(), "+4917012345", "App", "m" + i));
         }
         return list;
     }

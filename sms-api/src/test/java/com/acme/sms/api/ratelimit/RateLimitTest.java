@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.equalTo;
 import com.acme.sms.api.Stores;
 import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
+import com.acme.sms.redis.RedisKeys;
 import io.quarkus.redis.datasource.value.SetArgs;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
@@ -21,9 +22,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Collectors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,7 +43,7 @@ class RateLimitTest {
     @Test
     void aFullRequestWindowGives429WithRetryAfterAndChangesNothing() {
         String client = credited(5);
-        fill(CreditScripts.requestsRateKey(client), 2000, Duration.ofSeconds(30));
+        fill(RedisKeys.requestsRateKey(client), 2000, Duration.ofSeconds(30));
         double before = refused("all", "requests");
 
         Response r = given().header("X-Client-ID", client).header("X-SMS-TYPE", "express").contentType("application/json")
@@ -64,7 +65,7 @@ class RateLimitTest {
         assertThat(stores.count("SELECT count(*) FROM credit_ledger WHERE client_id = ?", client)).isEqualTo(1);
         assertThat(stores.queued(MessageType.EXPRESS, client)).isEmpty();
         // refused requests are not counted in the window
-        assertThat(stores.redis().value(String.class).get(CreditScripts.requestsRateKey(client))).isEqualTo("2000");
+        assertThat(stores.redis().value(String.class).get(RedisKeys.requestsRateKey(client))).isEqualTo("2000");
         assertThat(refused("all", "requests")).isEqualTo(before + 4);
 
         // other clients are not affected
@@ -74,7 +75,7 @@ class RateLimitTest {
     @Test
     void theWindowEndsAndTheClientMayGoOn() {
         String client = Stores.newClient();
-        fill(CreditScripts.requestsRateKey(client), 2000, Duration.ofMillis(600));
+        fill(RedisKeys.requestsRateKey(client), 2000, Duration.ofMillis(600));
         given().header("X-Client-ID", client).when().get("/api/credit").then().statusCode(429);
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
                 given().header("X-Client-ID", client).when().get("/api/credit").then().statusCode(200));
@@ -84,7 +85,7 @@ class RateLimitTest {
     void eachRequestIsCountedInAOneSecondWindow() {
         String client = Stores.newClient();
         given().header("X-Client-ID", client).when().get("/api/credit").then().statusCode(200);
-        String key = CreditScripts.requestsRateKey(client);
+        String key = RedisKeys.requestsRateKey(client);
         long ttl = stores.redis().key(String.class).pttl(key);
         assertThat(ttl).isBetween(1L, 1000L);
         assertThat(stores.redis().value(String.class).get(key)).isEqualTo("1");
@@ -92,14 +93,14 @@ class RateLimitTest {
 
     @Test
     void adminEndpointsAreNotRateLimited() {
-        fill(CreditScripts.requestsRateKey("admin"), 1_000_000, Duration.ofSeconds(30));
+        fill(RedisKeys.requestsRateKey("admin"), 1_000_000, Duration.ofSeconds(30));
         given().header("X-Admin-Key", "test-admin-key").when().get("/api/admin/dead-letters").then().statusCode(200);
     }
 
     @Test
     void aFullMessagesWindowRefusesTheWholeRequestAndChargesNothing() {
         String client = credited(10);
-        String key = CreditScripts.messagesRateKey(client, MessageType.EXPRESS);
+        String key = RedisKeys.messagesRateKey(client, MessageType.EXPRESS);
         fill(key, 9_999, Duration.ofSeconds(30));
         double before = refused("express", "messages");
         String two = "{\"messages\": [" + OTP + ", " + OTP + "]}";
@@ -126,10 +127,10 @@ class RateLimitTest {
     void concurrentRequestsNeverOvershootTheLimits() throws Exception {
         // 7 places left in the express window, 5 in the requests window of another client; 40 racing requests each
         String client = credited(100);
-        String messages = CreditScripts.messagesRateKey(client, MessageType.EXPRESS);
+        String messages = RedisKeys.messagesRateKey(client, MessageType.EXPRESS);
         fill(messages, 10_000 - 7, Duration.ofSeconds(30));
         String reader = Stores.newClient();
-        fill(CreditScripts.requestsRateKey(reader), 2000 - 5, Duration.ofSeconds(30));
+        fill(RedisKeys.requestsRateKey(reader), 2000 - 5, Duration.ofSeconds(30));
 
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try {

@@ -6,6 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import com.acme.sms.api.Stores;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
+import com.acme.sms.redis.RedisKeys;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
@@ -152,7 +153,7 @@ abstract class IsolationContract {
 
     @Test
     void cannotUseTheAdminEndpoints() {
-        String entry = stores.redis().stream(String.class).xadd(com.acme.sms.queue.Streams.deadLetterKey(MessageType.NORMAL),
+        String entry = stores.redis().stream(String.class).xadd(RedisKeys.deadLetterKey(MessageType.NORMAL),
                 Map.of("id", UuidV7.next().toString(), "c", victim, "to", "+4917012345", "f", "App", "b", "x", "q", "1"));
         for (UnaryOperator<RequestSpecification> trick : tricks()) {
             for (Response r : List.of(
@@ -165,7 +166,7 @@ abstract class IsolationContract {
                 assertThat(r.contentType()).startsWith("application/problem+json");
             }
         }
-        assertThat(stores.redis().stream(String.class).xrange(com.acme.sms.queue.Streams.deadLetterKey(MessageType.NORMAL),
+        assertThat(stores.redis().stream(String.class).xrange(RedisKeys.deadLetterKey(MessageType.NORMAL),
                 io.quarkus.redis.datasource.stream.StreamRange.of(entry, entry))).hasSize(1);
         assertVictimUntouched();
     }

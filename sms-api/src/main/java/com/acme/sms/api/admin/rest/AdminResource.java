@@ -1,11 +1,12 @@
 package com.acme.sms.api.admin.rest;
 
 import com.acme.sms.api.admin.DeadLetters;
-import com.acme.sms.api.caller.AdminGuard;
-import com.acme.sms.api.caller.AdminOnly;
-import com.acme.sms.api.caller.Caller;
 import com.acme.sms.api.credit.Reconciliation;
-import com.acme.sms.api.error.ApiException;
+import com.acme.sms.api.error.ProblemCode;
+import com.acme.sms.api.error.ProblemException;
+import com.acme.sms.api.security.AdminGuard;
+import com.acme.sms.api.security.AdminOnly;
+import com.acme.sms.api.security.Caller;
 import com.acme.sms.credit.ClientIds;
 import com.acme.sms.message.MessageType;
 import jakarta.ws.rs.DELETE;
@@ -86,13 +87,13 @@ public class AdminResource {
         guard.require(adminKey);
         MessageType t = type(type);
         DeadLetters.DeadLetter letter = deadLetters.find(t, entryId(entryId))
-                .orElseThrow(() -> new ApiException(404, "dead-letter-not-found", "No dead letter " + entryId + "."));
+                .orElseThrow(() -> new ProblemException(ProblemCode.DEAD_LETTER_NOT_FOUND, "No dead letter " + entryId + "."));
         DeadLetters.RequeueResult result = deadLetters.requeue(t, letter);
         return switch (result.outcome()) {
             case REQUEUED -> Response.accepted(Map.of("entry_id", entryId, "status", "queued", "id", result.newId())).build();
-            case GONE -> throw new ApiException(404, "dead-letter-not-found", "No dead letter " + entryId + ".");
-            case NO_CREDIT -> throw new ApiException(402, "insufficient-credit", "The message's client has no credit left.");
-            case NOT_REQUEUABLE -> throw new ApiException(422, "not-requeuable",
+            case GONE -> throw new ProblemException(ProblemCode.DEAD_LETTER_NOT_FOUND, "No dead letter " + entryId + ".");
+            case NO_CREDIT -> throw new ProblemException(ProblemCode.INSUFFICIENT_CREDIT, "The message's client has no credit left.");
+            case NOT_REQUEUABLE -> throw new ProblemException(ProblemCode.NOT_REQUEUABLE,
                     "This entry is malformed (no client, recipient or content) and cannot be sent; discard it.");
         };
     }
@@ -106,7 +107,7 @@ public class AdminResource {
             @PathParam("entryId") String entryId) {
         guard.require(adminKey);
         if (!deadLetters.discard(type(type), entryId(entryId))) {
-            throw new ApiException(404, "dead-letter-not-found", "No dead letter " + entryId + ".");
+            throw new ProblemException(ProblemCode.DEAD_LETTER_NOT_FOUND, "No dead letter " + entryId + ".");
         }
         return Response.noContent().build();
     }
@@ -121,7 +122,7 @@ public class AdminResource {
             @Parameter(description = "List every client, not only those with drift") @QueryParam("all") boolean all) {
         guard.require(adminKey);
         if (client != null && !ClientIds.isValid(client)) {
-            throw ApiException.badRequest("invalid-parameter", "'client' is not a valid client id.");
+            throw new ProblemException(ProblemCode.INVALID_PARAMETER, "'client' is not a valid client id.");
         }
         return reconciliation.check(client, all);
     }
@@ -141,12 +142,12 @@ public class AdminResource {
             return MessageType.NORMAL;
         }
         return MessageType.parse(type).orElseThrow(
-                () -> ApiException.badRequest("invalid-parameter", "'type' must be normal or express."));
+                () -> new ProblemException(ProblemCode.INVALID_PARAMETER, "'type' must be normal or express."));
     }
 
     private static String entryId(String entryId) {
         if (!ENTRY_ID.matcher(entryId).matches()) {
-            throw ApiException.badRequest("invalid-parameter", "A dead-letter entry id looks like 1764051718230-0.");
+            throw new ProblemException(ProblemCode.INVALID_PARAMETER, "A dead-letter entry id looks like 1764051718230-0.");
         }
         return entryId;
     }
@@ -160,7 +161,7 @@ public class AdminResource {
         } catch (NumberFormatException ignored) {
             // fall through
         }
-        throw ApiException.badRequest("invalid-parameter", "'count' must be a whole number from 1 to 1000.");
+        throw new ProblemException(ProblemCode.INVALID_PARAMETER, "'count' must be a whole number from 1 to 1000.");
     }
 
 }

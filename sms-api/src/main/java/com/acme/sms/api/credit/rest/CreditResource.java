@@ -1,12 +1,13 @@
 package com.acme.sms.api.credit.rest;
 
-import com.acme.sms.api.caller.AddsCredit;
-import com.acme.sms.api.caller.Caller;
-import com.acme.sms.api.caller.Callers;
 import com.acme.sms.api.config.ApiConfig;
 import com.acme.sms.api.credit.CreditService;
-import com.acme.sms.api.error.ApiException;
-import com.acme.sms.api.message.rest.TextRules;
+import com.acme.sms.api.error.ProblemCode;
+import com.acme.sms.api.error.ProblemException;
+import com.acme.sms.api.message.TextRules;
+import com.acme.sms.api.security.AddsCredit;
+import com.acme.sms.api.security.Caller;
+import com.acme.sms.api.security.Callers;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -56,18 +57,18 @@ public class CreditResource {
     public CreditResponse increase(CreditIncreaseRequest body) {
         Caller caller = callers.current();
         if (body == null) {
-            throw ApiException.badRequest("missing-body", "Send a JSON body such as {\"name\": \"Acme\", \"balance\": 50}.");
+            throw new ProblemException(ProblemCode.MISSING_BODY, "Send a JSON body such as {\"name\": \"Acme\", \"balance\": 50}.");
         }
         if (body.balance() == null) {
-            throw ApiException.badRequest("invalid-balance", "'balance' (the credits to add) is required.");
+            throw new ProblemException(ProblemCode.INVALID_BALANCE, "'balance' (the credits to add) is required.");
         }
         if (body.balance() < 1 || body.balance() > config.maxCreditIncrease()) {
-            throw ApiException.badRequest("invalid-balance",
+            throw new ProblemException(ProblemCode.INVALID_BALANCE,
                     "'balance' is the number of credits to add: a whole number from 1 to " + config.maxCreditIncrease() + ".");
         }
         String name = body.name();
         if (name != null && TextRules.checkText(name, 1, 200) != null) {
-            throw ApiException.badRequest("invalid-name",
+            throw new ProblemException(ProblemCode.INVALID_NAME,
                     "'name' must be 1 to 200 printable characters: " + TextRules.checkText(name, 1, 200) + ".");
         }
         // The ledger records who added the credit: the client itself in header mode, the admin in jwt mode.

@@ -1,21 +1,16 @@
 package com.acme.sms.api.message.rest;
 
-import com.acme.sms.api.caller.Caller;
-import com.acme.sms.api.caller.Callers;
 import com.acme.sms.api.config.ApiConfig;
-import com.acme.sms.api.error.ApiException;
+import com.acme.sms.api.error.ProblemCode;
+import com.acme.sms.api.error.ProblemException;
+import com.acme.sms.api.message.MessageDraft;
+import com.acme.sms.api.message.SendCommand;
 import com.acme.sms.api.message.SendService;
 import com.acme.sms.api.message.SentLog;
-import com.acme.sms.message.MessageStatus;
+import com.acme.sms.api.security.Caller;
+import com.acme.sms.api.security.Callers;
 import com.acme.sms.message.MessageType;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.regex.Pattern;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -26,16 +21,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
@@ -55,22 +41,16 @@ public class MessageResource {
 
     static final String TYPE_HEADER = "X-SMS-TYPE";
     static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
-    static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-    static final long MAX_NORMAL_VALIDITY_SECONDS = 7 * 24 * 3600;
-    static final int MAX_PAGE = 1_000_000;
-    static final int MAX_PAGE_SIZE = 100;
 
     private final SendService sender;
     private final SentLog sentLog;
     private final ApiConfig config;
-    private final ObjectMapper json;
     private final Callers callers;
 
-    public MessageResource(SendService sender, SentLog sentLog, ApiConfig config, ObjectMapper json, Callers callers) {
+    public MessageResource(SendService sender, SentLog sentLog, ApiConfig config, Callers callers) {
         this.sender = sender;
         this.sentLog = sentLog;
         this.config = config;
-        this.json = json;
         this.callers = callers;
     }
 
@@ -90,52 +70,8 @@ public class MessageResource {
             @Parameter(description = "Optional, 1 to 128 of A-Z a-z 0-9 . _ : - ; a retry with the same key and body within 24 h "
                     + "is charged nothing and gets the first answer") @HeaderParam(IDEMPOTENCY_HEADER) String idempotencyKey,
             BulkSendRequest body) {
-        String clientId = callers.clientId();
-        MessageType type = typeHeader == null
-                ? MessageType.NORMAL
-                : MessageType.parse(typeHeader).orElseThrow(() -> ApiException.badRequest("invalid-sms-type",
-                        "The " + TYPE_HEADER + " header must be 'normal' or 'express'."));
-        if (body == null || body.messages() == null || body.messages().isEmpty()) {
-            throw ApiException.badRequest("no-messages",
-                    "Send a JSON body with a non-empty 'messages' array of {to, from, content}.");
-        }
-        if (body.messages().size() > config.maxMessagesPerRequest()) {
-            throw ApiException.badRequest("too-many-messages", "A request may carry at most "
-                    + config.maxMessagesPerRequest() + " messages; this one has " + body.messages().size() + ".");
-        }
-        long validityMillis = validity(type, body.validitySeconds()) * 1000;
-        SendService.IdempotentRequest idempotent = null;
-        if (idempotencyKey != null) {
-            if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
-                throw ApiException.badRequest("invalid-idempotency-key",
-                        "The Idempotency-Key header must be 1 to 128 of the characters A-Z a-z 0-9 . _ : -");
-            }
-            idempotent = new SendService.IdempotentRequest(idempotencyKey, requestHash(type, validityMillis, body));
-        }
-        return sender.send(clientId, type, body.messages(), validityMillis, idempotent, config.idempotencyTtl()).map(outcome -> {
-            if (outcome.accepted() > 0) {
-                Response.ResponseBuilder answer = Response.accepted(new SendResponse(type.wireName(), outcome.accepted(),
-                        outcome.rejected(), outcome.balance(), Instant.ofEpochMilli(outcome.queuedAtMillis()),
-                        outcome.results()));
-                if (outcome.replayed()) {
-                    answer.header("Idempotent-Replayed", "true");
-                }
-                return answer.build();
-            }
-            Map<String, Object> details = new LinkedHashMap<>();
-            details.put("accepted", 0);
-            details.put("rejected", outcome.rejected());
-            if (outcome.balance() != null) {
-                details.put("balance", outcome.balance());
-            }
-            details.put("results", outcome.results());
-            if (outcome.rejectedForCredit() > 0) {
-                throw new ApiException(402, "insufficient-credit",
-                        "The balance does not cover any of these messages; nothing was charged.", details);
-            }
-            throw new ApiException(422, "no-valid-messages",
-                    "None of the messages is valid; nothing was charged. See 'results' for each reason.", details);
-        });
+        SendCommand command = command(callers.clientId(), typeHeader, idempotencyKey, body);
+        return sender.send(command).map(SendResponses::of);
     }
 
     @GET
@@ -154,21 +90,11 @@ public class MessageResource {
             @Parameter(description = "Page number, from 1 (default 1)") @QueryParam("page") String page,
             @Parameter(description = "Page size, 1 to 100 (default 20)") @QueryParam("page_size") String pageSize) {
         String clientId = callers.clientId();
-        MessageStatus statusFilter = status == null ? null : MessageStatus.parse(status).orElseThrow(
-                () -> ApiException.badRequest("invalid-parameter", "'status' must be one of queued, sent, failed."));
-        MessageType typeFilter = type == null ? null : MessageType.parse(type).orElseThrow(
-                () -> ApiException.badRequest("invalid-parameter", "'type' must be normal or express."));
-        Instant from = fromDate == null ? null : bound("from_date", fromDate, false);
-        Instant until = toDate == null ? null : bound("to_date", toDate, true);
-        if (from != null && until != null && !from.isBefore(until)) {
-            throw ApiException.badRequest("invalid-parameter", "'from_date' must be before 'to_date'.");
-        }
-        int pageNumber = number("page", page, 1, 1, MAX_PAGE);
-        int size = number("page_size", pageSize, 20, 1, MAX_PAGE_SIZE);
-        SentLog.Page result = sentLog.find(clientId, new SentLog.Filter(statusFilter, typeFilter, from, until, pageNumber, size));
-        long totalPages = (result.total() + size - 1) / size;
-        List<MessageView> views = result.messages();
-        return new SentLogPage(pageNumber, size, result.total(), totalPages, views);
+        SentLog.Filter filter = new SentLogQuery(status, type, fromDate, toDate, page, pageSize).filter();
+        SentLog.Page result = sentLog.find(clientId, filter);
+        long totalPages = (result.total() + filter.pageSize() - 1) / filter.pageSize();
+        List<MessageView> views = result.messages().stream().map(MessageView::of).toList();
+        return new SentLogPage(filter.page(), filter.pageSize(), result.total(), totalPages, views);
     }
 
     @GET
@@ -180,87 +106,40 @@ public class MessageResource {
     @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
     public MessageView one(@PathParam("id") String id) {
         String clientId = callers.clientId();
-        UUID messageId;
+        return sentLog.findOne(clientId, messageId(id))
+                .map(MessageView::of)
+                .orElseThrow(() -> new ProblemException(ProblemCode.MESSAGE_NOT_FOUND, "No message with this id for this client."));
+    }
+
+    /** The shape of a send request: a known type, 1 to the configured maximum of messages. */
+    private SendCommand command(String clientId, String typeHeader, String idempotencyKey, BulkSendRequest body) {
+        MessageType type = typeHeader == null
+                ? MessageType.NORMAL
+                : MessageType.parse(typeHeader).orElseThrow(() -> new ProblemException(ProblemCode.INVALID_SMS_TYPE,
+                        "The " + TYPE_HEADER + " header must be 'normal' or 'express'."));
+        if (body == null || body.messages() == null || body.messages().isEmpty()) {
+            throw new ProblemException(ProblemCode.NO_MESSAGES,
+                    "Send a JSON body with a non-empty 'messages' array of {to, from, content}.");
+        }
+        if (body.messages().size() > config.maxMessagesPerRequest()) {
+            throw new ProblemException(ProblemCode.TOO_MANY_MESSAGES, "A request may carry at most "
+                    + config.maxMessagesPerRequest() + " messages; this one has " + body.messages().size() + ".");
+        }
+        // A null entry stays null: it is rejected alone, as an invalid message, while the others go on.
+        List<MessageDraft> drafts = body.messages().stream()
+                .map(m -> m == null ? null : new MessageDraft(m.to(), m.from(), m.content()))
+                .toList();
+        return new SendCommand(clientId, type, drafts, body.validitySeconds(), idempotencyKey);
+    }
+
+    private static UUID messageId(String id) {
         try {
             if (id.length() != 36) {
                 throw new IllegalArgumentException();
             }
-            messageId = UUID.fromString(id);
+            return UUID.fromString(id);
         } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("invalid-id", "A message id is a UUID such as 0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b.");
+            throw new ProblemException(ProblemCode.INVALID_ID, "A message id is a UUID such as 0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b.");
         }
-        return sentLog.findOne(clientId, messageId)
-                .map(MessageView::of)
-                .orElseThrow(() -> new ApiException(404, "message-not-found", "No message with this id for this client."));
-    }
-
-    /** Seconds of validity: express messages always have one (default and maximum configured), normal only on request. */
-    private long validity(MessageType type, Integer requested) {
-        long expressMax = config.expressValidity().toSeconds();
-        if (requested == null) {
-            return type == MessageType.EXPRESS ? expressMax : 0;
-        }
-        long max = type == MessageType.EXPRESS ? expressMax : MAX_NORMAL_VALIDITY_SECONDS;
-        if (requested < 1 || requested > max) {
-            throw ApiException.badRequest("invalid-validity",
-                    "'validity_seconds' must be from 1 to " + max + " for " + type.wireName() + " messages.");
-        }
-        return requested;
-    }
-
-    /** What makes two requests "the same" for an Idempotency-Key: type, validity and the messages, as parsed. */
-    private String requestHash(MessageType type, long validityMillis, BulkSendRequest body) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update((type.wireName() + '|' + validityMillis + '|').getBytes(StandardCharsets.UTF_8));
-            digest.update(json.writeValueAsBytes(body.messages()));
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static int number(String name, String value, int fallback, int min, int max) {
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            if (value.length() > 10) {
-                throw new NumberFormatException();
-            }
-            int n = Integer.parseInt(value);
-            if (n < min || n > max) {
-                throw new NumberFormatException();
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("invalid-parameter", "'" + name + "' must be a whole number from " + min + " to " + max + ".");
-        }
-    }
-
-    /** A lower bound (inclusive) or, with {@code end}, an upper bound turned exclusive. Times without offset are UTC. */
-    private static Instant bound(String name, String value, boolean end) {
-        if (value.length() <= 40) {
-            try {
-                Instant t = OffsetDateTime.parse(value).toInstant();
-                return end ? t.plus(1, ChronoUnit.MICROS) : t;
-            } catch (DateTimeParseException ignored) {
-                // try the next form
-            }
-            try {
-                Instant t = LocalDateTime.parse(value).toInstant(ZoneOffset.UTC);
-                return end ? t.plus(1, ChronoUnit.MICROS) : t;
-            } catch (DateTimeParseException ignored) {
-                // try the next form
-            }
-            try {
-                LocalDate day = LocalDate.parse(value);
-                return (end ? day.plusDays(1) : day).atStartOfDay().toInstant(ZoneOffset.UTC);
-            } catch (DateTimeParseException ignored) {
-                // fall through to the error
-            }
-        }
-        throw ApiException.badRequest("invalid-parameter",
-                "'" + name + "' must be an ISO date (2026-11-25) or date-time (2026-11-25T10:00:00Z).");
     }
 }

@@ -1,6 +1,6 @@
 package com.acme.sms.api.message.rest;
 
-import com.acme.sms.message.Message;
+import com.acme.sms.api.message.SentMessage;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -8,8 +8,8 @@ import java.util.UUID;
 public record MessageView(UUID id, String type, String to, String from, String content, String status, Instant queuedAt,
         Instant updatedAt, String errorMessage, int attempts) {
 
-    public static MessageView of(Message m) {
-        return new MessageView(m.id, m.type, m.toNumber, m.fromNumber, m.content, m.status, m.queuedAt.toInstant(),
-                m.updatedAt.toInstant(), m.errorMessage, m.attempts);
+    public static MessageView of(SentMessage m) {
+        return new MessageView(m.id(), m.type(), m.to(), m.from(), m.content(), m.status(), m.queuedAt(), m.updatedAt(),
+                m.errorMessage(), m.attempts());
     }
 }

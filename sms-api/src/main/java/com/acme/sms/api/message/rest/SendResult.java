@@ -1,5 +1,6 @@
 package com.acme.sms.api.message.rest;
 
+import com.acme.sms.api.message.MessageOutcome;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.UUID;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
@@ -14,11 +15,9 @@ public record SendResult(
                 String reason,
         @Schema(description = "Human-readable explanation of a rejection") String detail) {
 
-    public static SendResult queued(int index, UUID id) {
-        return new SendResult(index, "queued", id, null, null);
-    }
-
-    public static SendResult rejected(int index, String reason, String detail) {
-        return new SendResult(index, "rejected", null, reason, detail);
+    public static SendResult of(MessageOutcome m) {
+        return m.isQueued()
+                ? new SendResult(m.index(), "queued", m.id(), null, null)
+                : new SendResult(m.index(), "rejected", null, m.reason(), m.detail());
     }
 }

@@ -1,7 +1,8 @@
-package com.acme.sms.api.caller;
+package com.acme.sms.api.security;
 
 import com.acme.sms.api.config.AuthConfig;
-import com.acme.sms.api.error.ApiException;
+import com.acme.sms.api.error.ProblemCode;
+import com.acme.sms.api.error.ProblemException;
 import com.acme.sms.api.ratelimit.RateLimiter;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Uni;
@@ -40,7 +41,7 @@ public class CallerFilter {
 
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
     public Uni<Void> identify(ContainerRequestContext request, ResourceInfo resource) {
-        ApiException broken = RequestRules.checkHeaders(request.getHeaders());
+        ProblemException broken = RequestRules.checkHeaders(request.getHeaders());
         if (broken == null) {
             broken = checkQuery(request);
         }
@@ -57,7 +58,7 @@ public class CallerFilter {
             caller = auth.mode() == AuthConfig.Mode.JWT
                     ? fromToken(request, adminOnly, addsCredit)
                     : Uni.createFrom().item(fromHeaders(request, adminOnly));
-        } catch (ApiException refused) {
+        } catch (ProblemException refused) {
             return Uni.createFrom().failure(refused);
         }
         return caller.flatMap(c -> {
@@ -67,12 +68,12 @@ public class CallerFilter {
         });
     }
 
-    private static ApiException checkQuery(ContainerRequestContext request) {
+    private static ProblemException checkQuery(ContainerRequestContext request) {
         MultivaluedMap<String, String> parameters;
         try {
             parameters = request.getUriInfo().getQueryParameters();
         } catch (IllegalArgumentException badEncoding) {
-            return ApiException.badRequest("invalid-parameter", "The query string is not validly percent-encoded.");
+            return new ProblemException(ProblemCode.INVALID_PARAMETER, "The query string is not validly percent-encoded.");
         }
         return RequestRules.checkQuery(request.getUriInfo().getRequestUri().getRawQuery(), parameters);
     }
@@ -108,7 +109,7 @@ public class CallerFilter {
                 return new Caller(Caller.clientId(clientHeader), token.subject(), true);
             }
             if (clientHeader != null && !clientHeader.equals(token.subject())) {
-                throw new ApiException(403, "client-mismatch",
+                throw new ProblemException(ProblemCode.CLIENT_MISMATCH,
                         "The " + Caller.CLIENT_HEADER + " header names another client than the bearer token; "
                                 + "omit it or send the token's own client id.");
             }

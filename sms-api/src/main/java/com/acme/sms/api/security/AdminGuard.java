@@ -1,8 +1,9 @@
-package com.acme.sms.api.caller;
+package com.acme.sms.api.security;
 
 import com.acme.sms.api.config.ApiConfig;
 import com.acme.sms.api.config.AuthConfig;
-import com.acme.sms.api.error.ApiException;
+import com.acme.sms.api.error.ProblemCode;
+import com.acme.sms.api.error.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -47,7 +48,7 @@ public class AdminGuard {
     /** Header mode's check of the admin key. */
     String requireKey(String presented) {
         if (adminKey.isEmpty()) {
-            throw new ApiException(403, "admin-disabled",
+            throw new ProblemException(ProblemCode.ADMIN_DISABLED,
                     "Admin endpoints are disabled: set sms.api.admin-key (SMS_API_ADMIN_KEY) to enable them.");
         }
         if (presented == null || !MessageDigest.isEqual(
@@ -57,7 +58,7 @@ public class AdminGuard {
         return "admin";
     }
 
-    static ApiException notAdmin(String detail) {
-        return new ApiException(403, "not-admin", detail);
+    static ProblemException notAdmin(String detail) {
+        return new ProblemException(ProblemCode.NOT_ADMIN, detail);
     }
 }

@@ -1,6 +1,7 @@
-package com.acme.sms.api.caller;
+package com.acme.sms.api.security;
 
-import com.acme.sms.api.error.ApiException;
+import com.acme.sms.api.error.ProblemCode;
+import com.acme.sms.api.error.ProblemException;
 import com.acme.sms.credit.ClientIds;
 
 /**
@@ -24,11 +25,10 @@ public record Caller(String clientId, String actor, boolean admin) {
     /** A client id from the {@code X-Client-ID} header: required, and restricted to the safe alphabet of ids. */
     public static String clientId(String header) {
         if (header == null || header.isBlank()) {
-            throw ApiException.badRequest("missing-client-id", "The " + CLIENT_HEADER + " header is required.");
+            throw new ProblemException(ProblemCode.MISSING_CLIENT_ID, "The " + CLIENT_HEADER + " header is required.");
         }
         if (!ClientIds.isValid(header)) {
-            throw ApiException.badRequest(
-                    "invalid-client-id",
+            throw new ProblemException(ProblemCode.INVALID_CLIENT_ID,
                     "The " + CLIENT_HEADER + " header must be 1 to " + ClientIds.MAX_LENGTH
                             + " characters of letters, digits, '.', '_', '@' or '-', starting with a letter or digit.");
         }

@@ -1,7 +1,8 @@
-package com.acme.sms.api.caller;
+package com.acme.sms.api.security;
 
 import com.acme.sms.api.config.AuthConfig;
-import com.acme.sms.api.error.ApiException;
+import com.acme.sms.api.error.ProblemCode;
+import com.acme.sms.api.error.ProblemException;
 import com.acme.sms.credit.ClientIds;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
@@ -73,12 +74,12 @@ public class TokenVerifier {
     /** The caller a valid token names; fails with a 401 problem for a missing, malformed or invalid token. */
     public Uni<Verified> verify(String authorization) {
         if (authorization == null || authorization.isBlank()) {
-            return Uni.createFrom().failure(unauthorized("missing-token",
+            return Uni.createFrom().failure(unauthorized(ProblemCode.MISSING_TOKEN,
                     "This API needs a bearer token: send 'Authorization: Bearer <token>'.", false));
         }
         var matcher = BEARER.matcher(authorization);
         if (authorization.length() > MAX_TOKEN_LENGTH || !matcher.matches()) {
-            return Uni.createFrom().failure(unauthorized("invalid-token",
+            return Uni.createFrom().failure(unauthorized(ProblemCode.INVALID_TOKEN,
                     "The Authorization header must be 'Bearer <token>' with a signed JWT.", true));
         }
         String token = matcher.group(1);
@@ -95,13 +96,13 @@ public class TokenVerifier {
         } catch (ParseException e) {
             boolean expired = e.getCause() instanceof InvalidJwtException invalid && invalid.hasExpired();
             Log.debugf("Refused a bearer token: %s", e.getMessage());
-            throw unauthorized("invalid-token", expired ? "The bearer token has expired."
+            throw unauthorized(ProblemCode.INVALID_TOKEN, expired ? "The bearer token has expired."
                     : "The bearer token is not valid: it must be signed (RS256) by the configured issuer, and be "
                             + "current.", true);
         }
         String subject = jwt.getSubject();
         if (!ClientIds.isValid(subject)) {
-            throw unauthorized("invalid-token", "The bearer token's subject (sub) must be a client id: 1 to "
+            throw unauthorized(ProblemCode.INVALID_TOKEN, "The bearer token's subject (sub) must be a client id: 1 to "
                     + ClientIds.MAX_LENGTH + " letters, digits, '.', '_', '@' or '-'.", true);
         }
         return new Verified(subject, jwt.getGroups() != null && jwt.getGroups().contains(auth.adminRole()));
@@ -110,8 +111,8 @@ public class TokenVerifier {
     /** A verified token: its subject and whether it holds the admin role. */
     public record Verified(String subject, boolean admin) {}
 
-    private static ApiException unauthorized(String code, String detail, boolean invalid) {
-        return new ApiException(401, code, detail, Map.of(),
+    private static ProblemException unauthorized(ProblemCode code, String detail, boolean invalid) {
+        return new ProblemException(code, detail, Map.of(),
                 Map.of("WWW-Authenticate", invalid ? CHALLENGE + ", error=\"invalid_token\"" : CHALLENGE));
     }
 }

@@ -1,6 +1,7 @@
-package com.acme.sms.api.caller;
+package com.acme.sms.api.security;
 
-import com.acme.sms.api.error.ApiException;
+import com.acme.sms.api.error.ProblemCode;
+import com.acme.sms.api.error.ProblemException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -36,7 +37,7 @@ public final class RequestRules {
     private RequestRules() {}
 
     /** The first broken header rule, or null. Header names and values as the server decoded them (ISO-8859-1). */
-    public static ApiException checkHeaders(Map<String, List<String>> headers) {
+    public static ProblemException checkHeaders(Map<String, List<String>> headers) {
         // Counted by lower-case name, in case the map keeps differently spelled copies apart.
         Map<String, Integer> seen = new HashMap<>();
         for (Map.Entry<String, List<String>> header : headers.entrySet()) {
@@ -44,15 +45,15 @@ public final class RequestRules {
             List<String> values = header.getValue();
             String lower = name.toLowerCase(Locale.ROOT);
             if (SINGLE_HEADERS.contains(lower) && seen.merge(lower, values.size(), Integer::sum) > 1) {
-                return ApiException.badRequest("duplicate-header", "The " + name + " header may be sent only once.");
+                return new ProblemException(ProblemCode.DUPLICATE_HEADER, "The " + name + " header may be sent only once.");
             }
             for (String value : values) {
                 if (value.length() > MAX_HEADER_VALUE) {
-                    return ApiException.badRequest("invalid-header",
+                    return new ProblemException(ProblemCode.INVALID_HEADER,
                             headerLabel(name) + " is longer than " + MAX_HEADER_VALUE + " characters.");
                 }
                 if (hasControlCharacter(value, true)) {
-                    return ApiException.badRequest("invalid-header",
+                    return new ProblemException(ProblemCode.INVALID_HEADER,
                             headerLabel(name) + " contains a control character.");
                 }
             }
@@ -66,27 +67,27 @@ public final class RequestRules {
      * @param rawQuery the query string as sent (percent-encoded), or null
      * @param parameters the decoded parameters
      */
-    public static ApiException checkQuery(String rawQuery, Map<String, List<String>> parameters) {
+    public static ProblemException checkQuery(String rawQuery, Map<String, List<String>> parameters) {
         if (rawQuery != null && rawQuery.length() > MAX_QUERY_LENGTH) {
-            return ApiException.badRequest("invalid-parameter",
+            return new ProblemException(ProblemCode.INVALID_PARAMETER,
                     "The query string is longer than " + MAX_QUERY_LENGTH + " characters.");
         }
         for (Map.Entry<String, List<String>> parameter : parameters.entrySet()) {
             String name = parameter.getKey();
             if (hasControlCharacter(name, false)) {
-                return ApiException.badRequest("invalid-parameter", "A query parameter name contains a control character.");
+                return new ProblemException(ProblemCode.INVALID_PARAMETER, "A query parameter name contains a control character.");
             }
             List<String> values = parameter.getValue();
             if (values.size() > 1 && SINGLE_PARAMETERS.contains(name)) {
-                return ApiException.badRequest("invalid-parameter", "'" + name + "' may be given only once.");
+                return new ProblemException(ProblemCode.INVALID_PARAMETER, "'" + name + "' may be given only once.");
             }
             for (String value : values) {
                 if (value.length() > MAX_QUERY_VALUE) {
-                    return ApiException.badRequest("invalid-parameter",
+                    return new ProblemException(ProblemCode.INVALID_PARAMETER,
                             "'" + safeName(name, "a query parameter") + "' is longer than " + MAX_QUERY_VALUE + " characters.");
                 }
                 if (hasControlCharacter(value, false)) {
-                    return ApiException.badRequest("invalid-parameter", "'" + safeName(name, "a query parameter") + "' contains a control character.");
+                    return new ProblemException(ProblemCode.INVALID_PARAMETER, "'" + safeName(name, "a query parameter") + "' contains a control character.");
                 }
             }
         }

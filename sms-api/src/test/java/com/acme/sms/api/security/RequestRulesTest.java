@@ -1,9 +1,9 @@
-package com.acme.sms.api.caller;
+package com.acme.sms.api.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.acme.sms.api.error.ApiException;
+import com.acme.sms.api.error.ProblemException;
 import com.acme.sms.credit.ClientIds;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +51,7 @@ class RequestRulesTest {
                 r -> new HeaderInput(oneOf(r, HEADER_NAMES), printable(anyString(r, 0, 100)) + headerControl(r)
                         + printable(anyString(r, 0, 100))),
                 in -> {
-                    ApiException refused = RequestRules.checkHeaders(Map.of(in.name(), List.of(in.value())));
+                    ProblemException refused = RequestRules.checkHeaders(Map.of(in.name(), List.of(in.value())));
                     assertThat(refused).isNotNull();
                     assertThat(refused.status()).isEqualTo(400);
                     assertThat(refused.code()).isEqualTo("invalid-header");
@@ -72,7 +72,7 @@ class RequestRulesTest {
         forAll("overlong header values are refused", 50,
                 r -> new OverlongHeader(oneOf(r, HEADER_NAMES), between(r, 1, 5000)),
                 in -> {
-                    ApiException refused = RequestRules.checkHeaders(
+                    ProblemException refused = RequestRules.checkHeaders(
                             Map.of(in.name(), List.of("v".repeat(RequestRules.MAX_HEADER_VALUE + in.excess()))));
                     assertThat(refused).isNotNull();
                     assertThat(refused.code()).isEqualTo("invalid-header");
@@ -89,7 +89,7 @@ class RequestRulesTest {
                         ? Map.of(name, List.of("a", "b"))
                         : Map.of(name, List.of("a"), other, List.of("b"));
                 assertThat(RequestRules.checkHeaders(headers)).as("headers %s", headers)
-                        .isNotNull().extracting(ApiException::code).isEqualTo("duplicate-header");
+                        .isNotNull().extracting(ProblemException::code).isEqualTo("duplicate-header");
             }
         }
     }
@@ -101,7 +101,7 @@ class RequestRulesTest {
         forAll("a control character in any query value is refused", TRIES,
                 r -> new QueryInput(oneOf(r, PARAMETER_NAMES), printable(anyString(r, 0, 50)) + queryControl(r)),
                 in -> {
-                    ApiException refused = RequestRules.checkQuery(in.name() + "=x", Map.of(in.name(), List.of(in.value())));
+                    ProblemException refused = RequestRules.checkQuery(in.name() + "=x", Map.of(in.name(), List.of(in.value())));
                     assertThat(refused).isNotNull();
                     assertThat(refused.code()).isEqualTo("invalid-parameter");
                 });
@@ -125,8 +125,8 @@ class RequestRulesTest {
                 return; // not a case of this property
             }
             checked[0]++;
-            assertThatThrownBy(() -> Caller.clientId(id)).isInstanceOf(ApiException.class)
-                    .satisfies(e -> assertThat(((ApiException) e).status()).isEqualTo(400));
+            assertThatThrownBy(() -> Caller.clientId(id)).isInstanceOf(ProblemException.class)
+                    .satisfies(e -> assertThat(((ProblemException) e).status()).isEqualTo(400));
             // never a Redis hash tag, a quote, a space or a control character in an accepted id
             assertThat(ClientIds.isValid(id)).isFalse();
         });

@@ -1,4 +1,4 @@
-package com.acme.sms.api.caller;
+package com.acme.sms.api.security;
 
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;

@@ -1,4 +1,4 @@
-package com.acme.sms.api.caller;
+package com.acme.sms.api.security;
 
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import jakarta.enterprise.context.ApplicationScoped;

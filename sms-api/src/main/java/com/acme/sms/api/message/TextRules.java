@@ -1,4 +1,4 @@
-package com.acme.sms.api.message.rest;
+package com.acme.sms.api.message;
 
 /**
  * Checks for free text that ends up in PostgreSQL and in SMS. PostgreSQL refuses NUL characters and invalid

@@ -1,0 +1,78 @@
+package com.acme.sms.api.error;
+
+import java.util.Locale;
+
+/**
+ * Every problem {@code code} the API can answer, with its HTTP status and the problem's title (the status' reason
+ * phrase). The code is the stable, machine-readable name a client switches on; it ends the problem's {@code type}
+ * URI. docs/problem-codes.md lists the same codes; a test keeps the two in step.
+ */
+public enum ProblemCode {
+
+    // 400: the request is malformed; nothing was done
+    MISSING_CLIENT_ID(400),
+    INVALID_CLIENT_ID(400),
+    DUPLICATE_HEADER(400),
+    INVALID_HEADER(400),
+    INVALID_PARAMETER(400),
+    INVALID_ID(400),
+    INVALID_SMS_TYPE(400),
+    NO_MESSAGES(400),
+    TOO_MANY_MESSAGES(400),
+    INVALID_VALIDITY(400),
+    INVALID_IDEMPOTENCY_KEY(400),
+    MISSING_BODY(400),
+    INVALID_BALANCE(400),
+    INVALID_NAME(400),
+    MALFORMED_JSON(400),
+    INVALID_REQUEST(400),
+    /** A request the framework refused before an endpoint ran, for a reason no other code names. */
+    BAD_REQUEST(400),
+    // 401: no valid token (jwt mode)
+    MISSING_TOKEN(401),
+    INVALID_TOKEN(401),
+    // 402: no credit; nothing was charged
+    INSUFFICIENT_CREDIT(402),
+    // 403: the caller may not do this
+    ADMIN_DISABLED(403),
+    NOT_ADMIN(403),
+    CLIENT_MISMATCH(403),
+    // 404 to 415: the framework's answers about the resource or the body
+    NOT_FOUND(404),
+    MESSAGE_NOT_FOUND(404),
+    DEAD_LETTER_NOT_FOUND(404),
+    METHOD_NOT_ALLOWED(405),
+    NOT_ACCEPTABLE(406),
+    BODY_TOO_LARGE(413),
+    UNSUPPORTED_MEDIA_TYPE(415),
+    // 422: well-formed, but nothing can be done with it
+    NO_VALID_MESSAGES(422),
+    IDEMPOTENCY_KEY_REUSED(422),
+    BALANCE_LIMIT(422),
+    NOT_REQUEUABLE(422),
+    // 429: a per-client rate limit; answered with Retry-After
+    RATE_LIMITED(429),
+    // 5xx: the server's side
+    INTERNAL_ERROR(500),
+    REDIS_UNAVAILABLE(503),
+    SERVICE_UNAVAILABLE(503);
+
+    private final int status;
+
+    ProblemCode(int status) {
+        this.status = status;
+    }
+
+    /** The wire name: {@code INVALID_PARAMETER} is {@code invalid-parameter}. */
+    public String code() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return Problem.title(status);
+    }
+}

@@ -1,0 +1,21 @@
+package com.acme.sms.api.message;
+
+import com.acme.sms.message.MessageType;
+import java.util.List;
+
+/**
+ * What a send request did.
+ *
+ * @param accepted messages charged and queued
+ * @param rejectedForCredit valid messages the balance did not cover
+ * @param balance the live balance afterwards; null when Redis was not asked (nothing was valid)
+ * @param results one per input message, in request order
+ * @param replayed whether this is the stored answer to an earlier request with the same Idempotency-Key
+ */
+public record SendOutcome(MessageType type, int accepted, int rejectedForCredit, int rejectedInvalid, Long balance,
+        long queuedAtMillis, List<MessageOutcome> results, boolean replayed) {
+
+    public int rejected() {
+        return rejectedForCredit + rejectedInvalid;
+    }
+}

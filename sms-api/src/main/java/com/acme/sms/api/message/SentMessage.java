@@ -1,0 +1,15 @@
+package com.acme.sms.api.message;
+
+import com.acme.sms.message.Message;
+import java.time.Instant;
+import java.util.UUID;
+
+/** A message as the sent-log reads it. */
+public record SentMessage(UUID id, String type, String to, String from, String content, String status,
+        Instant queuedAt, Instant updatedAt, String errorMessage, int attempts) {
+
+    public static SentMessage of(Message m) {
+        return new SentMessage(m.id, m.type, m.toNumber, m.fromNumber, m.content, m.status, m.queuedAt.toInstant(),
+                m.updatedAt.toInstant(), m.errorMessage, m.attempts);
+    }
+}

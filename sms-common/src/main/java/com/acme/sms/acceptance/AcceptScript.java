@@ -1,0 +1,130 @@
+package com.acme.sms.acceptance;
+
+import com.acme.sms.message.MessageType;
+import com.acme.sms.redis.LuaScript;
+import com.acme.sms.redis.LuaScripts;
+import com.acme.sms.redis.RedisKeys;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.redis.client.Response;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * How a message gets queued: accept.lua charges one credit per message, in order, for as many as the balance
+ * covers, and appends them to their type's stream, in one atomic step, so charging and queueing happen together
+ * or not at all and concurrent requests can never spend the same credit. The same step checks the client's
+ * messages-per-second window and the Idempotency-Key record.
+ */
+@ApplicationScoped
+public class AcceptScript {
+
+    private static final LuaScript ACCEPT = LuaScript.load("accept");
+
+    /** accept.lua's statuses of a refusal; any other first value is the number of messages accepted. */
+    private static final long STATUS_REPLAYED = -1;
+    private static final long STATUS_RATE_LIMITED = -2;
+
+    private final LuaScripts scripts;
+
+    public AcceptScript(LuaScripts scripts) {
+        this.scripts = scripts;
+    }
+
+    /** A message to charge and queue; its id is chosen by the caller. */
+    public record Outgoing(UUID id, String to, String from, String content) {}
+
+    /** An Idempotency-Key with the hash of the request it came with, remembered for {@code ttl}. */
+    public record Idempotency(String key, String requestHash, Duration ttl) {}
+
+    public enum Outcome {
+        /** {@code accepted} messages (possibly none) were charged and queued. */
+        QUEUED,
+        /** Nothing was done: the Idempotency-Key was seen before; {@code replayOf} is what it answered then. */
+        REPLAYED,
+        /** Nothing was done: the messages did not fit in the client's messages-per-second window. */
+        RATE_LIMITED
+    }
+
+    /**
+     * @param accepted how many of the messages, from the first, were charged and queued
+     * @param balanceLeft the live balance after charging
+     * @param queuedAtMillis Redis' clock at acceptance
+     * @param replayOf with {@link Outcome#REPLAYED}: the earlier request's record (empty when unreadable)
+     * @param retryAfterMillis with {@link Outcome#RATE_LIMITED}: when the window ends, in milliseconds from now
+     */
+    public record Acceptance(Outcome outcome, int accepted, long balanceLeft, long queuedAtMillis,
+            Optional<IdempotencyRecord> replayOf, long retryAfterMillis) {
+
+        public boolean rateLimited() {
+            return outcome == Outcome.RATE_LIMITED;
+        }
+    }
+
+    /** Charges one credit per message, in order, for as many as the balance covers, and appends them to the stream. */
+    public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages) {
+        return accept(clientId, type, messages, 0, null);
+    }
+
+    /**
+     * As {@link #accept(String, MessageType, List)}, with a validity (0: none) and an optional idempotency key:
+     * when the key was seen before, nothing is charged and the earlier record comes back instead.
+     */
+    public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages, long validityMillis,
+            Idempotency idempotency) {
+        return accept(clientId, type, messages, validityMillis, idempotency, 0);
+    }
+
+    /**
+     * As {@link #accept(String, MessageType, List, long, Idempotency)}, with a limit on the messages of this type
+     * the client may queue per second (0: none). When the messages do not fit in the current one-second window,
+     * nothing is charged, queued or counted, and the answer says when the window ends. The limit is checked in
+     * the same script as the charge, so that concurrent requests on several API instances can not overshoot it.
+     */
+    public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages, long validityMillis,
+            Idempotency idempotency, long messagesPerSecond) {
+        if (messagesPerSecond < 0) {
+            throw new IllegalArgumentException("messagesPerSecond must be 0 (no limit) or positive");
+        }
+        List<String> args = new ArrayList<>(6 + 4 * messages.size());
+        args.add(clientId);
+        args.add(Integer.toString(messages.size()));
+        args.add(Long.toString(validityMillis));
+        args.add(idempotency == null ? "" : idempotency.requestHash());
+        args.add(idempotency == null ? "0" : Long.toString(idempotency.ttl().toSeconds()));
+        args.add(Long.toString(messagesPerSecond));
+        for (Outgoing m : messages) {
+            args.add(m.id().toString());
+            args.add(m.to());
+            args.add(m.from());
+            args.add(m.content());
+        }
+        List<String> keys = new ArrayList<>(4);
+        keys.add(RedisKeys.balance(clientId));
+        keys.add(RedisKeys.stream(type));
+        if (idempotency != null) {
+            keys.add(RedisKeys.idempotency(clientId, idempotency.key()));
+        }
+        if (messagesPerSecond > 0) {
+            keys.add(RedisKeys.messagesRateKey(clientId, type));
+        }
+        return scripts.run(ACCEPT, keys, args).map(AcceptScript::acceptance);
+    }
+
+    private static Acceptance acceptance(Response r) {
+        long status = r.get(0).toLong();
+        if (status == STATUS_REPLAYED) {
+            return new Acceptance(Outcome.REPLAYED, 0, 0, 0, IdempotencyRecord.parse(r.get(1).toString()), 0);
+        }
+        if (status == STATUS_RATE_LIMITED) {
+            return new Acceptance(Outcome.RATE_LIMITED, 0, 0, 0, Optional.empty(), r.get(1).toLong());
+        }
+        if (status < 0) {
+            throw new IllegalStateException("accept.lua answered an unknown status " + status);
+        }
+        return new Acceptance(Outcome.QUEUED, (int) status, r.get(1).toLong(), r.get(2).toLong(), Optional.empty(), 0);
+    }
+}

@@ -1,0 +1,56 @@
+package com.acme.sms.redis;
+
+import com.acme.sms.message.MessageType;
+import java.util.UUID;
+
+/**
+ * Every Redis key name the system uses, in one place. Keys of one client carry its id in a hash tag
+ * ({@code {...}}), so that a client's balance, idempotency records, refund markers and rate windows share one Redis
+ * Cluster slot, as the multi-key scripts require; client ids never contain braces (see
+ * {@link com.acme.sms.credit.ClientIds}). The stream keys are the seed's queue names, so tools that watch
+ * {@code sms:normal} and {@code sms:express} keep working.
+ */
+public final class RedisKeys {
+
+    private RedisKeys() {}
+
+    /** A client's live, spendable balance; absent when it is spent. */
+    public static String balance(String clientId) {
+        return "sms:credit:{" + clientId + "}";
+    }
+
+    /** The record of a bulk request sent with an Idempotency-Key (the key is validated to a safe alphabet). */
+    public static String idempotency(String clientId, String idempotencyKey) {
+        return "sms:idem:{" + clientId + "}:" + idempotencyKey;
+    }
+
+    /** Marks a failed message as refunded, so that a redelivery never refunds it twice. */
+    public static String refundMarker(String clientId, UUID messageId) {
+        return "sms:refund:{" + clientId + "}:" + messageId;
+    }
+
+    /** The client's window counter of requests per second (see {@code rate_limit.lua}). */
+    public static String requestsRateKey(String clientId) {
+        return "sms:rate:{" + clientId + "}:requests";
+    }
+
+    /** The client's window counter of messages of one type queued per second (checked inside accept.lua). */
+    public static String messagesRateKey(String clientId, MessageType type) {
+        return "sms:rate:{" + clientId + "}:messages:" + type.wireName();
+    }
+
+    /** The stream of queued messages of a type, read by that type's workers. */
+    public static String stream(MessageType type) {
+        return "sms:" + type.wireName();
+    }
+
+    /** Messages waiting for a retry: a sorted set scored by due time, moved back into the stream when due. */
+    public static String retryKey(MessageType type) {
+        return "sms:retry:" + type.wireName();
+    }
+
+    /** Entries a worker could not process (undecodable, or failing again and again) are moved here for operators. */
+    public static String deadLetterKey(MessageType type) {
+        return "sms:" + type.wireName() + ":dead";
+    }
+}
