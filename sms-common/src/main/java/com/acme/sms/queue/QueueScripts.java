@@ -1,5 +1,6 @@
 package com.acme.sms.queue;
 
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.redis.LuaScript;
 import com.acme.sms.redis.LuaScripts;
@@ -60,13 +61,13 @@ public class QueueScripts {
                 args.add(value);
             });
         }
-        return scripts.run(ACK, List.of(Streams.key(type), Streams.retryKey(type), Streams.deadLetterKey(type)), args)
+        return scripts.run(ACK, List.of(RedisKeys.stream(type), RedisKeys.retryKey(type), RedisKeys.deadLetterKey(type)), args)
                 .map(r -> new Finished(r.get(0).toInteger(), r.get(1).toInteger()));
     }
 
     /** Moves retries that are due back into the stream; returns how many were moved. */
     public Uni<Integer> moveDueRetries(MessageType type, int limit) {
-        return scripts.run(RETRY_DUE, List.of(Streams.retryKey(type), Streams.key(type)), List.of(Integer.toString(limit)))
+        return scripts.run(RETRY_DUE, List.of(RedisKeys.retryKey(type), RedisKeys.stream(type)), List.of(Integer.toString(limit)))
                 .map(Response::toInteger);
     }
 }

@@ -1,5 +1,6 @@
 package com.acme.sms.worker;
 
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.worker.config.WorkerConfig;
@@ -51,7 +52,7 @@ public class WorkerRunner {
             thread.start();
         }
         housekeeping.start(type, base + "-");
-        Log.infof("Worker for %s started with %d consumers (batch %d, reclaim after %s)", Streams.key(type),
+        Log.infof("Worker for %s started with %d consumers (batch %d, reclaim after %s)", RedisKeys.stream(type),
                 consumers.size(), config.batchSize(), config.reclaimIdle());
     }
 

@@ -1,5 +1,6 @@
 package com.acme.sms.deploy;
 
+import com.acme.sms.redis.RedisKeys;
 import static com.acme.sms.deploy.ComposeFileTest.HEALTH_PATHS;
 import static com.acme.sms.deploy.ComposeFileTest.ROOT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -406,7 +407,7 @@ class KubernetesManifestsTest {
             assertThat(t.type()).isEqualTo("redis-streams");
             Map<String, String> md = t.metadata();
             assertThat(KubernetesModel.REDIS_STREAMS_KEYS).as(name + ": redis-streams metadata keys KEDA knows").containsAll(md.keySet());
-            assertThat(md).as(name).containsEntry("stream", Streams.key(type));
+            assertThat(md).as(name).containsEntry("stream", RedisKeys.stream(type));
             if (md.containsKey("consumerGroup")) {
                 assertThat(md.get("consumerGroup")).isEqualTo(Streams.GROUP);
                 assertThat(md).as(name + ": KEDA ignores streamLength when consumerGroup is set").doesNotContainKey("streamLength");

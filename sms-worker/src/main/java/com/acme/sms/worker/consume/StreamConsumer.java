@@ -1,5 +1,6 @@
 package com.acme.sms.worker.consume;
 
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.worker.config.WorkerConfig;
@@ -48,7 +49,7 @@ public class StreamConsumer implements Runnable {
     /** Creates the consumer group, reading from the stream's start so entries queued before any worker ran count. */
     public static void ensureGroup(RedisDataSource redis, MessageType type) {
         try {
-            redis.stream(String.class).xgroupCreate(Streams.key(type), Streams.GROUP, "0", new XGroupCreateArgs().mkstream());
+            redis.stream(String.class).xgroupCreate(RedisKeys.stream(type), Streams.GROUP, "0", new XGroupCreateArgs().mkstream());
         } catch (RuntimeException e) {
             if (e.getMessage() == null || !e.getMessage().contains("BUSYGROUP")) {
                 throw e;
@@ -66,7 +67,7 @@ public class StreamConsumer implements Runnable {
 
     @Override
     public void run() {
-        String key = Streams.key(type);
+        String key = RedisKeys.stream(type);
         long nextReclaim = 0;
         long pauseMs = 100;
         Log.infof("Consumer %s reads %s", name, key);

@@ -1,5 +1,6 @@
 package com.acme.sms.worker.delivery;
 
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.QueueScripts;
@@ -66,7 +67,7 @@ public class DeliveryPipeline {
         Batch batch = Batch.decode(type, entries, mayHaveBeenSeen);
         for (Batch.Malformed bad : batch.malformed()) {
             Log.errorf("Entry %s of %s is malformed (%s); moving it to the dead letters", bad.entry().entryId(),
-                    Streams.key(type), bad.problem());
+                    RedisKeys.stream(type), bad.problem());
         }
         Map<UUID, MessageStore.Saved> saved = persist.saved(batch.toLookUp(), keepTrying);
         long now = System.currentTimeMillis();

@@ -1,5 +1,6 @@
 package com.acme.sms.worker.housekeeping;
 
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.Streams;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -32,7 +33,7 @@ public class ConsumerPruning {
      * @return how many were forgotten
      */
     public int prune(MessageType type, Predicate<String> ours, Duration forgetAfter) {
-        String key = Streams.key(type);
+        String key = RedisKeys.stream(type);
         Response consumers = redis.execute("XINFO", "CONSUMERS", key, Streams.GROUP);
         if (consumers == null) {
             return 0;

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 
-import com.acme.sms.credit.CreditKeys;
+import com.acme.sms.redis.RedisKeys;
+import com.acme.sms.acceptance.AcceptScript;
 import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
@@ -47,6 +48,9 @@ class DeliveryPipelineTest {
     CreditScripts credit;
 
     @Inject
+    AcceptScript acceptance;
+
+    @Inject
     RedisDataSource redis;
 
     @Inject
@@ -66,7 +70,7 @@ class DeliveryPipelineTest {
     @BeforeEach
     void cleanQueues() {
         for (MessageType t : MessageType.values()) {
-            redis.key(String.class).del(Streams.key(t), Streams.deadLetterKey(t), Streams.retryKey(t));
+            redis.key(String.class).del(RedisKeys.stream(t), RedisKeys.deadLetterKey(t), RedisKeys.retryKey(t));
             StreamConsumer.ensureGroup(redis, t);
         }
         client = "w-" + UUID.randomUUID().toString().substring(0, 12);
@@ -132,7 +136,7 @@ class DeliveryPipelineTest {
 
         StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config);
         await().atMost(WAIT).untilAsserted(() -> {
-            survivor.reclaim(Streams.key(TYPE));
+            survivor.reclaim(RedisKeys.stream(TYPE));
             assertThat(statuses(ids)).hasSize(2).containsValues("sent");
         });
         assertQueueEmpty();
@@ -151,7 +155,7 @@ class DeliveryPipelineTest {
                 .isEqualTo(1);
         assertThat(redisBalance()).isEqualTo("2");
         List<StreamMessage<String, String, String>> dead = redis.stream(String.class)
-                .xrange(Streams.deadLetterKey(TYPE), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"));
+                .xrange(RedisKeys.deadLetterKey(TYPE), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"));
         assertThat(dead).hasSize(1);
         assertThat(dead.get(0).payload()).containsEntry("id", ids.get(0).toString()).containsKey("reason");
         assertQueueEmpty();
@@ -160,7 +164,7 @@ class DeliveryPipelineTest {
     @Test
     void entriesProcessedAgainAfterTheirFinishAreDeadLetteredAndRefundedOnce() throws Exception {
         List<UUID> ids = topUpAndAccept(2, "+4917012345");
-        redis.stream(String.class).xadd(Streams.key(TYPE), Map.of("garbage", "yes"));
+        redis.stream(String.class).xadd(RedisKeys.stream(TYPE), Map.of("garbage", "yes"));
         List<StreamEntry> entries = read("c1");
         StreamEntry tooOften = new StreamEntry(entries.get(0).entryId(), entries.get(0).fields(), config.maxDeliveries() + 1);
         List<StreamEntry> batch = List.of(tooOften, entries.get(1));
@@ -169,7 +173,7 @@ class DeliveryPipelineTest {
         // again, after the consumer that took it over has finished it.
         process(batch, true);
 
-        assertThat(redis.stream(String.class).xrange(Streams.deadLetterKey(TYPE),
+        assertThat(redis.stream(String.class).xrange(RedisKeys.deadLetterKey(TYPE),
                 io.quarkus.redis.datasource.stream.StreamRange.of("-", "+")))
                 .extracting(m -> m.payload().get("reason"))
                 .containsExactlyInAnyOrder("malformed entry", "delivered " + (config.maxDeliveries() + 1) + " times without finishing");
@@ -181,11 +185,11 @@ class DeliveryPipelineTest {
     @Test
     void aMalformedEntryIsDeadLetteredAndDoesNotBlockTheRest() throws Exception {
         List<UUID> ids = topUpAndAccept(1, "+4917012345");
-        redis.stream(String.class).xadd(Streams.key(TYPE), Map.of("garbage", "yes"));
+        redis.stream(String.class).xadd(RedisKeys.stream(TYPE), Map.of("garbage", "yes"));
         process(read("c1"), false);
 
         assertThat(statuses(ids)).containsEntry(ids.get(0), "sent");
-        assertThat(redis.stream(String.class).xlen(Streams.deadLetterKey(TYPE))).isEqualTo(1);
+        assertThat(redis.stream(String.class).xlen(RedisKeys.deadLetterKey(TYPE))).isEqualTo(1);
         assertQueueEmpty();
     }
 
@@ -213,7 +217,7 @@ class DeliveryPipelineTest {
         assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'provider timeout%'"))
                 .isEqualTo(1);
         assertThat(redisBalance()).isEqualTo("4"); // not refunded while a retry is pending
-        assertThat(redis.sortedSet(String.class).zcard(Streams.retryKey(TYPE))).isEqualTo(1);
+        assertThat(redis.sortedSet(String.class).zcard(RedisKeys.retryKey(TYPE))).isEqualTo(1);
         assertQueueEmpty();
 
         for (int attempt = 2; attempt <= 3; attempt++) {
@@ -228,7 +232,7 @@ class DeliveryPipelineTest {
                 .isEqualTo(1);
         assertThat(redisBalance()).isEqualTo("5"); // refunded once, at the end
         assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(5);
-        assertThat(redis.sortedSet(String.class).zcard(Streams.retryKey(TYPE))).isZero();
+        assertThat(redis.sortedSet(String.class).zcard(RedisKeys.retryKey(TYPE))).isZero();
         assertQueueEmpty();
     }
 
@@ -238,7 +242,7 @@ class DeliveryPipelineTest {
         List<StreamEntry> first = read("c1");
         process(first, false);
         process(first, true); // the same attempt again (say, reclaimed): recorded once, one retry in the schedule
-        assertThat(redis.sortedSet(String.class).zcard(Streams.retryKey(TYPE))).isEqualTo(1);
+        assertThat(redis.sortedSet(String.class).zcard(RedisKeys.retryKey(TYPE))).isEqualTo(1);
         assertThat(saved(ids.get(0))).isEqualTo("queued/1");
 
         // The retry, as the schedule would put it back, but now the provider takes it.
@@ -260,11 +264,11 @@ class DeliveryPipelineTest {
         execute("INSERT INTO credits (client_id, name, balance) VALUES (?, 'test', 3)");
         credit.add(client, 3).await().atMost(WAIT);
         UUID id = UuidV7.next();
-        credit.accept(client, MessageType.EXPRESS,
-                List.of(new CreditScripts.Outgoing(id, "+4917012345", "App", "OTP 1234")), 1, null).await().atMost(WAIT);
+        acceptance.accept(client, MessageType.EXPRESS,
+                List.of(new AcceptScript.Outgoing(id, "+4917012345", "App", "OTP 1234")), 1, null).await().atMost(WAIT);
         List<StreamEntry> entries = new ArrayList<>();
         for (StreamMessage<String, String, String> m : redis.stream(String.class).xreadgroup(Streams.GROUP, "c1",
-                Streams.key(MessageType.EXPRESS), ">", new XReadGroupArgs().count(10))) {
+                RedisKeys.stream(MessageType.EXPRESS), ">", new XReadGroupArgs().count(10))) {
             entries.add(new StreamEntry(m.id(), m.payload(), 1));
         }
         assertThat(entries.get(0).fields()).containsKey("x");
@@ -282,18 +286,18 @@ class DeliveryPipelineTest {
         execute("INSERT INTO credits (client_id, name, balance) VALUES (?, 'test', " + topUp + ")");
         execute("INSERT INTO credit_ledger (client_id, delta, reason) VALUES (?, " + topUp + ", 'top_up')");
         credit.add(client, topUp).await().atMost(WAIT);
-        List<CreditScripts.Outgoing> out = new ArrayList<>();
+        List<AcceptScript.Outgoing> out = new ArrayList<>();
         for (String to : recipients) {
-            out.add(new CreditScripts.Outgoing(UuidV7.next(), to, "App", "hello " + to));
+            out.add(new AcceptScript.Outgoing(UuidV7.next(), to, "App", "hello " + to));
         }
-        assertThat(credit.accept(client, TYPE, out).await().atMost(WAIT).accepted()).isEqualTo(recipients.length);
-        return out.stream().map(CreditScripts.Outgoing::id).toList();
+        assertThat(acceptance.accept(client, TYPE, out).await().atMost(WAIT).accepted()).isEqualTo(recipients.length);
+        return out.stream().map(AcceptScript.Outgoing::id).toList();
     }
 
     private List<StreamEntry> read(String consumer) {
         List<StreamEntry> entries = new ArrayList<>();
         for (StreamMessage<String, String, String> m : redis.stream(String.class)
-                .xreadgroup(Streams.GROUP, consumer, Streams.key(TYPE), ">", new XReadGroupArgs().count(100))) {
+                .xreadgroup(Streams.GROUP, consumer, RedisKeys.stream(TYPE), ">", new XReadGroupArgs().count(100))) {
             entries.add(new StreamEntry(m.id(), m.payload(), 1));
         }
         return entries;
@@ -304,11 +308,11 @@ class DeliveryPipelineTest {
     }
 
     private XPendingSummary pending() {
-        return redis.stream(String.class).xpending(Streams.key(TYPE), Streams.GROUP);
+        return redis.stream(String.class).xpending(RedisKeys.stream(TYPE), Streams.GROUP);
     }
 
     private void assertQueueEmpty() {
-        assertThat(redis.stream(String.class).xlen(Streams.key(TYPE))).isZero();
+        assertThat(redis.stream(String.class).xlen(RedisKeys.stream(TYPE))).isZero();
         assertThat(pending().getPendingCount()).isZero();
     }
 
@@ -324,7 +328,7 @@ class DeliveryPipelineTest {
     }
 
     private String redisBalance() {
-        return redis.value(String.class).get(CreditKeys.balance(client));
+        return redis.value(String.class).get(RedisKeys.balance(client));
     }
 
     private Map<UUID, String> statuses(List<UUID> ids) throws SQLException {

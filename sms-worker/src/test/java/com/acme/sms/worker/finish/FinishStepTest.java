@@ -1,5 +1,6 @@
 package com.acme.sms.worker.finish;
 
+import com.acme.sms.redis.RedisKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -32,7 +33,7 @@ class FinishStepTest {
 
     @BeforeEach
     void cleanQueues() {
-        redis.key(String.class).del(Streams.key(TYPE), Streams.deadLetterKey(TYPE), Streams.retryKey(TYPE));
+        redis.key(String.class).del(RedisKeys.stream(TYPE), RedisKeys.deadLetterKey(TYPE), RedisKeys.retryKey(TYPE));
         StreamConsumer.ensureGroup(redis, TYPE);
     }
 
@@ -47,7 +48,7 @@ class FinishStepTest {
         assertThat(finish.finish(TYPE, ids, List.of(), List.of(letter))).isEqualTo(new QueueScripts.Finished(0, 0));
 
         List<StreamMessage<String, String, String>> dead = redis.stream(String.class)
-                .xrange(Streams.deadLetterKey(TYPE), StreamRange.of("-", "+"));
+                .xrange(RedisKeys.deadLetterKey(TYPE), StreamRange.of("-", "+"));
         assertThat(dead).hasSize(1);
         assertThat(dead.get(0).payload()).isEqualTo(letter.fields());
         assertStreamDrained();
@@ -61,40 +62,40 @@ class FinishStepTest {
                 List.of(new QueueScripts.DeadLetter(ids.get(1), Map.of("garbage", "yes", "reason", "malformed entry"))));
 
         assertThat(done).isEqualTo(new QueueScripts.Finished(2, 1));
-        assertThat(redis.sortedSet(String.class).zrangeWithScores(Streams.retryKey(TYPE), 0, -1))
+        assertThat(redis.sortedSet(String.class).zrangeWithScores(RedisKeys.retryKey(TYPE), 0, -1))
                 .singleElement()
                 .satisfies(r -> {
                     assertThat(r.value()).isEqualTo("{\"a\":\"2\",\"id\":\"retry-me\"}");
                     assertThat(r.score()).isEqualTo(12345.0);
                 });
-        assertThat(redis.stream(String.class).xlen(Streams.deadLetterKey(TYPE))).isEqualTo(1);
+        assertThat(redis.stream(String.class).xlen(RedisKeys.deadLetterKey(TYPE))).isEqualTo(1);
         assertStreamDrained();
     }
 
     @Test
     void aDeadLetterKeyOfTheWrongTypeFailsBeforeAnyWrite() {
         List<String> ids = queueAndRead(Map.of("id", "x"));
-        redis.value(String.class).set(Streams.deadLetterKey(TYPE), "not a stream");
+        redis.value(String.class).set(RedisKeys.deadLetterKey(TYPE), "not a stream");
 
         assertThatThrownBy(() -> finish.finish(TYPE, ids, List.of(new FinishStep.Retry(1, Map.of("id", "x"))),
                 List.of(new QueueScripts.DeadLetter(ids.get(0), Map.of("id", "x", "reason", "r")))))
                 .hasMessageContaining("WRONGTYPE");
-        assertThat(redis.stream(String.class).xpending(Streams.key(TYPE), Streams.GROUP).getPendingCount()).isEqualTo(1);
-        assertThat(redis.sortedSet(String.class).zcard(Streams.retryKey(TYPE))).isZero();
+        assertThat(redis.stream(String.class).xpending(RedisKeys.stream(TYPE), Streams.GROUP).getPendingCount()).isEqualTo(1);
+        assertThat(redis.sortedSet(String.class).zcard(RedisKeys.retryKey(TYPE))).isZero();
     }
 
     @SafeVarargs
     private List<String> queueAndRead(Map<String, String>... entries) {
         for (Map<String, String> fields : entries) {
-            redis.stream(String.class).xadd(Streams.key(TYPE), fields);
+            redis.stream(String.class).xadd(RedisKeys.stream(TYPE), fields);
         }
         return redis.stream(String.class)
-                .xreadgroup(Streams.GROUP, "c1", Streams.key(TYPE), ">", new XReadGroupArgs().count(100))
+                .xreadgroup(Streams.GROUP, "c1", RedisKeys.stream(TYPE), ">", new XReadGroupArgs().count(100))
                 .stream().map(StreamMessage::id).toList();
     }
 
     private void assertStreamDrained() {
-        assertThat(redis.stream(String.class).xlen(Streams.key(TYPE))).isZero();
-        assertThat(redis.stream(String.class).xpending(Streams.key(TYPE), Streams.GROUP).getPendingCount()).isZero();
+        assertThat(redis.stream(String.class).xlen(RedisKeys.stream(TYPE))).isZero();
+        assertThat(redis.stream(String.class).xpending(RedisKeys.stream(TYPE), Streams.GROUP).getPendingCount()).isZero();
     }
 }

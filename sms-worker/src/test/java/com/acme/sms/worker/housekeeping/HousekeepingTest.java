@@ -1,5 +1,6 @@
 package com.acme.sms.worker.housekeeping;
 
+import com.acme.sms.redis.RedisKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -42,7 +43,7 @@ class HousekeepingTest {
 
     @BeforeEach
     void cleanQueues() {
-        redis.key(String.class).del(Streams.key(TYPE), Streams.deadLetterKey(TYPE), Streams.retryKey(TYPE));
+        redis.key(String.class).del(RedisKeys.stream(TYPE), RedisKeys.deadLetterKey(TYPE), RedisKeys.retryKey(TYPE));
         StreamConsumer.ensureGroup(redis, TYPE);
     }
 
@@ -54,30 +55,30 @@ class HousekeepingTest {
     @Test
     void dueRetriesGoBackIntoTheStreamAndLaterOnesWait() {
         long now = System.currentTimeMillis();
-        redis.sortedSet(String.class).zadd(Streams.retryKey(TYPE), now - 1, "{\"a\":\"2\",\"id\":\"due\"}");
-        redis.sortedSet(String.class).zadd(Streams.retryKey(TYPE), now + 3_600_000, "{\"a\":\"2\",\"id\":\"later\"}");
+        redis.sortedSet(String.class).zadd(RedisKeys.retryKey(TYPE), now - 1, "{\"a\":\"2\",\"id\":\"due\"}");
+        redis.sortedSet(String.class).zadd(RedisKeys.retryKey(TYPE), now + 3_600_000, "{\"a\":\"2\",\"id\":\"later\"}");
 
         housekeeping.start(TYPE, "test-");
 
-        await().atMost(WAIT).until(() -> redis.stream(String.class).xlen(Streams.key(TYPE)) == 1);
+        await().atMost(WAIT).until(() -> redis.stream(String.class).xlen(RedisKeys.stream(TYPE)) == 1);
         List<StreamMessage<String, String, String>> moved = redis.stream(String.class)
-                .xrange(Streams.key(TYPE), StreamRange.of("-", "+"));
+                .xrange(RedisKeys.stream(TYPE), StreamRange.of("-", "+"));
         assertThat(moved.get(0).payload()).containsEntry("id", "due").containsEntry("a", "2");
-        assertThat(redis.sortedSet(String.class).zrange(Streams.retryKey(TYPE), 0, -1))
+        assertThat(redis.sortedSet(String.class).zrange(RedisKeys.retryKey(TYPE), 0, -1))
                 .containsExactly("{\"a\":\"2\",\"id\":\"later\"}");
     }
 
     @Test
     void aFailingRunDoesNotStopTheTaskFromRunningAgain() {
-        redis.value(String.class).set(Streams.retryKey(TYPE), "not a sorted set");
+        redis.value(String.class).set(RedisKeys.retryKey(TYPE), "not a sorted set");
         housekeeping.start(TYPE, "test-");
         long before = housekeeping.runs(Housekeeping.PROMOTE_DUE_RETRIES);
         await().pollDelay(Duration.ofMillis(600)).atMost(WAIT).until(() -> true); // a few failed runs
         assertThat(housekeeping.runs(Housekeeping.PROMOTE_DUE_RETRIES)).isEqualTo(before);
 
-        redis.key(String.class).del(Streams.retryKey(TYPE));
-        redis.sortedSet(String.class).zadd(Streams.retryKey(TYPE), 1, "{\"id\":\"due\"}");
-        await().atMost(WAIT).until(() -> redis.stream(String.class).xlen(Streams.key(TYPE)) == 1);
+        redis.key(String.class).del(RedisKeys.retryKey(TYPE));
+        redis.sortedSet(String.class).zadd(RedisKeys.retryKey(TYPE), 1, "{\"id\":\"due\"}");
+        await().atMost(WAIT).until(() -> redis.stream(String.class).xlen(RedisKeys.stream(TYPE)) == 1);
         assertThat(housekeeping.runs(Housekeeping.PROMOTE_DUE_RETRIES)).isGreaterThan(before);
     }
 
@@ -86,9 +87,9 @@ class HousekeepingTest {
         runner.start(TYPE);
         try {
             assertThat(housekeeping.running()).isTrue();
-            redis.sortedSet(String.class).zadd(Streams.retryKey(TYPE), 1, "{\"garbage\":\"retry\"}");
+            redis.sortedSet(String.class).zadd(RedisKeys.retryKey(TYPE), 1, "{\"garbage\":\"retry\"}");
             // The consumers read the promoted entry (not a message: it ends in the dead letters).
-            await().atMost(WAIT).until(() -> redis.stream(String.class).xlen(Streams.deadLetterKey(TYPE)) == 1);
+            await().atMost(WAIT).until(() -> redis.stream(String.class).xlen(RedisKeys.deadLetterKey(TYPE)) == 1);
         } finally {
             runner.stopAndWait();
         }
@@ -97,14 +98,14 @@ class HousekeepingTest {
 
     @Test
     void consumersOfGoneProcessesAreForgottenOnlyWhenNothingIsPendingWithThemAndNeverOurs() {
-        redis.stream(String.class).xadd(Streams.key(TYPE), Map.of("id", "1"));
-        redis.stream(String.class).xadd(Streams.key(TYPE), Map.of("id", "2"));
+        redis.stream(String.class).xadd(RedisKeys.stream(TYPE), Map.of("id", "1"));
+        redis.stream(String.class).xadd(RedisKeys.stream(TYPE), Map.of("id", "2"));
         read("finished-consumer", 1);
         String pendingEntry = read("consumer-with-pending", 1).get(0);
         assertThat(pendingEntry).isNotNull();
         join("test-ours-0");
-        redis.stream(String.class).xack(Streams.key(TYPE), Streams.GROUP,
-                redis.stream(String.class).xrange(Streams.key(TYPE), StreamRange.of("-", "+")).get(0).id());
+        redis.stream(String.class).xack(RedisKeys.stream(TYPE), Streams.GROUP,
+                redis.stream(String.class).xrange(RedisKeys.stream(TYPE), StreamRange.of("-", "+")).get(0).id());
 
         int forgotten = pruning.prune(TYPE, name -> name.startsWith("test-ours-"), Duration.ZERO);
 
@@ -120,13 +121,13 @@ class HousekeepingTest {
     }
 
     private void join(String consumer) {
-        redis.execute("XGROUP", "CREATECONSUMER", Streams.key(TYPE), Streams.GROUP, consumer);
+        redis.execute("XGROUP", "CREATECONSUMER", RedisKeys.stream(TYPE), Streams.GROUP, consumer);
     }
 
     private List<String> read(String consumer, int count) {
         List<String> ids = new ArrayList<>();
         List<StreamMessage<String, String, String>> read = redis.stream(String.class).xreadgroup(Streams.GROUP, consumer,
-                Streams.key(TYPE), ">", new XReadGroupArgs().count(Math.max(count, 1)));
+                RedisKeys.stream(TYPE), ">", new XReadGroupArgs().count(Math.max(count, 1)));
         if (count > 0 && read != null) {
             read.forEach(m -> ids.add(m.id()));
         }
@@ -135,7 +136,7 @@ class HousekeepingTest {
 
     private List<String> consumers() {
         List<String> names = new ArrayList<>();
-        for (var c : redis.execute("XINFO", "CONSUMERS", Streams.key(TYPE), Streams.GROUP)) {
+        for (var c : redis.execute("XINFO", "CONSUMERS", RedisKeys.stream(TYPE), Streams.GROUP)) {
             names.add(c.get("name").toString());
         }
         return names;
