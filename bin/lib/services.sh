@@ -108,8 +108,9 @@ _sms_apt_install() {
             || _sms_die "apt-get update failed (see above); fix the package sources, then run again or install $* yourself"
         _SMS_APT_UPDATED=1
     fi
-    # --print-uris lists each package to download with its size; what is
-    # already cached is left out, so a rerun after a failure shows less.
+    # --print-uris lists each package to download with its size (MB below as
+    # apt counts them, 10^6 bytes); what is already cached is left out, so a
+    # rerun after a failure shows less.
     local count=0 bytes=0 uri file size rest
     while read -r uri file size rest; do
         [[ $uri == "'"* && $size =~ ^[0-9]+$ ]] || continue
@@ -117,7 +118,7 @@ _sms_apt_install() {
         bytes=$((bytes + size))
     done < <("${sudo[@]}" apt-get install -qq --no-install-recommends --print-uris "$@" 2>/dev/null || true)
     if ((count > 0)); then
-        echo "Installing $* with apt-get: $count packages with their dependencies, $(((bytes + 524288) / 1048576)) MB to download ..."
+        echo "Installing $* with apt-get: $count packages with their dependencies, $(((bytes + 500000) / 1000000)) MB to download ..."
     else
         echo "Installing $* with apt-get ..."
     fi
@@ -179,8 +180,8 @@ _sms_find_jdk() {
 }
 
 # The Java 17+ JDK to use, into _SMS_JDK_HOME (empty when there is none yet):
-# JAVA_HOME if it is one, else the `java` on PATH, else the newest under
-# /usr/lib/jvm. What was passed over goes into _SMS_JDK_PASSED for messages.
+# JAVA_HOME if it is one, else the `java` on PATH, else one under /usr/lib/jvm.
+# What was passed over goes into _SMS_JDK_PASSED for messages.
 _SMS_JDK_HOME=""
 _SMS_JDK_PASSED=""
 _sms_select_jdk() {
@@ -376,7 +377,9 @@ _sms_pg_home() {
         return 0
     fi
     local name=${ROOT##*/} real hash
+    # Short enough that the socket path below stays within its limit.
     name=${name//[^A-Za-z0-9._-]/_}
+    name=${name:0:32}
     real=$(cd "$ROOT" && pwd -P)
     hash=$(printf '%s' "$real" | sha256sum | cut -c1-12)
     echo "/var/lib/sms-local/${name:-checkout}-$hash"
@@ -491,10 +494,19 @@ _sms_start_local_pg() {
         fi
     fi
 
+    # A socket's path holds at most 107 bytes (dir + "/.s.PGSQL.<port>"), and
+    # the server refuses to start when its only socket dir is longer, as in a
+    # deep checkout. Everything here connects over TCP, so the socket is only a
+    # convenience for psql: go without one then.
+    local socket_dir=$_SMS_PG_SOCKET_DIR
+    if ((${#socket_dir} + 15 > 107)); then
+        echo "PostgreSQL: no Unix socket (the path under $_SMS_PG_SOCKET_DIR would be too long); connect over TCP, 127.0.0.1:$port"
+        socket_dir=""
+    fi
     # Options go through a shell inside pg_ctl, hence the inner quotes
     # around the socket dir (ROOT may contain spaces).
     if ! _sms_as_pg_owner "$bin/pg_ctl" -D "$_SMS_PG_DATA" -w -t 60 \
-        -o "-k '$_SMS_PG_SOCKET_DIR' -c listen_addresses=127.0.0.1 -p $port" \
+        -o "-k '$socket_dir' -c listen_addresses=127.0.0.1 -p $port" \
         start >>"$_SMS_PG_LOG" 2>&1; then
         _sms_log_tail "$_SMS_PG_LOG"
         _sms_die "PostgreSQL: the project-local cluster did not start on 127.0.0.1:$port"
