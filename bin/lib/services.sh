@@ -721,7 +721,8 @@ ensure_services() {
 }
 
 # Stop what ensure_services started, nothing else. Safe to call more than
-# once (e.g. from both a signal trap and the EXIT trap). Data stays in .data/.
+# once (e.g. from both a signal trap and the EXIT trap). Data stays (in .data/;
+# as root, PostgreSQL's in /var/lib/sms-local/).
 stop_started_services() {
     # Usually runs from an EXIT trap, possibly after Ctrl-C also killed the
     # reader of our stdout (`... | tee`): a SIGPIPE from an echo must not
