@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Shared helpers for bin/run and bin/test: make sure the Redis and PostgreSQL
-# the SMS platform needs are reachable, starting project-local instances (data
-# under .data/) when none is running, and stop again only what we started.
-# For bin/test only: ensure_test_tools installs the programs the tests run.
+# Shared helpers for bin/run and bin/test, so that a bare Debian/Ubuntu machine
+# needs nothing but the checkout: install Java 17, Maven and curl when missing
+# (ensure_toolchain), make sure the Redis and PostgreSQL the SMS platform needs
+# are reachable, starting project-local instances when none is running, and
+# stop again only what we started. For bin/test only: ensure_test_tools
+# installs the programs the tests run. Missing packages come from apt-get, as
+# root directly or through sudo.
 #
 # Sourced, not executed. Usage:
 #   source bin/lib/services.sh
 #   trap stop_started_services EXIT
+#   ensure_toolchain
 #   ensure_services
 #   ensure_test_tools        # bin/test only
 #
@@ -40,10 +44,6 @@ SMS_LOG_DIR="$SMS_DATA_DIR/logs"
 _SMS_REDIS_DIR="$SMS_DATA_DIR/redis"
 _SMS_REDIS_PIDFILE="$_SMS_REDIS_DIR/redis.pid"
 _SMS_REDIS_LOG="$SMS_LOG_DIR/redis.log"
-_SMS_PG_DATA="$SMS_DATA_DIR/pg"
-# Our own socket dir: Debian's default (/var/run/postgresql) is not writable
-# for non-root users and may belong to a system cluster.
-_SMS_PG_SOCKET_DIR="$SMS_DATA_DIR/pg-socket"
 _SMS_PG_LOG="$SMS_LOG_DIR/postgresql.log"
 
 # What ensure_services started itself (1) and must therefore stop again.
@@ -88,23 +88,180 @@ _sms_port_open() {
 }
 
 # apt-get install from Debian's archive. Needs root, so sudo otherwise;
-# noninteractive so that no debconf prompt can block a script or CI.
+# noninteractive so that no debconf prompt can block a script or CI. Says
+# first how much it is about to install: on a bare machine that is most of
+# the first run's time.
 _sms_apt_install() {
+    local how="apt-get install -y --no-install-recommends $*"
     command -v apt-get >/dev/null 2>&1 \
         || _sms_die "cannot install $* automatically (no apt-get here); please install it yourself"
     local -a sudo=()
     if ! _sms_is_root; then
         command -v sudo >/dev/null 2>&1 \
-            || _sms_die "installing $* needs root, and sudo is not available; please install it yourself"
+            || _sms_die "installing $* needs root, and sudo is not available; as root, run: $how"
         sudo=(sudo)
     fi
-    echo "Installing $* with apt-get ..."
     # The package lists may be missing or stale on a fresh machine.
     if ((_SMS_APT_UPDATED == 0)); then
-        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+        echo "Updating the package lists (apt-get update) ..."
+        "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null \
+            || _sms_die "apt-get update failed (see above); fix the package sources, then run again or install $* yourself"
         _SMS_APT_UPDATED=1
     fi
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"
+    # --print-uris lists each package to download with its size (MB below as
+    # apt counts them, 10^6 bytes); what is already cached is left out, so a
+    # rerun after a failure shows less.
+    local count=0 bytes=0 uri file size rest
+    while read -r uri file size rest; do
+        [[ $uri == "'"* && $size =~ ^[0-9]+$ ]] || continue
+        count=$((count + 1))
+        bytes=$((bytes + size))
+    done < <("${sudo[@]}" apt-get install -qq --no-install-recommends --print-uris "$@" 2>/dev/null || true)
+    if ((count > 0)); then
+        echo "Installing $* with apt-get: $count packages with their dependencies, $(((bytes + 500000) / 1000000)) MB to download ..."
+    else
+        echo "Installing $* with apt-get ..."
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" \
+        || _sms_die "apt-get could not install $* (see above); install it yourself: $how"
+}
+
+# Install the given Debian packages unless the command is there already.
+#   ensure_command COMMAND PACKAGE...
+ensure_command() {
+    local cmd=$1
+    shift
+    command -v "$cmd" >/dev/null 2>&1 && return 0
+    _sms_apt_install "$@"
+    command -v "$cmd" >/dev/null 2>&1 \
+        || _sms_die "$cmd is still missing after installing Debian package(s) $*"
+}
+
+# ------------------------------------------------------------ toolchain ----
+
+# The JDK Debian installs when none fits: the project is built for Java 17.
+_SMS_JDK_PACKAGE=openjdk-17-jdk-headless
+
+# Major version of the java program $1: 17 for "17.0.15", 8 for "1.8.0_392".
+_sms_java_major() {
+    local out
+    out=$("$1" -version 2>&1) || return 1
+    [[ $out =~ version\ \"([0-9]+)(\.([0-9]+))? ]] || return 1
+    if [[ ${BASH_REMATCH[1]} == 1 ]]; then
+        echo "${BASH_REMATCH[3]}"
+    else
+        echo "${BASH_REMATCH[1]}"
+    fi
+}
+
+# True if $1 is a JDK of Java 17 or newer. javac too, not just java: a
+# runtime alone (openjdk-17-jre-headless) runs the apps but cannot build them.
+_sms_jdk_ok() {
+    local home=$1 major
+    [[ -n $home && -x $home/bin/java && -x $home/bin/javac ]] || return 1
+    major=$(_sms_java_major "$home/bin/java") || return 1
+    ((major >= 17))
+}
+
+# The Java 17+ JDK under /usr/lib/jvm (Debian's layout) nearest to 17, the
+# version the project is written and tested for; false when there is none.
+_sms_find_jdk() {
+    local home best="" best_major=0 major
+    for home in /usr/lib/jvm/*; do
+        [[ -d $home && ! -L $home ]] || continue
+        _sms_jdk_ok "$home" || continue
+        major=$(_sms_java_major "$home/bin/java")
+        if ((best_major == 0 || major < best_major)); then
+            best=$home
+            best_major=$major
+        fi
+    done
+    [[ -n $best ]] && echo "$best"
+}
+
+# The Java 17+ JDK to use, into _SMS_JDK_HOME (empty when there is none yet):
+# JAVA_HOME if it is one, else the `java` on PATH, else one under /usr/lib/jvm.
+# What was passed over goes into _SMS_JDK_PASSED for messages.
+_SMS_JDK_HOME=""
+_SMS_JDK_PASSED=""
+_sms_select_jdk() {
+    local path_java major
+    _SMS_JDK_HOME=""
+    _SMS_JDK_PASSED=""
+    if [[ -n ${JAVA_HOME:-} ]]; then
+        if _sms_jdk_ok "$JAVA_HOME"; then
+            _SMS_JDK_HOME=$JAVA_HOME
+            return 0
+        fi
+        _SMS_JDK_PASSED="JAVA_HOME=$JAVA_HOME"
+    fi
+    if command -v java >/dev/null 2>&1; then
+        path_java=$(readlink -f "$(command -v java)")
+        if _sms_jdk_ok "${path_java%/bin/java}"; then
+            _SMS_JDK_HOME=${path_java%/bin/java}
+            return 0
+        fi
+        major=$(_sms_java_major "$path_java") || major="of unknown version"
+        [[ -x ${path_java%/bin/java}/bin/javac ]] || major="$major without javac"
+        _SMS_JDK_PASSED="${_SMS_JDK_PASSED:+$_SMS_JDK_PASSED, }java $major ($path_java)"
+    fi
+    _SMS_JDK_HOME=$(_sms_find_jdk) || true
+}
+
+# Point this script and its children at _SMS_JDK_HOME: Maven runs the JDK in
+# JAVA_HOME, the apps and tests run `java` from PATH, so both are set. The
+# machine's default java is not changed.
+_sms_use_jdk() {
+    local home=$_SMS_JDK_HOME path_java=""
+    export JAVA_HOME=$home
+    command -v java >/dev/null 2>&1 && path_java=$(readlink -f "$(command -v java)")
+    if [[ $path_java != "$(readlink -f "$home/bin/java")" ]]; then
+        export PATH="$home/bin:$PATH"
+    fi
+    if [[ -n $_SMS_JDK_PASSED ]]; then
+        # The user's own shell still finds the old one: say so once.
+        local hint=""
+        [[ $_SMS_JDK_PASSED == *"java "* ]] && hint=" (to make it the default: update-alternatives --config java)"
+        echo "Java: not using $_SMS_JDK_PASSED; this run uses $home$hint"
+    fi
+    echo "Java: $(_sms_java_major "$home/bin/java") ($home)"
+}
+
+# Maven: the project's wrapper when it has one, else the system's mvn.
+sms_mvn() {
+    if [[ -x $ROOT/mvnw ]]; then
+        "$ROOT/mvnw" "$@"
+    else
+        mvn "$@"
+    fi
+}
+
+# Java 17+ (a JDK), Maven (unless the project has its wrapper) and curl (the
+# readiness checks), installed in one apt-get run when missing.
+ensure_toolchain() {
+    local -a packages=()
+    _sms_select_jdk
+    if [[ -z $_SMS_JDK_HOME ]]; then
+        echo "Java: a Java 17 (or newer) JDK is required${_SMS_JDK_PASSED:+; found only $_SMS_JDK_PASSED}"
+        packages+=("$_SMS_JDK_PACKAGE")
+    fi
+    if [[ ! -x $ROOT/mvnw ]] && ! command -v mvn >/dev/null 2>&1; then
+        packages+=(maven)
+    fi
+    command -v curl >/dev/null 2>&1 || packages+=(curl)
+    if ((${#packages[@]} > 0)); then
+        _sms_apt_install "${packages[@]}"
+    fi
+
+    if [[ -z $_SMS_JDK_HOME ]]; then
+        _SMS_JDK_HOME=$(_sms_find_jdk) \
+            || _sms_die "Java: no Java 17+ JDK under /usr/lib/jvm even after installing $_SMS_JDK_PACKAGE; install one and set JAVA_HOME to it"
+    fi
+    _sms_use_jdk
+    if [[ ! -x $ROOT/mvnw ]]; then
+        command -v mvn >/dev/null 2>&1 || _sms_die "Maven (mvn) is still missing after installing Debian package maven"
+    fi
+    command -v curl >/dev/null 2>&1 || _sms_die "curl is still missing after installing Debian package curl"
 }
 
 # ---------------------------------------------------------------- Redis ----
@@ -201,8 +358,42 @@ _sms_stop_redis() {
 
 # ----------------------------------------------------------- PostgreSQL ----
 
-# Newest installed server bin dir (Debian layout), or empty. When .data/pg
-# already holds a cluster, prefer the matching major version: a cluster can
+# Where the project-local PostgreSQL keeps its cluster. initdb and postgres
+# refuse to run as root, so as root they run as user postgres, which must be
+# able to reach the data dir through every parent directory. A checkout under
+# /root (0700) or another closed home is out of its reach, and opening those
+# up (chmod o+x, ACLs) would weaken the machine for the sake of a dev database.
+# So as root a new cluster lives outside the checkout, in
+#   /var/lib/sms-local/<checkout name>-<hash of the checkout's real path>/
+# (one per checkout, owned by postgres, 0700): /var/lib because only root can
+# create entries there, unlike /var/tmp, where another user could plant a
+# symlink under the predictable name for root to chown. A cluster that an
+# earlier version of this script created in .data/pg as root stays there, so
+# its data (which must match the credit kept in Redis) is not left behind.
+# Anyone else runs PostgreSQL as themselves, with the cluster in .data/pg.
+_sms_pg_home() {
+    if ! _sms_is_root || [[ -s $SMS_DATA_DIR/pg/PG_VERSION ]]; then
+        echo "$SMS_DATA_DIR"
+        return 0
+    fi
+    local name=${ROOT##*/} real hash
+    # Short enough that the socket path below stays within its limit.
+    name=${name//[^A-Za-z0-9._-]/_}
+    name=${name:0:32}
+    real=$(cd "$ROOT" && pwd -P)
+    hash=$(printf '%s' "$real" | sha256sum | cut -c1-12)
+    echo "/var/lib/sms-local/${name:-checkout}-$hash"
+}
+_SMS_PG_HOME="$(_sms_pg_home)"
+_SMS_PG_DATA="$_SMS_PG_HOME/pg"
+# Our own socket dir: Debian's default (/var/run/postgresql) is not writable
+# for non-root users and may belong to a system cluster.
+_SMS_PG_SOCKET_DIR="$_SMS_PG_HOME/pg-socket"
+# The data dir as messages show it: relative when it is inside the checkout.
+_SMS_PG_DATA_SHOWN="${_SMS_PG_DATA#"$ROOT"/}"
+
+# Newest installed server bin dir (Debian layout), or empty. When the data
+# dir already holds a cluster, prefer the matching major version: a cluster can
 # only be run by the version that created it.
 _sms_pg_server_bin() {
     local want="" dir best=""
@@ -260,24 +451,41 @@ _sms_as_pg_owner() {
 
 _sms_start_local_pg() {
     local port=$1 bin=$2
-    mkdir -p "$SMS_DATA_DIR" "$SMS_LOG_DIR" "$_SMS_PG_DATA" "$_SMS_PG_SOCKET_DIR"
-    touch "$_SMS_PG_LOG"
+    mkdir -p "$SMS_DATA_DIR" "$SMS_LOG_DIR"
     if _sms_is_root; then
         id -u postgres >/dev/null 2>&1 \
             || _sms_die "PostgreSQL: running as root but there is no 'postgres' user to own the cluster"
-        # The postgres user must be able to reach .data (a restrictive umask
-        # would hide it) and to own the data dir, socket dir and log.
-        chmod 755 "$SMS_DATA_DIR" "$SMS_LOG_DIR"
-        chown postgres: "$_SMS_PG_SOCKET_DIR" "$_SMS_PG_LOG"
+        if [[ $_SMS_PG_HOME == "$SMS_DATA_DIR" ]]; then
+            # A cluster an earlier version made in .data/pg: the postgres
+            # user must still reach .data (a restrictive umask would hide it).
+            chmod 755 "$SMS_DATA_DIR"
+        else
+            # Explicit modes: root's umask may be 077, which would close
+            # /var/lib/sms-local to the postgres user.
+            mkdir -p /var/lib/sms-local
+            chmod 755 /var/lib/sms-local
+            mkdir -p "$_SMS_PG_HOME"
+            chown postgres: "$_SMS_PG_HOME"
+            chmod 700 "$_SMS_PG_HOME"
+            # Which checkout this cluster belongs to, for whoever cleans up.
+            printf '%s\n' "$ROOT" >"$_SMS_PG_HOME/checkout"
+        fi
+        mkdir -p "$_SMS_PG_DATA" "$_SMS_PG_SOCKET_DIR"
+        chown postgres: "$_SMS_PG_SOCKET_DIR"
         chown -R postgres: "$_SMS_PG_DATA"
         _sms_as_pg_owner test -w "$_SMS_PG_DATA" \
-            || _sms_die "PostgreSQL: user postgres cannot write $_SMS_PG_DATA (is a parent directory of $ROOT closed to other users?)"
+            || _sms_die "PostgreSQL: user postgres cannot write $_SMS_PG_DATA (is a parent directory closed to other users? Moving $_SMS_PG_DATA away makes the next run create a new cluster under /var/lib/sms-local)"
+    else
+        mkdir -p "$_SMS_PG_DATA" "$_SMS_PG_SOCKET_DIR"
     fi
     # initdb wants an empty directory, so 0700 on the data dir first.
     chmod 700 "$_SMS_PG_DATA"
 
+    # The log is opened here, by the caller, and handed to initdb and the
+    # server as stdout (no pg_ctl -l): as root, the postgres user running them
+    # may not be able to open a file inside the checkout itself.
     if [[ ! -s $_SMS_PG_DATA/PG_VERSION ]]; then
-        echo "PostgreSQL: creating project-local cluster in .data/pg ..."
+        echo "PostgreSQL: creating project-local cluster in $_SMS_PG_DATA_SHOWN ..."
         # trust auth: it only listens on 127.0.0.1 and its own socket dir.
         if ! _sms_as_pg_owner "$bin/initdb" -D "$_SMS_PG_DATA" --auth=trust -U postgres \
             --encoding=UTF8 --locale=C >>"$_SMS_PG_LOG" 2>&1; then
@@ -286,11 +494,20 @@ _sms_start_local_pg() {
         fi
     fi
 
+    # A socket's path holds at most 107 bytes (dir + "/.s.PGSQL.<port>"), and
+    # the server refuses to start when its only socket dir is longer, as in a
+    # deep checkout. Everything here connects over TCP, so the socket is only a
+    # convenience for psql: go without one then.
+    local socket_dir=$_SMS_PG_SOCKET_DIR
+    if ((${#socket_dir} + 15 > 107)); then
+        echo "PostgreSQL: no Unix socket (the path under $_SMS_PG_SOCKET_DIR would be too long); connect over TCP, 127.0.0.1:$port"
+        socket_dir=""
+    fi
     # Options go through a shell inside pg_ctl, hence the inner quotes
     # around the socket dir (ROOT may contain spaces).
-    if ! _sms_as_pg_owner "$bin/pg_ctl" -D "$_SMS_PG_DATA" -l "$_SMS_PG_LOG" -w -t 60 \
-        -o "-k '$_SMS_PG_SOCKET_DIR' -c listen_addresses=127.0.0.1 -p $port" \
-        start >/dev/null; then
+    if ! _sms_as_pg_owner "$bin/pg_ctl" -D "$_SMS_PG_DATA" -w -t 60 \
+        -o "-k '$socket_dir' -c listen_addresses=127.0.0.1 -p $port" \
+        start >>"$_SMS_PG_LOG" 2>&1; then
         _sms_log_tail "$_SMS_PG_LOG"
         _sms_die "PostgreSQL: the project-local cluster did not start on 127.0.0.1:$port"
     fi
@@ -385,7 +602,7 @@ _sms_ensure_pg() {
         fi
         if [[ -z $what ]]; then
             _sms_start_local_pg "$port" "$bin"
-            what="started project-local cluster on 127.0.0.1:$port (data in .data/pg)"
+            what="started project-local cluster on 127.0.0.1:$port (data in $_SMS_PG_DATA_SHOWN)"
         fi
     fi
 
@@ -401,7 +618,7 @@ _sms_stop_pg() {
     if _sms_as_pg_owner "$_SMS_PG_BIN/pg_ctl" -D "$_SMS_PG_DATA" -m fast -w -t 60 stop >/dev/null; then
         echo "PostgreSQL: stopped project-local cluster on 127.0.0.1:$SMS_PG_PORT"
     else
-        echo "PostgreSQL: pg_ctl stop failed for .data/pg (see $_SMS_PG_LOG)" >&2
+        echo "PostgreSQL: pg_ctl stop failed for $_SMS_PG_DATA_SHOWN (see $_SMS_PG_LOG)" >&2
     fi
 }
 
@@ -426,6 +643,17 @@ _sms_test_tool_package() {
         redis-server) echo redis-server redis-tools ;;
         postgresql-server) echo postgresql ;;
         runuser) echo util-linux ;;
+    esac
+}
+
+# Why bin/test installs a package, for the line it prints before doing so.
+_sms_test_package_purpose() {
+    case $1 in
+        prometheus) echo "promtool and prometheus: the monitoring tests" ;;
+        kubernetes-client) echo "kubectl: the Kubernetes manifest tests" ;;
+        redis-server | redis-tools) echo "the fault tests' own Redis servers" ;;
+        postgresql) echo "the fault tests' own PostgreSQL clusters" ;;
+        util-linux) echo "runuser: PostgreSQL runs as user postgres when bin/test runs as root" ;;
     esac
 }
 
@@ -460,6 +688,12 @@ ensure_test_tools() {
         done
     done
     if ((${#packages[@]} > 0)); then
+        # A one-time cost, but the largest of a first run: say what and why.
+        local why=""
+        for pkg in "${packages[@]}"; do
+            why+="${why:+, }$pkg ($(_sms_test_package_purpose "$pkg"))"
+        done
+        echo "Test tools: installing $why. A one-time step that makes the first bin/test some minutes longer."
         _sms_apt_install "${packages[@]}"
     fi
 
@@ -487,7 +721,8 @@ ensure_services() {
 }
 
 # Stop what ensure_services started, nothing else. Safe to call more than
-# once (e.g. from both a signal trap and the EXIT trap). Data stays in .data/.
+# once (e.g. from both a signal trap and the EXIT trap). Data stays (in .data/;
+# as root, PostgreSQL's in /var/lib/sms-local/).
 stop_started_services() {
     # Usually runs from an EXIT trap, possibly after Ctrl-C also killed the
     # reader of our stdout (`... | tee`): a SIGPIPE from an echo must not
