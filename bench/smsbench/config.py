@@ -195,5 +195,5 @@ def load(argv, env=None, root=None):
         sla_rate=sla_rate,
         java_opts=env.get("BENCH_JAVA_OPTS", ""),
         normal_nice=normal_nice,
-        skip_build=env.get("BENCH_SKIP_BUILD", env.get("SMS_SKIP_BUILD", "0")) == "1",
+        skip_build=(env.get("BENCH_SKIP_BUILD") or env.get("SMS_SKIP_BUILD") or "0") == "1",
     )
