@@ -1,0 +1,1 @@
+"""The SMS platform benchmark; bench/run is its entry point, bench/README.md its manual."""

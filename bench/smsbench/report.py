@@ -1,0 +1,266 @@
+"""The results: one JSON document with every figure, and the table printed at the end of a run."""
+
+import glob
+import json
+import os
+
+TARGETS = {
+    "e2e": 20000,      # msg/s persisted as sent
+    "ingest": 100000,  # msg/s accepted
+    "otp_rps": 5000,   # req/s
+    "otp_p99": 20,     # ms
+    "sla_p99": 100,    # ms
+    "sentlog_p99": 50,  # ms
+}
+
+
+def g(d, *path):
+    for p in path:
+        if not isinstance(d, dict) or p not in d or d[p] is None:
+            return None
+        d = d[p]
+    return d
+
+
+def fnum(v, digits=0):
+    if v is None:
+        return "n/a"
+    if isinstance(v, float) and digits == 0 and abs(v) < 10 and v != int(v):
+        digits = 1
+    return "{:,.{d}f}".format(v, d=digits)
+
+
+def fms(v):
+    if v is None:
+        return "n/a"
+    return "%.1f" % v if v < 100 else "%.0f" % v
+
+
+def verdict(ok):
+    return "" if ok is None else ("PASS" if ok else "MISS")
+
+
+def cpu_line(s):
+    c = g(s, "cpu_cores")
+    if not c:
+        return None
+    parts = ["%s %.2f" % (k, v) for k, v in c.items() if v >= 0.01]
+    if g(s, "cpu_cores_other") is not None:
+        top = sorted((g(s, "cpu_cores_other_processes") or {}).items(), key=lambda kv: -kv[1])[:3]
+        irq = g(s, "cpu_cores_irq")
+        detail = ["%s %.2f" % kv for kv in top if kv[1] >= 0.05]
+        if irq and irq >= 0.05:
+            detail.append("irq %.2f" % irq)
+        parts.append("other %.2f%s" % (g(s, "cpu_cores_other"), " (%s)" % ", ".join(detail) if detail else ""))
+    tot = g(s, "cpu_cores_all_processes")
+    if tot is not None:
+        parts.append("= busy %.2f of %d" % (tot, os.cpu_count() or 0))
+    if g(s, "cpu_cores_steal"):
+        parts.append("(steal %.2f)" % g(s, "cpu_cores_steal"))
+    line = "CPU cores: " + ", ".join(parts)
+    if g(s, "redis_forks"):
+        line += "; Redis forked %d time(s) for persistence (RDB/AOF) meanwhile" % g(s, "redis_forks")
+    return line
+
+
+
+def report(frags, meta, run_dir, out):
+    """Write the results JSON to OUT and return the table."""
+    lines = []
+    emit = lines.append
+    frags = dict(sorted(frags.items()))
+
+    rows = []   # (scenario, metric, value, target, verdict, note)
+    notes = {}  # scenario -> extra lines
+    summary = []
+
+    def add(scn, metric, value, unit="", target=None, ok=None, vs=None, raw=None, note=""):
+        rows.append((scn, metric, value, target or "", verdict(ok), vs or "", note))
+        summary.append({"scenario": scn, "metric": metric, "value": raw, "unit": unit,
+                        "target": target, "pass": ok, "vs_ceiling": vs})
+
+    def wrk_errs(w):
+        if not w:
+            return "n/a"
+        sts = ", ".join("%s:%d" % (k, v) for k, v in sorted(w["statuses"].items()) if not k.startswith("2"))
+        return "non-2xx %d%s, socket errors %d" % (w["non_2xx"], " (%s)" % sts if sts else "", w["socket_errors"])
+
+    lua_ceiling = g(frags, "ceiling", "lua_msgs_per_s")
+    copy_ceiling = g(frags, "ceiling", "copy_rows_per_s")
+
+    def frac(v, ceiling, what):
+        if v is None or not ceiling:
+            return None
+        return "%.0f%% of %s" % (100.0 * v / ceiling, what)
+
+    c = frags.get("ceiling")
+    if c:
+        add("ceiling", "Lua accept script alone (EVALSHA, %d msg/call)" % int(c.get("lua_batch") or 0),
+            fnum(lua_ceiling) + " msg/s", "msg/s", raw=lua_ceiling)
+        add("ceiling", "Lua accept script alone, 1 msg/call", fnum(c.get("lua1_calls_per_s")) + " calls/s", "calls/s",
+            raw=c.get("lua1_calls_per_s"))
+        add("ceiling", "PostgreSQL COPY into a messages copy (indexed)",
+            fnum(copy_ceiling) + " rows/s", "rows/s", raw=copy_ceiling)
+        notes["ceiling"] = [x for x in (cpu_line(g(c, "samples_lua")),) if x]
+
+    i = frags.get("ingest")
+    if i:
+        w = i.get("wrk")
+        acc = i.get("accepted_per_s")
+        add("ingest", "accepted, %s msg/request, %s conns" % (fnum(i.get("batch")), fnum(i.get("connections"))),
+            fnum(acc) + " msg/s", "msg/s", ">= 100,000", None if acc is None else acc >= TARGETS["ingest"],
+            frac(acc, lua_ceiling, "Lua"), acc)
+        add("ingest", "request latency p50 / p99", "%s / %s ms" % (fms(g(w, "latency_ms", "p50")), fms(g(w, "latency_ms", "p99"))),
+            "ms", raw={"p50": g(w, "latency_ms", "p50"), "p99": g(w, "latency_ms", "p99"), "requests_per_s": g(w, "requests_per_s")})
+        add("ingest", "errors", wrk_errs(w), raw=g(w, "non_2xx"))
+        notes["ingest"] = [x for x in (cpu_line(g(i, "samples")),) if x]
+
+    o = frags.get("otp")
+    if o:
+        w = o.get("wrk")
+        rps = g(w, "requests_per_s")
+        p99 = g(w, "latency_ms", "p99")
+        add("otp", "1-message express requests, %s conns" % fnum(o.get("connections")), fnum(rps) + " req/s", "req/s",
+            ">= 5,000", None if rps is None else rps >= TARGETS["otp_rps"],
+            frac(rps, g(frags, "ceiling", "lua1_calls_per_s"), "Lua 1-msg"), rps)
+        add("otp", "request latency p50 / p99", "%s / %s ms" % (fms(g(w, "latency_ms", "p50")), fms(p99)), "ms",
+            "p99 <= 20 ms", None if p99 is None else p99 <= TARGETS["otp_p99"], raw={"p50": g(w, "latency_ms", "p50"), "p99": p99})
+        add("otp", "errors", wrk_errs(w), raw=g(w, "non_2xx"))
+        notes["otp"] = [x for x in (cpu_line(g(o, "samples")),) if x]
+
+    for key in sorted(k for k in frags if k.startswith("e2e")):
+        e = frags[key]
+        w = e.get("wrk")
+        acc = e.get("accepted_per_s")
+        sent = e.get("sent_per_s")
+        label = "%s (1 express + %d normal workers)" % (key, int(e.get("normal_workers") or 1))
+        offered = e.get("offered_msgs_per_s")
+        add(key, "accepted (offered %s msg/s)" % (fnum(offered) if offered else "max"), fnum(acc) + " msg/s", "msg/s", raw=acc)
+        add(key, "persisted as sent (PG), over %s s" % fnum(e.get("persisted_window_s")), fnum(sent) + " msg/s", "msg/s", ">= 20,000",
+            None if sent is None else sent >= TARGETS["e2e"], frac(sent, copy_ceiling, "COPY"), sent)
+        qd = g(e, "samples", "queue_depth")
+        if qd:
+            add(key, "queue depth min / max / final", "%s / %s / %s" % (fnum(qd["min"]), fnum(qd["max"]), fnum(qd["final"])),
+                raw={"min": qd["min"], "max": qd["max"], "final": qd["final"]})
+        if e.get("drain_per_s") is not None:
+            add(key, "afterwards: backlog drained by workers alone", "%s msg/s (%s in %s s)" % (
+                fnum(e.get("drain_per_s")), fnum(e.get("drain_msgs")), fnum(e.get("drain_s"))), "msg/s",
+                vs=frac(e.get("drain_per_s"), copy_ceiling, "COPY"), raw=e.get("drain_per_s"))
+        add(key, "bulk request latency p50 / p99", "%s / %s ms" % (fms(g(w, "latency_ms", "p50")), fms(g(w, "latency_ms", "p99"))),
+            raw={"p50": g(w, "latency_ms", "p50"), "p99": g(w, "latency_ms", "p99")})
+        add(key, "errors", wrk_errs(w), raw=g(w, "non_2xx"))
+        notes[key] = [label] + [x for x in (cpu_line(g(e, "samples")),) if x]
+
+    s = frags.get("sla")
+    if s:
+        pg = s.get("express_pg") or {}
+        add("sla", "express accept->sent p50 / p99 / max (PG, %s msgs)" % fnum(pg.get("n")),
+            "%s / %s / %s ms" % (fms(pg.get("p50_ms")), fms(pg.get("p99_ms")), fms(pg.get("max_ms"))), "ms",
+            "p99 <= 100 ms", None if pg.get("p99_ms") is None else pg["p99_ms"] <= TARGETS["sla_p99"], raw=pg)
+        h = s.get("express_hist") or {}
+        if h.get("count"):
+            add("sla", "express p50 / p99 / max (worker histogram bucket <=)", "%s / %s / %s ms" % (
+                fms(h.get("p50_le_ms")), fms(h.get("p99_le_ms")), fms(h.get("p100_le_ms"))), "ms", raw=h)
+        wr = s.get("wrk")
+        add("sla", "express load: requests, rate, p99", "%s req, %s req/s, p99 %s ms" % (
+            fnum(g(wr, "requests")), fnum(g(wr, "requests_per_s")), fms(g(wr, "latency_ms", "p99"))),
+            raw=g(wr, "requests_per_s"))
+        drained = s.get("drained")
+        add("sla", "normal backlog of %s drained" % fnum(s.get("backlog")),
+            ("%s s (%s msg/s)" % (fnum(s.get("drain_s"), 1), fnum(s.get("drain_per_s")))) if drained
+            else "NOT drained within %s s (%s left)" % (fnum(s.get("drain_s")), fnum(s.get("left"))),
+            "s", vs=frac(s.get("drain_per_s"), copy_ceiling, "COPY"), raw=s.get("drain_s"))
+        add("sla", "Redis used_memory per queued message", fnum(s.get("redis_bytes_per_msg")) + " B", "bytes",
+            raw=s.get("redis_bytes_per_msg"))
+        add("sla", "pre-fill via EVALSHA pipeline", "%s msg/s" % fnum(s.get("prefill_per_s")), raw=s.get("prefill_per_s"))
+        notes["sla"] = [x for x in (cpu_line(g(s, "samples")),) if x]
+
+    sl = frags.get("sentlog")
+    if sl:
+        add("sentlog", "table", "%s rows, %s clients%s" % (fnum(sl.get("rows")), fnum(sl.get("clients")),
+                                                          " (loaded now in %s s)" % fnum(sl.get("load_s")) if sl.get("load_s") else " (kept from an earlier run)"),
+            raw=sl.get("rows"))
+        for q in sl.get("queries", []):
+            w = sl.get("wrk_" + q["name"])
+            p99 = g(w, "latency_ms", "p99")
+            add("sentlog", "%s: p50 / p99, throughput" % q["name"], "%s / %s ms, %s req/s" % (
+                fms(g(w, "latency_ms", "p50")), fms(p99), fnum(g(w, "requests_per_s"))), "ms", "p99 <= 50 ms",
+                None if p99 is None else p99 <= TARGETS["sentlog_p99"],
+                raw={"p50": g(w, "latency_ms", "p50"), "p99": p99, "requests_per_s": g(w, "requests_per_s"),
+                     "non_2xx": g(w, "non_2xx"), "socket_errors": g(w, "socket_errors")})
+            if w and (w["non_2xx"] or w["socket_errors"]):
+                add("sentlog", "  errors (%s)" % q["name"], wrk_errs(w))
+        notes["sentlog"] = ["%-12s ?%s" % (q["name"], q["query"]) for q in sl.get("queries", [])]
+        notes["sentlog"] += [x for x in (cpu_line(g(sl, "samples")),) if x]
+
+    # Memory under load: the largest RSS / heap seen per app over all scenarios.
+    rss, heap = {}, {}
+    for f in frags.values():
+        for v in f.values():
+            if isinstance(v, dict) and "rss_max_mb" in v:
+                for k, x in v["rss_max_mb"].items():
+                    rss[k] = max(rss.get(k, 0), x)
+                for k, x in (v.get("heap_max_mb") or {}).items():
+                    heap[k] = max(heap.get(k, 0), x)
+    apps = sorted(k for k in rss if k.startswith(("api", "worker")))
+    for k in apps:
+        add("memory", "%s: max RSS / max heap used" % k, "%s / %s MB" % (fnum(rss[k]), fnum(heap.get(k))),
+            "MB", raw={"rss_mb": rss[k], "heap_mb": heap.get(k)})
+    for k in ("redis", "postgres"):
+        if k in rss:
+            add("memory", "%s: max RSS%s" % (k, " (all its processes)" if k == "postgres" else ""),
+                "%s MB" % fnum(rss[k]), "MB", raw=rss[k])
+
+    # Warnings and errors the apps logged during the run.
+    logs = {}
+    for path in sorted(glob.glob(os.path.join(run_dir, "logs", "*.log"))):
+        name = os.path.basename(path)
+        if name == "build.log":
+            continue
+        errors, warns, first_error = 0, 0, None
+        with open(path, errors="replace") as f:
+            for line in f:
+                if " ERROR " in line[:40]:
+                    errors += 1
+                    first_error = first_error or line.strip()[:160]
+                elif " WARN " in line[:40]:
+                    warns += 1
+        logs[name] = {"errors": errors, "warnings": warns, "first_error": first_error}
+    if logs:
+        add("logs", "ERROR / WARN lines in the app logs", ", ".join(
+            "%s %d/%d" % (k[:-4], v["errors"], v["warnings"]) for k, v in logs.items()), raw=logs)
+        notes["logs"] = ["first ERROR in %s: %s" % (k, v["first_error"]) for k, v in logs.items() if v["first_error"]]
+
+    result = {"timestamp": meta.get("timestamp"), "quick": meta.get("quick"), "machine": meta.get("machine"),
+              "config": meta.get("config"), "targets": TARGETS, "summary": summary, "scenarios": frags}
+    with open(out, "w") as f:
+        json.dump(result, f, indent=1)
+
+    # ---- the table
+    m = meta.get("machine", {})
+    emit("")
+    emit("SMS platform benchmark  %s%s" % (meta.get("timestamp"), "  (QUICK mode: small sizes, not representative)" if meta.get("quick") else ""))
+    emit("Machine: %s CPUs (%s), %s GiB RAM; %s; Redis %s; PostgreSQL %s; all on one box" % (
+        m.get("nproc"), m.get("cpu_model"), m.get("mem_gib"), m.get("java"), m.get("redis"), m.get("postgres")))
+    cfg = meta.get("config", {})
+    emit("Code: git %s; worker batch %s, concurrency %s, provider latency %s ms" % (
+        cfg.get("git"), cfg.get("worker_batch_size"), cfg.get("worker_concurrency"), cfg.get("provider_latency_ms")))
+    w1 = max([len(r[1]) for r in rows] + [10])
+    w2 = max([len(r[2]) for r in rows] + [10])
+    hdr = "%-9s %-*s  %-*s  %-14s %-5s %s" % ("scenario", w1, "metric", w2, "value", "target", "", "vs ceiling")
+    emit("-" * len(hdr))
+    emit(hdr)
+    emit("-" * len(hdr))
+    last = None
+    for scn, metric, value, target, ver, vs, _ in rows:
+        if last is not None and scn != last:
+            for n in notes.get(last, []):
+                emit("%-9s   %s" % ("", n))
+            emit("")
+        emit("%-9s %-*s  %-*s  %-14s %-5s %s" % (scn if scn != last else "", w1, metric, w2, value, target, ver, vs))
+        last = scn
+    for n in notes.get(last, []):
+        emit("%-9s   %s" % ("", n))
+    emit("-" * len(hdr))
+    emit("Results: %s" % out)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,449 @@
+"""The scenarios, in the order they run: ceiling ingest otp e2e sla sentlog (see bench/README.md).
+
+Each one takes the run (run.Bench), drives the apps with wrk / redis-benchmark / psql, and records its figures
+with bench.frag(scenario, ...); the report turns them into the table.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from .config import CLIENT_PREFIX, CLIENTS, SENTLOG_CLIENTS, SENTLOG_DATA_VERSION
+from .load import accept_command, prefill_resp, redis_benchmark, wrk_brief, wrk_result, write_copy_csv
+from .sampler import histogram_quantiles
+from .util import BenchError, now, say, warn
+
+SEND = dict(clients=CLIENTS, prefix=CLIENT_PREFIX)
+
+
+def ceiling(b):
+    say("== ceiling: the accept Lua script alone, then PostgreSQL COPY alone")
+    sz, r = b.sz, b.redis
+    b.load_accept_script()
+    stream, key = "sms:bench:lua", "sms:credit:{bench-lua}"
+    r.call("DEL", stream)
+    r.call("SET", key, "1000000000000")
+    msgs = [("00000000-0000-4000-8000-%012d" % i, "+4917%08d" % i, "BenchApp",
+             "Hello from the bench: your parcel %d is on its way. Track it in the app. Reply STOP to opt out." % i)
+            for i in range(100)]
+    cmd = accept_command(b.accept_sha, key, stream, "bench-lua", b.accept_fillers, msgs)
+    samples = b.start_sampler("ceiling")
+    t0 = now()
+    calls_s = redis_benchmark(b.path("redis-benchmark.txt"), b.s.redis_port, b.s.redis_db, sz.lua_calls, cmd, b.procs)
+    t1 = now()
+    queued = b.xlen(stream)
+    r.call("DEL", stream)
+    if queued != sz.lua_calls * 100:
+        warn("the Lua ceiling run queued %d entries, expected %d" % (queued, sz.lua_calls * 100))
+    lua_msgs = round(calls_s * 100)
+    say("Lua accept script, 100 messages per call: %g calls/s = %d msg/s" % (calls_s, lua_msgs))
+    b.frag("ceiling", lua_calls_per_s=calls_s, lua_msgs_per_s=float(lua_msgs), lua_batch=100.0,
+           lua_calls=float(sz.lua_calls), samples_lua=b.summarize(samples, t0, t1))
+
+    # The same with one message per call: the ceiling of one-message requests.
+    cmd = accept_command(b.accept_sha, key, stream, "bench-lua", b.accept_fillers, [(
+        "00000000-0000-4000-8000-000000000001", "+491700000001", "BenchApp",
+        "Your verification code is 123456. It expires in 5 minutes. Never share it with anyone.")])
+    calls_s = redis_benchmark(b.path("redis-benchmark-1.txt"), b.s.redis_port, b.s.redis_db, sz.lua1_calls, cmd,
+                              b.procs)
+    r.call("DEL", stream, key)
+    say("Lua accept script, 1 message per call: %g calls/s" % calls_s)
+    b.frag("ceiling", lua1_calls_per_s=calls_s, lua1_calls=float(sz.lua1_calls))
+
+    # COPY of message rows into a scratch table with the same definition (columns, primary key, index) as
+    # messages.
+    b.ensure_api()  # the API creates the schema
+    csv = os.path.join(b.work, "copy.csv")
+    write_copy_csv(csv, sz.copy_rows, time.strftime("%Y-%m-%d %H:%M:%S+00", time.gmtime()))
+    db = b.s.db
+    b.psql.run(db, "-c", "DROP TABLE IF EXISTS bench_copy_scratch",
+               "-c", "CREATE TABLE bench_copy_scratch (LIKE messages INCLUDING ALL)")
+    t0 = now()
+    b.psql.run(db, "-c", "\\copy bench_copy_scratch (id, client_id, type, to_number, from_number, content, status, "
+                         "queued_at, updated_at, error_message, attempts) FROM '%s' WITH (FORMAT csv)" % csv)
+    t1 = now()
+    rows = int(b.psql.val(db, "SELECT count(*) FROM bench_copy_scratch"))
+    b.psql.run(db, "-c", "DROP TABLE bench_copy_scratch")
+    os.remove(csv)
+    copy_rate = round(rows / (t1 - t0))
+    say("PostgreSQL COPY: %d rows at %d rows/s" % (rows, copy_rate))
+    b.stop_sampler()
+    b.frag("ceiling", copy_rows=float(rows), copy_rows_per_s=float(copy_rate), copy_s=round(t1 - t0, 2))
+
+
+def ingest(b):
+    say("== ingest: bulk requests of 100 messages, 64 connections, no workers running")
+    b.stop_workers()
+    b.ensure_api()
+    b.ensure_credit()
+    b.clear_streams()
+    say("warm-up %ds (not measured)" % b.sz.warmup_s)
+    b.wrk.run(b.path("wrk-ingest-warmup.txt"), "send.lua", b.sz.warmup_s, 2, 64, b.api_url, **SEND, batch=100,
+              type="normal")
+    b.clear_streams()
+    samples = b.start_sampler("ingest", "api")
+    t0 = now()
+    w = b.wrk.run(b.path("wrk-ingest.txt"), "send.lua", b.sz.ingest_s, 2, 64, b.api_url, **SEND, batch=100,
+                  type="normal")
+    t1 = now()
+    b.stop_sampler()
+    queued = b.xlen("sms:normal")
+    say("ingest: %s; stream grew by %d" % (wrk_brief(w), queued))
+    b.frag("ingest", wrk=w, batch=100.0, connections=64.0, queued_in_stream=float(queued),
+           samples=b.summarize(samples, t0, t1))
+    # accepted/s from what really landed in the stream, over wrk's own duration
+    if w.get("duration_s"):
+        b.frag("ingest", accepted_per_s=round(queued / w["duration_s"], 1))
+    b.clear_streams()
+
+
+def otp(b):
+    say("== otp: one-message express requests, 32 connections, no workers running")
+    b.stop_workers()
+    b.ensure_api()
+    b.ensure_credit()
+    b.clear_streams()
+    b.wrk.run(b.path("wrk-otp-warmup.txt"), "send.lua", b.sz.warmup_s, 2, 32, b.api_url, **SEND, batch=1,
+              type="express")
+    b.clear_streams()
+    samples = b.start_sampler("otp", "api")
+    t0 = now()
+    w = b.wrk.run(b.path("wrk-otp.txt"), "send.lua", b.sz.otp_s, 2, 32, b.api_url, **SEND, batch=1, type="express")
+    t1 = now()
+    b.stop_sampler()
+    say("otp: %s; stream grew by %d" % (wrk_brief(w), b.xlen("sms:express")))
+    b.frag("otp", wrk=w, connections=32.0, samples=b.summarize(samples, t0, t1))
+    b.clear_streams()
+
+
+def _queued(b):
+    return b.xlen("sms:normal") + b.xlen("sms:express")
+
+
+def e2e_run(b, name, normal_workers):
+    sz, rate = b.sz, b.s.e2e_rate
+    say("== %s: sustained load for %ds with 1 express + %d normal workers (offered: %s, 10%% express)"
+        % (name, sz.e2e_s, normal_workers, "max" if rate == 0 else "%d msg/s" % rate))
+    b.stop_workers()
+    b.ensure_api()
+    b.ensure_credit()
+    b.clear_streams()
+    b.truncate_messages()
+    b.start_workers(normal_workers)
+    samples = b.start_sampler(name, "api", *b.apps.workers())
+    t0 = now()
+    w = b.wrk.run(b.path("wrk-%s.txt" % name), "send.lua", sz.e2e_s, 2, 32, b.api_url, **SEND, batch=100,
+                  type="normal", express_every=10, rate=rate // 100)
+    t1 = now()
+    # Persisted: rows written as sent in the steady part of the window.
+    tw = t0 + sz.e2e_warm_s
+    counted = json.loads(b.psql.val(b.s.db, """SELECT json_build_object('sent', count(*) FILTER (WHERE status = 'sent'),
+        'failed', count(*) FILTER (WHERE status = 'failed'),
+        'express_sent', count(*) FILTER (WHERE status = 'sent' AND type = 'express'))
+        FROM messages WHERE updated_at >= to_timestamp(%.6f) AND updated_at < to_timestamp(%.6f)""" % (tw, t1)))
+    # Then let the workers alone drain what is left (bounded).
+    backlog = left = _queued(b)
+    d0 = now()
+    deadline = time.monotonic() + sz.e2e_drain_cap_s
+    while left > 0 and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = _queued(b)
+    d1 = now()
+    b.stop_sampler()
+    f = {"persisted_window": counted, "persisted_window_s": round(t1 - tw, 2),
+         "sent_per_s": round(counted["sent"] / (t1 - tw), 1), "backlog_after_load": backlog, "left_after_drain": left}
+    # Only meaningful when the load left a real backlog behind.
+    if backlog >= 5000 and d1 > d0:
+        f["drain_msgs"] = backlog - left
+        f["drain_s"] = round(d1 - d0, 1)
+        f["drain_per_s"] = round(f["drain_msgs"] / f["drain_s"], 1)
+    b.frag(name, **f)
+    b.frag(name, wrk=w, normal_workers=float(normal_workers), duration_s=float(sz.e2e_s),
+           offered_msgs_per_s=float(rate), samples=b.summarize(samples, t0, t1), accepted_per_s=w.get("accepted_per_s"))
+    say("%s: %s; persisted sent: %s; backlog after load %d, left after drain %d"
+        % (name, wrk_brief(w), json.dumps(counted), backlog, left))
+    b.stop_workers()
+    b.clear_streams()
+
+
+def e2e(b):
+    e2e_run(b, "e2e-1n", 1)
+    e2e_run(b, "e2e-2n", 2)
+
+
+def _prefill(b, out):
+    """Queue sla_backlog normal messages through the accept script: EVALSHA pipelined with redis-cli --pipe."""
+    sz = b.sz
+    cmd = ["redis-cli", "-h", "127.0.0.1", "-p", str(b.s.redis_port), "-n", str(b.s.redis_db), "--pipe"]
+    deadline = time.monotonic() + 900
+    with open(out, "w") as f:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=f, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    b.procs.add(proc)
+    try:
+        for chunk in prefill_resp(sz.sla_backlog, 100, CLIENTS, CLIENT_PREFIX, b.accept_sha, b.accept_fillers,
+                                  "sms:normal"):
+            proc.stdin.write(chunk)
+            if time.monotonic() > deadline:
+                proc.kill()
+                break
+        proc.stdin.close()
+        rc = proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    except (BrokenPipeError, subprocess.TimeoutExpired):
+        proc.kill()
+        rc = proc.wait()
+    b.procs.discard(proc)
+    if rc != 0:
+        with open(out, errors="replace") as f:
+            sys.stderr.write("".join(f.readlines()[-20:]))
+        raise BenchError("pre-fill failed")
+
+
+def sla(b):
+    sz, s = b.sz, b.s
+    say("== sla: express latency while a backlog of %d normal messages drains" % sz.sla_backlog)
+    b.stop_workers()
+    b.ensure_api()
+    b.ensure_credit()
+    b.clear_streams()
+    b.truncate_messages()
+    b.load_accept_script()
+    mem0 = b.used_memory()
+    p0 = now()
+    prefill_out = b.path("prefill.txt")
+    _prefill(b, prefill_out)
+    p1 = now()
+    mem1 = b.used_memory()
+    queued = b.xlen("sms:normal")
+    if queued != sz.sla_backlog:
+        raise BenchError("pre-fill queued %d messages instead of %d (see %s)" % (queued, sz.sla_backlog, prefill_out))
+    say("pre-filled %d normal messages; Redis used_memory +%d MiB" % (queued, (mem1 - mem0) // 1048576))
+
+    out = b.path("wrk-sla.txt")
+    metrics_before, metrics_after = b.path("metrics-sla-express-before.txt"), b.path("metrics-sla-express-after.txt")
+    b.apps.start("worker-express", s.express_port, s.db, "worker", "--queue=express")
+    b.apps.wait_ready("worker-express")
+    with open(metrics_before, "w") as f:
+        f.write(b.apps.metrics("worker-express"))
+    b.apps.start("worker-normal", s.normal_port, s.db, "worker", "--queue=normal")
+    b.apps.wait_ready("worker-normal")
+    t_start = now()
+    samples = b.start_sampler("sla", "api", "worker-express", "worker-normal")
+    t_w0 = now()
+    proc = b.wrk.start(out, "send.lua", sz.sla_cap_s + 10, 1, 4, b.api_url, **SEND, batch=1, type="express",
+                       rate=s.sla_rate)
+    drained = 0
+    deadline = time.monotonic() + sz.sla_cap_s
+    left = b.xlen("sms:normal")
+    while time.monotonic() < deadline:
+        left = b.xlen("sms:normal")
+        if left == 0:
+            drained = 1
+            break
+        time.sleep(0.25)
+    t_end = now()
+    # Keep express load on at least 5 s, so that a fast drain still gives a sample.
+    time.sleep(max(0.0, 5 - (t_end - t_w0)))
+    b.wrk.finish(proc, timeout=30, interrupt=True)
+    t_w1 = now()
+    for _ in range(60):
+        if b.xlen("sms:express") == 0:
+            break
+        time.sleep(0.5)
+    time.sleep(1)
+    with open(metrics_after, "w") as f:
+        f.write(b.apps.metrics("worker-express"))
+    b.stop_sampler()
+    w = wrk_result(out)
+    if w is None:
+        warn("the express wrk produced no summary (see %s)" % out)
+    pg = json.loads(b.psql.val(s.db, """SELECT json_build_object('n', count(*),
+        'p50_ms', round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 1),
+        'p99_ms', round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 1),
+        'max_ms', round(max(ms)::numeric, 1), 'mean_ms', round(avg(ms)::numeric, 1))
+        FROM (SELECT extract(epoch FROM updated_at - queued_at) * 1000 AS ms FROM messages
+              WHERE type = 'express' AND queued_at >= to_timestamp(%.6f) AND queued_at <= to_timestamp(%.6f)) s"""
+                                % (t_w0, t_w1)))
+    drain_s = round(t_end - t_start, 2)
+    say("sla: normal backlog %s; express (PG): %s" % (
+        "drained in %s s" % drain_s if drained else "NOT drained in %s s (%d left)" % (drain_s, left), json.dumps(pg)))
+    with open(metrics_before) as f0, open(metrics_after) as f1:
+        hist = histogram_quantiles(f0.read(), f1.read(), "sms_delivery_latency_seconds_bucket", {"type": "express"},
+                                   qs=(0.5, 0.99, 1.0))
+    b.frag("sla", wrk=w, backlog=float(sz.sla_backlog), drained=float(drained), drain_s=drain_s, left=float(left),
+           drain_per_s=round((sz.sla_backlog - left) / (t_end - t_start), 1),
+           redis_bytes_per_msg=float((mem1 - mem0) // sz.sla_backlog), redis_used_memory_delta=float(mem1 - mem0),
+           prefill_per_s=float(round(sz.sla_backlog / (p1 - p0))), express_rate=float(s.sla_rate), express_pg=pg,
+           samples=b.summarize(samples, t_start, t_end), express_hist=hist)
+    b.stop_workers()
+    b.clear_streams()
+
+
+# Indexes are dropped for the load and rebuilt afterwards from their own definitions (whatever the migrations
+# made them). bench_sentlog_defs is kept until the load is done: an interrupted load leaves it behind, and the
+# next load then uses the definitions it holds.
+SENTLOG_DROP_INDEXES = r"""
+CREATE TABLE IF NOT EXISTS bench_sentlog_defs (ddl text, conindid oid);
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM bench_sentlog_defs) THEN
+    INSERT INTO bench_sentlog_defs
+      SELECT 'ALTER TABLE messages ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid), conindid
+      FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype IN ('p', 'u');
+    INSERT INTO bench_sentlog_defs
+      SELECT pg_get_indexdef(indexrelid), indexrelid FROM pg_index
+      WHERE indrelid = 'messages'::regclass
+        AND indexrelid NOT IN (SELECT conindid FROM bench_sentlog_defs);
+  END IF;
+END $$;
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT conname FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype IN ('p', 'u') LOOP
+    EXECUTE 'ALTER TABLE messages DROP CONSTRAINT ' || quote_ident(r.conname);
+  END LOOP;
+  FOR r IN SELECT indexrelid::regclass AS idx FROM pg_index WHERE indrelid = 'messages'::regclass LOOP
+    EXECUTE 'DROP INDEX ' || r.idx;
+  END LOOP;
+END $$;
+"""
+
+SENTLOG_REBUILD_INDEXES = r"""
+SET maintenance_work_mem = '1GB';
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT ddl FROM bench_sentlog_defs LOOP
+    EXECUTE r.ddl;
+  END LOOP;
+END $$;
+DROP TABLE bench_sentlog_defs;
+VACUUM ANALYZE messages;
+"""
+
+# Rows are generated oldest first, as they would arrive: queued_at grows with the row number over the 30 days
+# before the anchor, and consecutive rows cycle through the clients (so each client's rows are spread over the
+# table, as with real interleaved traffic).
+SENTLOG_INSERT = """
+INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at, error_message, attempts)
+SELECT gen_random_uuid(),
+       'log-' || lpad((g % {clients})::text, 4, '0'),
+       CASE WHEN r1 < 0.15 THEN 'express' ELSE 'normal' END,
+       '+49170' || lpad((g % 10000000)::text, 7, '0'),
+       CASE WHEN r1 < 0.5 THEN 'BenchApp' ELSE '+4930123456' END,
+       'Your parcel ' || g || ' is on its way. Track it in the app. Reply STOP to opt out.',
+       CASE WHEN r2 < 0.96 THEN 'sent' ELSE 'failed' END,
+       q, q + (0.02 + r1 * 2) * interval '1 second',
+       CASE WHEN r2 >= 0.96 THEN 'recipient rejected by provider' END,
+       1
+FROM (SELECT g, random() AS r1, random() AS r2,
+             timestamptz '{anchor}' - interval '30 days' * (1 - g::float8 / {rows}) AS q
+      FROM generate_series({lo}, {hi}) AS g) s"""
+
+
+def sentlog_load(b):
+    """Load sentlog_rows rows over SENTLOG_CLIENTS clients into the log database, unless exactly that is there
+    already (marker table bench_sentlog). Returns the load's seconds, or None when the table was kept."""
+    db, rows = b.s.log_db, b.sz.sentlog_rows
+    psql = b.psql
+    want = "%d/%d/%d" % (rows, SENTLOG_CLIENTS, SENTLOG_DATA_VERSION)
+    if psql.val(db, "SELECT to_regclass('bench_sentlog') IS NOT NULL") == "t":
+        have = psql.run(db, "-Atc", "SELECT rows || '/' || clients || '/' || version FROM bench_sentlog",
+                        check=False).strip()
+        if have == want:
+            count = psql.val(db, "SELECT count(*) FROM messages")
+            if count == str(rows):
+                say("sent-log table already holds %s rows over %d clients: kept (drop database %s to reload)"
+                    % (count, SENTLOG_CLIENTS, db))
+                return None
+    say("loading %d rows over %d clients into %s.messages (10M rows take about a minute; kept for later runs)"
+        % (rows, SENTLOG_CLIENTS, db))
+    t0 = now()
+    anchor = psql.val(db, "SELECT date_trunc('second', now())")
+    psql.run(db, "-c", "DROP TABLE IF EXISTS bench_sentlog", "-c", "TRUNCATE messages")
+    psql.run(db, sql=SENTLOG_DROP_INDEXES)
+    chunk = 1000000
+    for lo in range(1, rows + 1, chunk):
+        hi = min(lo + chunk - 1, rows)
+        psql.run(db, "-c", SENTLOG_INSERT.format(clients=SENTLOG_CLIENTS, anchor=anchor, rows=rows, lo=lo, hi=hi))
+        say("  ... %d rows" % hi)
+    say("  rebuilding indexes, ANALYZE")
+    psql.run(db, sql=SENTLOG_REBUILD_INDEXES)
+    psql.run(db, "-c", "CREATE TABLE bench_sentlog AS SELECT %d::bigint AS rows, %d AS clients, %d AS version, "
+                       "timestamptz '%s' AS loaded_at" % (rows, SENTLOG_CLIENTS, SENTLOG_DATA_VERSION, anchor))
+    load_s = round(now() - t0)
+    say("loaded in %d s" % load_s)
+    return load_s
+
+
+def _get(url, client, out):
+    """GET with the client's id, the body saved to OUT; the HTTP status."""
+    req = urllib.request.Request(url, headers={"X-Client-ID": client})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            code, body = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        code, body = e.code, e.read()
+    except OSError as e:
+        code, body = "none (%s)" % e, b""
+    with open(out, "wb") as f:
+        f.write(body)
+    return code
+
+
+def sentlog(b):
+    sz, s = b.sz, b.s
+    rows = sz.sentlog_rows
+    say("== sentlog: GET /api/messages/sent-log over %d rows" % rows)
+    # A separate API instance on the sent-log database; nothing else runs.
+    b.stop_workers()
+    b.apps.stop("api")
+    b.psql.ensure_db(s.log_db)
+    b.apps.start("api-log", s.log_api_port, s.log_db, "api")
+    b.apps.wait_ready("api-log")
+    load_s = sentlog_load(b)
+    b.psql.run(s.log_db, "-c", "ANALYZE messages")
+    url = "http://127.0.0.1:%d" % s.log_api_port
+    per_client = rows // SENTLOG_CLIENTS
+    deep_size = 100 if per_client >= 2000 else 20
+    deep_page = max(2, per_client * 99 // 100 // deep_size)
+    # A week inside the 30 days the rows span.
+    frm = b.psql.val(s.log_db, "SELECT to_char((loaded_at - interval '10 days')::date, 'YYYY-MM-DD') FROM bench_sentlog")
+    to = b.psql.val(s.log_db, "SELECT to_char((loaded_at - interval '4 days')::date, 'YYYY-MM-DD') FROM bench_sentlog")
+    queries = [
+        ("first_page", "page=1&page_size=100"),
+        ("deep_page", "page=%d&page_size=%d" % (deep_page, deep_size)),
+        ("status", "status=failed&page=1&page_size=100"),
+        ("type", "type=express&page=1&page_size=100"),
+        ("date_range", "from_date=%s&to_date=%s&page=1&page_size=100" % (frm, to)),
+        ("all_filters", "status=sent&type=express&from_date=%s&to_date=%s&page=1&page_size=100" % (frm, to)),
+    ]
+    # Sanity check of every query, then warm-up.
+    for name, query in queries:
+        body = b.path("sentlog-%s.json" % name)
+        code = _get("%s/api/messages/sent-log?%s" % (url, query), "log-0001", body)
+        if code != 200:
+            warn("sent-log %s answered HTTP %s (see %s)" % (name, code, body))
+    args = dict(clients=SENTLOG_CLIENTS, prefix="log-")
+    b.wrk.run(b.path("wrk-sentlog-warmup.txt"), "sentlog.lua", sz.warmup_s, 2, 16, url, **args, query=queries[0][1])
+    samples = b.start_sampler("sentlog", "api-log")
+    t0 = now()
+    results = {}
+    for name, query in queries:
+        w = b.wrk.run(b.path("wrk-sentlog-%s.txt" % name), "sentlog.lua", sz.sentlog_s, 2, 16, url, **args,
+                      query=query)
+        say("sentlog %s (%s): %s" % (name, query, wrk_brief(w)))
+        results["wrk_" + name] = w
+    t1 = now()
+    b.stop_sampler()
+    b.frag("sentlog", **results, rows=float(rows), clients=float(SENTLOG_CLIENTS),
+           load_s=None if load_s is None else float(load_s),
+           queries=[{"name": n, "query": q} for n, q in queries], samples=b.summarize(samples, t0, t1))
+    b.apps.stop("api-log")
+
+
+ALL = {"ceiling": ceiling, "ingest": ingest, "otp": otp, "e2e": e2e, "sla": sla, "sentlog": sentlog}
