@@ -112,7 +112,7 @@ local left = balance - accepted
 
 if accepted > 0 then
   if left == 0 then
-    -- The seed's rule: a spent balance leaves no key behind.
+    -- A spent balance leaves no key behind (docs/specification.md), so an empty account costs no memory.
     redis.call('DEL', KEYS[1])
   else
     redis.call('SET', KEYS[1], left)

@@ -38,7 +38,7 @@ public class Stores {
         return client;
     }
 
-    /** The raw balance key, null when absent (the seed deletes it at zero). */
+    /** The raw balance key, null when absent (the accept script deletes it at zero). */
     public String balanceKey(String client) {
         return redis.value(String.class).get(RedisKeys.balance(client));
     }

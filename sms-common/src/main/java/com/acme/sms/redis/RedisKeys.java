@@ -7,7 +7,7 @@ import java.util.UUID;
  * Every Redis key name the system uses, in one place. Keys of one client carry its id in a hash tag
  * ({@code {...}}), so that a client's balance, idempotency records, refund markers and rate windows share one Redis
  * Cluster slot, as the multi-key scripts require; client ids never contain braces (see
- * {@link com.acme.sms.credit.ClientIds}). The stream keys are the seed's queue names, so tools that watch
+ * {@link com.acme.sms.credit.ClientIds}). The stream keys are the queue names docs/specification.md gives, so tools that watch
  * {@code sms:normal} and {@code sms:express} keep working.
  */
 public final class RedisKeys {

@@ -22,7 +22,7 @@ public interface ApiConfig {
     java.util.Optional<String> adminKey();
 
     /**
-     * How long a sent-log page (and its total) is served from memory before PostgreSQL is asked again: the seed's
+     * How long a sent-log page (and its total) is served from memory before PostgreSQL is asked again: the specification's
      * "cache message reports". A dashboard polling the log costs one query per period; a message that reached its
      * final state shows up at most this much later. 0 turns the cache off.
      */

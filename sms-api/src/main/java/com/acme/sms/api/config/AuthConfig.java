@@ -9,7 +9,7 @@ public interface AuthConfig {
 
     enum Mode {
         /**
-         * The seed's behaviour, for local use only: {@code X-Client-ID} is trusted as it is, admin endpoints take
+         * The specification's plain mode (docs/specification.md), for local use only: {@code X-Client-ID} is trusted as it is, admin endpoints take
          * {@code X-Admin-Key}. Anyone who can reach the API can act as any client.
          */
         HEADER,

@@ -78,7 +78,7 @@ public class CallerFilter {
         return RequestRules.checkQuery(request.getUriInfo().getRequestUri().getRawQuery(), parameters);
     }
 
-    /** Header mode, the seed's trust: X-Client-ID names the client, X-Admin-Key opens the admin endpoints. */
+    /** Header mode, trusting the caller as docs/specification.md describes: X-Client-ID names the client, X-Admin-Key opens the admin endpoints. */
     private Caller fromHeaders(ContainerRequestContext request, boolean adminOnly) {
         if (adminOnly) {
             return new Caller(null, adminGuard.requireKey(request.getHeaderString(ADMIN_KEY_HEADER)), true);

@@ -37,7 +37,7 @@ class BulkSendResourceTest {
     Stores stores;
 
     @Test
-    void theSeedsExampleIsAcceptedChargedAndQueuedAsExpress() {
+    void theSpecificationsExampleIsAcceptedChargedAndQueuedAsExpress() {
         String client = credited(10);
         ExtractableResponse<Response> r = send(client, "express", "{\"messages\": [" + OTP + ", " + WELCOME + "]}")
                 .then().statusCode(202)

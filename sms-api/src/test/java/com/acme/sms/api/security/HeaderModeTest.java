@@ -11,7 +11,7 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.Test;
 
 /**
- * Header mode, the default: the seed's behaviour. It runs with smallrye-jwt present but no key configured, and
+ * Header mode, the default: X-Client-ID names the caller, as docs/specification.md describes. It runs with smallrye-jwt present but no key configured, and
  * bearer tokens mean nothing in it, valid or not.
  */
 @QuarkusTest
