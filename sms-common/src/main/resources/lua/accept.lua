@@ -112,7 +112,7 @@ local left = balance - accepted
 
 if accepted > 0 then
   if left == 0 then
-    -- A spent balance leaves no key behind (docs/specification.md), so an empty account costs no memory.
+    -- A spent balance leaves no key behind, so an account at zero costs Redis no memory.
     redis.call('DEL', KEYS[1])
   else
     redis.call('SET', KEYS[1], left)
