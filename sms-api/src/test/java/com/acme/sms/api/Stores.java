@@ -53,7 +53,8 @@ public class Stores {
 
     /** Entries of one client in a type's stream. */
     public List<StreamMessage<String, String, String>> queued(MessageType type, String client) {
-        return redis.stream(String.class).xrange(RedisKeys.stream(type), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"))
+        return redis.stream(String.class)
+                .xrange(RedisKeys.stream(type), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"))
                 .stream().filter(m -> client.equals(m.payload().get("c"))).toList();
     }
 
@@ -87,7 +88,8 @@ public class Stores {
 
     /** Everything a request could change about one client: live balance, account, ledger, messages. */
     public String footprint(String client) {
-        return balanceKey(client) + "|" + text("SELECT balance || '/' || COALESCE(name, '') FROM credits WHERE client_id = ?", client)
+        return balanceKey(client) + "|"
+                + text("SELECT balance || '/' || COALESCE(name, '') FROM credits WHERE client_id = ?", client)
                 + "|" + count("SELECT count(*) FROM credit_ledger WHERE client_id = ?", client)
                 + "|" + count("SELECT count(*) FROM messages WHERE client_id = ?", client);
     }

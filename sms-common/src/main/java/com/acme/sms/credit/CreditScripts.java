@@ -55,9 +55,9 @@ public class CreditScripts {
     /** Raises the live balance, unless the result would exceed {@link #MAX_BALANCE}. */
     public Uni<Addition> add(String clientId, long amount) {
         return scripts.run(
-                        ADD,
-                        List.of(RedisKeys.balance(clientId)),
-                        List.of(Long.toString(amount), Long.toString(MAX_BALANCE)))
+                ADD,
+                List.of(RedisKeys.balance(clientId)),
+                List.of(Long.toString(amount), Long.toString(MAX_BALANCE)))
                 .map(r -> {
                     long status = r.get(0).toLong();
                     if (status == STATUS_ADDED) {

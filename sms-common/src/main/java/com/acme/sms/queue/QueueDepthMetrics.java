@@ -56,7 +56,7 @@ public class QueueDepthMetrics {
                     failure -> { /* keep the last value; readiness reports Redis being away */ });
             redis.sortedSet(String.class).zcard(RedisKeys.retryKey(type)).subscribe().with(
                     n -> retries.get(type).set(n),
-                    failure -> { });
+                    failure -> {});
         }
     }
 }

@@ -1,9 +1,9 @@
 package com.acme.sms.queue;
 
-import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.redis.LuaScript;
 import com.acme.sms.redis.LuaScripts;
+import com.acme.sms.redis.RedisKeys;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,7 +67,8 @@ public class QueueScripts {
 
     /** Moves retries that are due back into the stream; returns how many were moved. */
     public Uni<Integer> moveDueRetries(MessageType type, int limit) {
-        return scripts.run(RETRY_DUE, List.of(RedisKeys.retryKey(type), RedisKeys.stream(type)), List.of(Integer.toString(limit)))
+        return scripts
+                .run(RETRY_DUE, List.of(RedisKeys.retryKey(type), RedisKeys.stream(type)), List.of(Integer.toString(limit)))
                 .map(Response::toInteger);
     }
 }

@@ -1,8 +1,7 @@
 package com.acme.sms.worker;
 
-import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.message.MessageType;
-import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.consume.StreamConsumer;
 import com.acme.sms.worker.delivery.DeliveryPipeline;

@@ -63,8 +63,8 @@ public class DeadLetters {
         }
         UUID newId = UuidV7.next();
         int result = scripts.run(REQUEUE,
-                        List.of(RedisKeys.deadLetterKey(type), RedisKeys.stream(type), RedisKeys.balance(client)),
-                        List.of(letter.entryId(), newId.toString(), client))
+                List.of(RedisKeys.deadLetterKey(type), RedisKeys.stream(type), RedisKeys.balance(client)),
+                List.of(letter.entryId(), newId.toString(), client))
                 .await().atMost(Duration.ofSeconds(10))
                 .toInteger();
         return switch (result) {

@@ -118,7 +118,8 @@ public class Reconciliation {
                        c.balance,
                        COALESCE((SELECT sum(delta) FROM credit_ledger l WHERE l.client_id = c.client_id), 0)
                 FROM credits c
-                """ + (onlyClient == null ? "" : " WHERE c.client_id = ?");
+                """
+                + (onlyClient == null ? "" : " WHERE c.client_id = ?");
         Map<String, long[]> result = new TreeMap<>();
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             if (onlyClient != null) {

@@ -44,7 +44,7 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper({RateLimitedException.class, BalanceLimitException.class, CreditUnavailableException.class,
-            InvalidValidityException.class, InvalidIdempotencyKeyException.class, IdempotencyKeyReusedException.class})
+        InvalidValidityException.class, InvalidIdempotencyKeyException.class, IdempotencyKeyReusedException.class})
     public Response domain(RuntimeException e, HttpServerRequest request) {
         return problemException(translate(e), request);
     }
@@ -60,10 +60,10 @@ public class ProblemMappers {
         }
         ProblemCode code = e instanceof BalanceLimitException ? ProblemCode.BALANCE_LIMIT
                 : e instanceof CreditUnavailableException ? ProblemCode.REDIS_UNAVAILABLE
-                : e instanceof InvalidValidityException ? ProblemCode.INVALID_VALIDITY
-                : e instanceof InvalidIdempotencyKeyException ? ProblemCode.INVALID_IDEMPOTENCY_KEY
-                : e instanceof IdempotencyKeyReusedException ? ProblemCode.IDEMPOTENCY_KEY_REUSED
-                : null;
+                        : e instanceof InvalidValidityException ? ProblemCode.INVALID_VALIDITY
+                                : e instanceof InvalidIdempotencyKeyException ? ProblemCode.INVALID_IDEMPOTENCY_KEY
+                                        : e instanceof IdempotencyKeyReusedException ? ProblemCode.IDEMPOTENCY_KEY_REUSED
+                                                : null;
         return code == null ? null : new ProblemException(code, e.getMessage());
     }
 

@@ -170,10 +170,10 @@ public class SendService {
             return;
         }
         rejected.computeIfAbsent(type.wireName() + '/' + reason, k -> Counter.builder("sms.messages.rejected")
-                        .description("Messages refused at acceptance, by reason")
-                        .tag("type", type.wireName())
-                        .tag("reason", reason)
-                        .register(registry))
+                .description("Messages refused at acceptance, by reason")
+                .tag("type", type.wireName())
+                .tag("reason", reason)
+                .register(registry))
                 .increment(count);
     }
 }

@@ -75,7 +75,8 @@ public final class RequestRules {
         for (Map.Entry<String, List<String>> parameter : parameters.entrySet()) {
             String name = parameter.getKey();
             if (hasControlCharacter(name, false)) {
-                return new ProblemException(ProblemCode.INVALID_PARAMETER, "A query parameter name contains a control character.");
+                return new ProblemException(ProblemCode.INVALID_PARAMETER,
+                        "A query parameter name contains a control character.");
             }
             List<String> values = parameter.getValue();
             if (values.size() > 1 && SINGLE_PARAMETERS.contains(name)) {
@@ -87,7 +88,8 @@ public final class RequestRules {
                             "'" + safeName(name, "a query parameter") + "' is longer than " + MAX_QUERY_VALUE + " characters.");
                 }
                 if (hasControlCharacter(value, false)) {
-                    return new ProblemException(ProblemCode.INVALID_PARAMETER, "'" + safeName(name, "a query parameter") + "' contains a control character.");
+                    return new ProblemException(ProblemCode.INVALID_PARAMETER,
+                            "'" + safeName(name, "a query parameter") + "' contains a control character.");
                 }
             }
         }

@@ -98,7 +98,8 @@ public class TokenVerifier {
             Log.debugf("Refused a bearer token: %s", e.getMessage());
             throw unauthorized(ProblemCode.INVALID_TOKEN, expired ? "The bearer token has expired."
                     : "The bearer token is not valid: it must be signed (RS256) by the configured issuer, and be "
-                            + "current.", true);
+                            + "current.",
+                    true);
         }
         String subject = jwt.getSubject();
         if (!ClientIds.isValid(subject)) {

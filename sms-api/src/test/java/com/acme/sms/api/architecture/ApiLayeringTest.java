@@ -15,8 +15,8 @@ import com.tngtech.archunit.lang.ArchRule;
 @AnalyzeClasses(packages = "com.acme.sms", importOptions = ImportOption.DoNotIncludeTests.class)
 class ApiLayeringTest {
 
-    private static final String[] SERVICES = { "com.acme.sms.api.message", "com.acme.sms.api.credit",
-            "com.acme.sms.api.admin", "com.acme.sms.api.ratelimit" };
+    private static final String[] SERVICES = {"com.acme.sms.api.message", "com.acme.sms.api.credit",
+        "com.acme.sms.api.admin", "com.acme.sms.api.ratelimit"};
 
     @ArchTest
     static final ArchRule servicesAreFreeOfHttp = noClasses().that().resideInAnyPackage(SERVICES)

@@ -160,7 +160,8 @@ class AcceptScriptTest {
         // only what was queued counts: 2 of 5 covered by the balance
         String poor = Stores.newClient();
         stores.setBalance(poor, 2);
-        assertThat(acceptance.accept(poor, MessageType.EXPRESS, messages(5), 0, null, 10).await().atMost(WAIT).accepted()).isEqualTo(2);
+        assertThat(acceptance.accept(poor, MessageType.EXPRESS, messages(5), 0, null, 10).await().atMost(WAIT).accepted())
+                .isEqualTo(2);
         assertThat(stores.redis().value(String.class).get(RedisKeys.messagesRateKey(poor, MessageType.EXPRESS))).isEqualTo("2");
     }
 
@@ -169,7 +170,8 @@ class AcceptScriptTest {
         String client = Stores.newClient();
         stores.setBalance(client, 100);
         String key = RedisKeys.messagesRateKey(client, MessageType.EXPRESS);
-        stores.redis().value(String.class).set(key, "3", new io.quarkus.redis.datasource.value.SetArgs().px(Duration.ofSeconds(20)));
+        stores.redis().value(String.class).set(key, "3",
+                new io.quarkus.redis.datasource.value.SetArgs().px(Duration.ofSeconds(20)));
 
         AcceptScript.Acceptance refused = acceptance.accept(client, MessageType.EXPRESS, messages(3), 60_000,
                 new AcceptScript.Idempotency("k1", "hash", Duration.ofMinutes(5)), 5).await().atMost(WAIT);
@@ -182,11 +184,14 @@ class AcceptScriptTest {
         assertThat(stores.redis().key(String.class).exists(RedisKeys.idempotency(client, "k1"))).isFalse();
 
         // what still fits is taken, and fills the window exactly
-        assertThat(acceptance.accept(client, MessageType.EXPRESS, messages(2), 0, null, 5).await().atMost(WAIT).accepted()).isEqualTo(2);
+        assertThat(acceptance.accept(client, MessageType.EXPRESS, messages(2), 0, null, 5).await().atMost(WAIT).accepted())
+                .isEqualTo(2);
         assertThat(stores.redis().value(String.class).get(key)).isEqualTo("5");
-        assertThat(acceptance.accept(client, MessageType.EXPRESS, messages(1), 0, null, 5).await().atMost(WAIT).rateLimited()).isTrue();
+        assertThat(acceptance.accept(client, MessageType.EXPRESS, messages(1), 0, null, 5).await().atMost(WAIT).rateLimited())
+                .isTrue();
         // the other type has its own window
-        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(5), 0, null, 5).await().atMost(WAIT).accepted()).isEqualTo(5);
+        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(5), 0, null, 5).await().atMost(WAIT).accepted())
+                .isEqualTo(5);
     }
 
     @Test
@@ -194,8 +199,10 @@ class AcceptScriptTest {
         String client = Stores.newClient();
         stores.setBalance(client, 10);
         AcceptScript.Idempotency key = new AcceptScript.Idempotency("again", "h", Duration.ofMinutes(5));
-        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(2), 0, key, 2).await().atMost(WAIT).accepted()).isEqualTo(2);
-        AcceptScript.Acceptance replay = acceptance.accept(client, MessageType.NORMAL, messages(2), 0, key, 2).await().atMost(WAIT);
+        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(2), 0, key, 2).await().atMost(WAIT).accepted())
+                .isEqualTo(2);
+        AcceptScript.Acceptance replay = acceptance.accept(client, MessageType.NORMAL, messages(2), 0, key, 2).await()
+                .atMost(WAIT);
         assertThat(replay.rateLimited()).isFalse();
         assertThat(replay.outcome()).isEqualTo(AcceptScript.Outcome.REPLAYED);
         assertThat(replay.replayOf()).hasValueSatisfying(r -> {
@@ -211,7 +218,8 @@ class AcceptScriptTest {
     void withoutALimitNoCounterIsKept() {
         String client = Stores.newClient();
         stores.setBalance(client, 5);
-        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(2), 0, null, 0).await().atMost(WAIT).accepted()).isEqualTo(2);
+        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(2), 0, null, 0).await().atMost(WAIT).accepted())
+                .isEqualTo(2);
         assertThat(stores.redis().key(String.class).exists(RedisKeys.messagesRateKey(client, MessageType.NORMAL))).isFalse();
     }
 
@@ -221,7 +229,8 @@ class AcceptScriptTest {
         stores.setBalance(client, 5);
         String key = RedisKeys.messagesRateKey(client, MessageType.NORMAL);
         stores.redis().value(String.class).set(key, "99");
-        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(1), 0, null, 5).await().atMost(WAIT).rateLimited()).isTrue();
+        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(1), 0, null, 5).await().atMost(WAIT).rateLimited())
+                .isTrue();
         assertThat(stores.redis().key(String.class).pttl(key)).isBetween(1L, 1000L);
         assertThat(stores.balanceKey(client)).isEqualTo("5");
     }

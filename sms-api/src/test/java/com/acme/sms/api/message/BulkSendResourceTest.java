@@ -12,15 +12,15 @@ import com.acme.sms.message.MessageType;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
+import io.restassured.response.ExtractableResponse;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import io.restassured.response.ExtractableResponse;
-import io.restassured.response.Response;
-import jakarta.inject.Inject;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -225,7 +225,8 @@ class BulkSendResourceTest {
     void hostileStringsAreStoredAsPlainData() {
         String client = credited(1);
         String content = "'; DROP TABLE messages; -- redis.call('FLUSHALL') ]] \\\" {x}";
-        send(client, "normal", "{\"messages\": [{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"" + content + "\"}]}")
+        send(client, "normal",
+                "{\"messages\": [{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"" + content + "\"}]}")
                 .then().statusCode(202).body("accepted", equalTo(1));
         assertThat(stores.queued(MessageType.NORMAL, client).get(0).payload().get("b"))
                 .isEqualTo("'; DROP TABLE messages; -- redis.call('FLUSHALL') ]] \" {x}");

@@ -132,7 +132,8 @@ class IdempotencyAndValidityTest {
     void expressValidityOutOfRangeIs400(String validity) {
         String client = credited(5);
         given().header("X-Client-ID", client).header("X-SMS-TYPE", "express").contentType("application/json")
-                .body("{\"validity_seconds\": " + validity + ", \"messages\": [{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"OTP\"}]}")
+                .body("{\"validity_seconds\": " + validity
+                        + ", \"messages\": [{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"OTP\"}]}")
                 .when().post("/api/messages/bulk/send").then().statusCode(400);
         assertThat(stores.balanceKey(client)).isEqualTo("5");
     }

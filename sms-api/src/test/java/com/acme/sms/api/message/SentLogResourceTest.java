@@ -71,7 +71,8 @@ class SentLogResourceTest {
         given().header("X-Client-ID", client).queryParam("page", 2).when().get("/api/messages/sent-log")
                 .then().statusCode(200).body("messages", hasSize(5)).body("total", equalTo(25))
                 .body("messages[4].queued_at", equalTo("2026-11-23T10:00:00Z"));
-        given().header("X-Client-ID", client).queryParam("page", 3).queryParam("page_size", 10).when().get("/api/messages/sent-log")
+        given().header("X-Client-ID", client).queryParam("page", 3).queryParam("page_size", 10).when()
+                .get("/api/messages/sent-log")
                 .then().statusCode(200).body("messages", hasSize(5)).body("total_pages", equalTo(3));
         given().header("X-Client-ID", client).queryParam("page", 9).when().get("/api/messages/sent-log")
                 .then().statusCode(200).body("messages", empty()).body("total", equalTo(25));
@@ -116,10 +117,12 @@ class SentLogResourceTest {
         given().header("X-Client-ID", client).queryParam("status", "failed").queryParam("page_size", 50)
                 .when().get("/api/messages/sent-log").then().statusCode(200).body("total", equalTo(4));
         // ...and the cached one catches up once its period is over.
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
-                given().header("X-Client-ID", client).queryParam("status", "failed").when().get("/api/messages/sent-log")
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .untilAsserted(() -> given().header("X-Client-ID", client).queryParam("status", "failed").when()
+                        .get("/api/messages/sent-log")
                         .then().statusCode(200).body("total", equalTo(4)));
-        given().when().get("/q/metrics").then().body(org.hamcrest.Matchers.containsString("sms_sentlog_cache_total{result=\"hit\"}"));
+        given().when().get("/q/metrics").then()
+                .body(org.hamcrest.Matchers.containsString("sms_sentlog_cache_total{result=\"hit\"}"));
     }
 
     @Test
@@ -147,7 +150,8 @@ class SentLogResourceTest {
     @ValueSource(strings = {
         "status=delivered", "type=urgent", "page=0", "page=-1", "page=abc", "page=1.5", "page=99999999999",
         "page_size=0", "page_size=101", "page_size=1000000", "from_date=yesterday", "to_date=2026-13-01",
-        "from_date=2026-11-25&to_date=2026-11-24", "status=sent'%20OR%20'1'='1", "from_date=2026-11-25T10:00:00Z%3BDROP", "page_size=%00", "type=%0D%0Aexpress"
+        "from_date=2026-11-25&to_date=2026-11-24", "status=sent'%20OR%20'1'='1", "from_date=2026-11-25T10:00:00Z%3BDROP",
+        "page_size=%00", "type=%0D%0Aexpress"
     })
     void invalidParametersAre400(String query) {
         given().header("X-Client-ID", client).urlEncodingEnabled(false).when().get("/api/messages/sent-log?" + query)
@@ -161,10 +165,12 @@ class SentLogResourceTest {
 
     private UUID insert(String clientId, String type, String status, OffsetDateTime queuedAt) {
         UUID id = UuidV7.next();
-        stores.execute("""
-                INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at, error_message)
-                VALUES (?, ?, ?, '+4917012345', 'App', 'hello', ?, ?, ?, ?)""",
-                id, clientId, type, status, queuedAt, queuedAt.plusSeconds(1), "failed".equals(status) ? "recipient rejected" : null);
+        stores.execute(
+                """
+                        INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at, error_message)
+                        VALUES (?, ?, ?, '+4917012345', 'App', 'hello', ?, ?, ?, ?)""",
+                id, clientId, type, status, queuedAt, queuedAt.plusSeconds(1),
+                "failed".equals(status) ? "recipient rejected" : null);
         return id;
     }
 }

@@ -7,7 +7,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.acme.sms.api.Stores;
-import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.redis.RedisKeys;
 import io.quarkus.redis.datasource.value.SetArgs;
@@ -77,8 +76,8 @@ class RateLimitTest {
         String client = Stores.newClient();
         fill(RedisKeys.requestsRateKey(client), 2000, Duration.ofMillis(600));
         given().header("X-Client-ID", client).when().get("/api/credit").then().statusCode(429);
-        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
-                given().header("X-Client-ID", client).when().get("/api/credit").then().statusCode(200));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> given().header("X-Client-ID", client).when().get("/api/credit").then().statusCode(200));
     }
 
     @Test

@@ -117,7 +117,8 @@ class HostileInputTest {
 
     @Test
     void hostileQueryStringsAreProblems() throws Exception {
-        for (String query : new String[] {"page=1&page=2", "page_size=%01", "anything=%7F", "q=%C2%85", "status=" + "s".repeat(300),
+        for (String query : new String[] {"page=1&page=2", "page_size=%01", "anything=%7F", "q=%C2%85",
+            "status=" + "s".repeat(300),
             "x=" + "y".repeat(2100)}) {
             RawHttp.Response r = raw("GET", "/api/messages/sent-log?" + query, null, "X-Client-ID", client);
             assertThat(r.status()).as(query).isEqualTo(400);
@@ -134,19 +135,26 @@ class HostileInputTest {
     void sqlAndLuaMetacharactersAreRefusedWhereverAValueIsInterpreted(String payload) {
         List<Response> answers = new ArrayList<>();
         answers.add(given().header("X-Client-ID", payload).when().get("/api/credit"));
-        answers.add(given().header("X-Client-ID", client).header("X-SMS-TYPE", payload).contentType("application/json").body(ONE)
-                .when().post("/api/messages/bulk/send"));
+        answers.add(
+                given().header("X-Client-ID", client).header("X-SMS-TYPE", payload).contentType("application/json").body(ONE)
+                        .when().post("/api/messages/bulk/send"));
         answers.add(given().header("X-Client-ID", client).header("Idempotency-Key", payload).contentType("application/json")
                 .body(ONE).when().post("/api/messages/bulk/send"));
         for (String parameter : new String[] {"status", "type", "from_date", "to_date", "page", "page_size"}) {
-            answers.add(given().header("X-Client-ID", client).queryParam(parameter, payload).when().get("/api/messages/sent-log"));
+            answers.add(
+                    given().header("X-Client-ID", client).queryParam(parameter, payload).when().get("/api/messages/sent-log"));
         }
         answers.add(given().header("X-Client-ID", client).when().get("/api/messages/{id}", payload));
-        answers.add(given().header("X-Admin-Key", "test-admin-key").queryParam("client", payload).when().get("/api/admin/reconciliation"));
-        answers.add(given().header("X-Admin-Key", "test-admin-key").queryParam("count", payload).when().get("/api/admin/dead-letters"));
-        answers.add(given().header("X-Admin-Key", "test-admin-key").queryParam("type", payload).when().get("/api/admin/dead-letters"));
-        answers.add(given().header("X-Admin-Key", "test-admin-key").when().delete("/api/admin/dead-letters/normal/{entry}", payload));
-        answers.add(given().header("X-Admin-Key", "test-admin-key").when().post("/api/admin/dead-letters/{type}/1-0/requeue", payload));
+        answers.add(given().header("X-Admin-Key", "test-admin-key").queryParam("client", payload).when()
+                .get("/api/admin/reconciliation"));
+        answers.add(given().header("X-Admin-Key", "test-admin-key").queryParam("count", payload).when()
+                .get("/api/admin/dead-letters"));
+        answers.add(given().header("X-Admin-Key", "test-admin-key").queryParam("type", payload).when()
+                .get("/api/admin/dead-letters"));
+        answers.add(given().header("X-Admin-Key", "test-admin-key").when().delete("/api/admin/dead-letters/normal/{entry}",
+                payload));
+        answers.add(given().header("X-Admin-Key", "test-admin-key").when().post("/api/admin/dead-letters/{type}/1-0/requeue",
+                payload));
         for (Response r : answers) {
             assertThat(r.statusCode()).isBetween(400, 499);
             assertThat(r.contentType()).startsWith("application/problem+json");

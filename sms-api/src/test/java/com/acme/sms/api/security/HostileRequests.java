@@ -19,8 +19,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.Map;
+import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.eclipse.microprofile.config.Config;
@@ -53,8 +53,10 @@ final class HostileRequests {
     static final String POISON = "'\";{}()<>!*=\\`$[]|&?#~^,%";
     static final String QUOTE_ALPHABET = POISON + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:@/+ ";
     static final String[] SAMPLES = {
-        "'; DROP TABLE credits; --", "' OR '1'='1", "\" OR 1=1 --", "redis.call('FLUSHALL')", "]] .. redis.call('DEL', KEYS[1]) .. [[",
-        "{acme}", "acme}:x{", "${jndi:ldap://x}", "<script>alert(1)</script>", "../../etc/passwd", "%00", "%2e%2e%2f", "\\u0000",
+        "'; DROP TABLE credits; --", "' OR '1'='1", "\" OR 1=1 --", "redis.call('FLUSHALL')",
+        "]] .. redis.call('DEL', KEYS[1]) .. [[",
+        "{acme}", "acme}:x{", "${jndi:ldap://x}", "<script>alert(1)</script>", "../../etc/passwd", "%00", "%2e%2e%2f",
+        "\\u0000",
         "1; SELECT pg_sleep(10)", "*", "normal,express", "express ", "1e400", "-0", "0x10", "NaN", "∞", "😀", "ünï'code",
     };
     static final String[] NOISE_HEADERS = {"User-Agent", "Accept-Language", "X-Request-Id", "X-Forwarded-For", "Referer",
@@ -132,8 +134,10 @@ final class HostileRequests {
                 try {
                     check(c);
                 } catch (AssertionError | Exception e) {
-                    throw new AssertionError(String.format("%s: hostile request %d of %d failed (seed %d, replay with -D%s=%d)%n"
-                            + "  request: %s%n  failure: %s", label, i, count, seed, SEED_PROPERTY, seed, c, e), e);
+                    throw new AssertionError(
+                            String.format("%s: hostile request %d of %d failed (seed %d, replay with -D%s=%d)%n"
+                                    + "  request: %s%n  failure: %s", label, i, count, seed, SEED_PROPERTY, seed, c, e),
+                            e);
                 }
             }
             int sent = seen.values().stream().mapToInt(Integer::intValue).sum();
@@ -163,7 +167,8 @@ final class HostileRequests {
 
     /** The live balances, accounts, ledgers and messages of both clients. */
     String footprint() throws IOException, SQLException {
-        StringBuilder s = new StringBuilder(String.join("/", redisGet("sms:credit:{" + alice + "}", "sms:credit:{" + bob + "}")));
+        StringBuilder s = new StringBuilder(
+                String.join("/", redisGet("sms:credit:{" + alice + "}", "sms:credit:{" + bob + "}")));
         try (PreparedStatement ps = db.prepareStatement("""
                 SELECT c.id,
                        (SELECT balance || ':' || COALESCE(name, '') FROM credits WHERE client_id = c.id),
@@ -284,8 +289,10 @@ final class HostileRequests {
         }
     }
 
-    enum Defect { IDENTITY, DUPLICATE_HEADER, LONG_HEADER, CONTROL_CHARACTER, SMS_TYPE, IDEMPOTENCY_KEY, QUERY_VALUE,
-        QUERY_CONTROL, QUERY_DUPLICATE, QUERY_TOO_LONG, BROKEN_ESCAPE, PATH, BODY, METHOD, MEDIA_TYPE }
+    enum Defect {
+        IDENTITY, DUPLICATE_HEADER, LONG_HEADER, CONTROL_CHARACTER, SMS_TYPE, IDEMPOTENCY_KEY, QUERY_VALUE,
+        QUERY_CONTROL, QUERY_DUPLICATE, QUERY_TOO_LONG, BROKEN_ESCAPE, PATH, BODY, METHOD, MEDIA_TYPE
+    }
 
     /**
      * One malformed request. The defect first, then an endpoint it applies to, so that every defect is tried about as
@@ -370,7 +377,8 @@ final class HostileRequests {
             }
             case SMS_TYPE -> b.replaceHeader("X-SMS-TYPE", hostile);
             case IDEMPOTENCY_KEY -> b.replaceHeader("Idempotency-Key", n % 5 == 0 ? "k".repeat(129 + n % 100) : hostile);
-            case QUERY_VALUE -> b.query.add(endpoint.parameters().get(n % endpoint.parameters().size()) + "=" + encode(hostile));
+            case QUERY_VALUE ->
+                b.query.add(endpoint.parameters().get(n % endpoint.parameters().size()) + "=" + encode(hostile));
             case QUERY_CONTROL -> b.query.add((n % 2 == 0 ? NOISE_PARAMETERS[n % NOISE_PARAMETERS.length] : "page")
                     + "=a%" + String.format("%02X", n % 3 == 0 ? 0x7F : n % 32) + "b");
             case QUERY_DUPLICATE -> {
@@ -378,7 +386,8 @@ final class HostileRequests {
                 b.query.add(name + "=1");
                 b.query.add(name + "=1");
             }
-            case QUERY_TOO_LONG -> b.query.add(NOISE_PARAMETERS[n % NOISE_PARAMETERS.length] + "=" + "q".repeat(2100 + n % 1200));
+            case QUERY_TOO_LONG ->
+                b.query.add(NOISE_PARAMETERS[n % NOISE_PARAMETERS.length] + "=" + "q".repeat(2100 + n % 1200));
             case BROKEN_ESCAPE -> {
                 b.query.add("q=%" + (n % 2 == 0 ? "zz" : "G1"));
                 violation = true;
@@ -483,8 +492,9 @@ final class HostileRequests {
                     || h.name().equals("X-Admin-Key"));
             if (!jwt) {
                 switch (n % 4) {
-                    case 0 -> { } // none at all
-                    case 1 -> headers.add(new RawHttp.Header(endpoint.admin() ? "X-Admin-Key" : "X-Client-ID", latin1(hostile)));
+                    case 0 -> {} // none at all
+                    case 1 ->
+                        headers.add(new RawHttp.Header(endpoint.admin() ? "X-Admin-Key" : "X-Client-ID", latin1(hostile)));
                     case 2 -> headers.add(new RawHttp.Header(endpoint.admin() ? "X-Admin-Key" : "X-Client-ID",
                             "c".repeat(65 + n % 100)));
                     default -> headers.add(new RawHttp.Header(endpoint.admin() ? "X-Admin-Key" : "X-Client-ID", ""));
@@ -492,7 +502,7 @@ final class HostileRequests {
                 return;
             }
             switch (n % 6) {
-                case 0 -> { } // no token; the header mode's trust counts for nothing
+                case 0 -> {} // no token; the header mode's trust counts for nothing
                 case 1 -> headers.add(new RawHttp.Header("Authorization", latin1("Bearer " + hostile)));
                 case 2 -> headers.add(new RawHttp.Header("Authorization", "Bearer " + badTokens[n % badTokens.length]));
                 case 3 -> {
@@ -555,7 +565,8 @@ final class HostileRequests {
                     case 4 -> "{\"messages\": [{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"a\\u0001b\"}]}";
                     case 5 -> "{\"messages\": " + h + "}";
                     case 6 -> "{\"messages\": [null]}";
-                    case 7 -> "{\"validity_seconds\": -1, \"messages\": [{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"x\"}]}";
+                    case 7 ->
+                        "{\"validity_seconds\": -1, \"messages\": [{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"x\"}]}";
                     case 8 -> hostile;
                     default -> "{\"messages\": [" + String.join(",", java.util.Collections.nCopies(1001,
                             "{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"x\"}")) + "]}";
@@ -566,10 +577,12 @@ final class HostileRequests {
         /** Headers and query parameters that mean nothing to the API; they must not change any answer. */
         void noise(Random random) {
             for (int i = random.nextInt(4); i > 0; i--) {
-                headers.add(new RawHttp.Header(NOISE_HEADERS[random.nextInt(NOISE_HEADERS.length)], printable(random, 1 + random.nextInt(60))));
+                headers.add(new RawHttp.Header(NOISE_HEADERS[random.nextInt(NOISE_HEADERS.length)],
+                        printable(random, 1 + random.nextInt(60))));
             }
             for (int i = random.nextInt(3); i > 0; i--) {
-                query.add(NOISE_PARAMETERS[random.nextInt(NOISE_PARAMETERS.length)] + "=" + encode(printable(random, random.nextInt(40))));
+                query.add(NOISE_PARAMETERS[random.nextInt(NOISE_PARAMETERS.length)] + "="
+                        + encode(printable(random, random.nextInt(40))));
             }
         }
 

@@ -38,7 +38,8 @@ class JwtModeTest {
         String before = stores.footprint(client);
         for (RequestSpecification request : List.of(
                 given().header("X-Client-ID", client).header("X-Admin-Key", "test-admin-key"),
-                given().header("X-Client-ID", client).header("X-Admin-Key", "test-admin-key").header("Authorization", "Bearer"))) {
+                given().header("X-Client-ID", client).header("X-Admin-Key", "test-admin-key").header("Authorization",
+                        "Bearer"))) {
             request.contentType("application/json").body("{\"balance\": 100}")
                     .when().post("/api/credit/increase")
                     .then().statusCode(401).contentType("application/problem+json")
@@ -46,7 +47,8 @@ class JwtModeTest {
         }
         given().header("X-Client-ID", client).contentType("application/json").body(ONE)
                 .when().post("/api/messages/bulk/send").then().statusCode(401).body("code", equalTo("missing-token"));
-        given().header("X-Client-ID", client).when().get("/api/credit").then().statusCode(401).body("code", equalTo("missing-token"));
+        given().header("X-Client-ID", client).when().get("/api/credit").then().statusCode(401).body("code",
+                equalTo("missing-token"));
         given().header("X-Client-ID", client).when().get("/api/messages/sent-log").then().statusCode(401);
         given().header("X-Client-ID", client).when().get("/api/messages/" + java.util.UUID.randomUUID()).then().statusCode(401);
         given().header("X-Admin-Key", "test-admin-key").when().get("/api/admin/reconciliation")
@@ -70,7 +72,8 @@ class JwtModeTest {
             case "tampered" -> Tokens.bearer(Tokens.tampered(Stores.newClient(), victim));
             case "bad-subject" -> Tokens.bearer(Tokens.badSubject());
             case "garbage" -> "Bearer abc.def.ghi";
-            case "basic" -> "Basic " + Base64.getEncoder().encodeToString((victim + ":secret").getBytes(StandardCharsets.UTF_8));
+            case "basic" ->
+                "Basic " + Base64.getEncoder().encodeToString((victim + ":secret").getBytes(StandardCharsets.UTF_8));
             case "two-tokens" -> Tokens.bearer(Tokens.admin("ops")) + " " + Tokens.admin("ops");
             default -> throw new IllegalArgumentException(kind);
         };
@@ -146,7 +149,8 @@ class JwtModeTest {
         given().auth().oauth2(admin).header("X-Client-ID", client).contentType("application/json")
                 .body("{\"name\": \"Acme\", \"balance\": 10}")
                 .when().post("/api/credit/increase")
-                .then().statusCode(200).body("client_id", equalTo(client)).body("balance", equalTo(10)).body("added", equalTo(10));
+                .then().statusCode(200).body("client_id", equalTo(client)).body("balance", equalTo(10))
+                .body("added", equalTo(10));
         assertThat(stores.balanceKey(client)).isEqualTo("10");
         assertThat(stores.text("SELECT created_by FROM credit_ledger WHERE client_id = ?", client)).isEqualTo("ops-alice");
         given().auth().oauth2(Tokens.client(client)).when().get("/api/credit")
@@ -181,7 +185,8 @@ class JwtModeTest {
         String clientToken = binToken("client", client);
         given().auth().oauth2(clientToken).when().get("/api/credit")
                 .then().statusCode(200).body("client_id", equalTo(client)).body("balance", equalTo(4));
-        given().auth().oauth2(clientToken).header("X-Client-ID", client).contentType("application/json").body("{\"balance\": 1}")
+        given().auth().oauth2(clientToken).header("X-Client-ID", client).contentType("application/json")
+                .body("{\"balance\": 1}")
                 .when().post("/api/credit/increase").then().statusCode(403);
         String adminToken = binToken("admin", "ops-bin", "--ttl", "5m");
         given().auth().oauth2(adminToken).header("X-Client-ID", client).contentType("application/json").body("{\"balance\": 1}")
@@ -193,7 +198,8 @@ class JwtModeTest {
     /** Runs bin/token with the test key pair, so that its tokens are signed by the key this profile trusts. */
     static String binToken(String... args) throws IOException, InterruptedException {
         Path module = Path.of("").toAbsolutePath();
-        List<String> command = new java.util.ArrayList<>(List.of("bash", module.resolve("../bin/token").normalize().toString()));
+        List<String> command = new java.util.ArrayList<>(
+                List.of("bash", module.resolve("../bin/token").normalize().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
         builder.environment().put("SMS_JWT_DIR", module.resolve("src/test/resources/jwt").toString());

@@ -61,7 +61,8 @@ class RequestRulesTest {
     @Test
     void printableHeaderValuesOfSaneLengthPass() {
         forAll("printable header values of sane length pass", TRIES,
-                r -> new HeaderInput(oneOf(r, HEADER_NAMES), chars(r, ' ', '~', 0, 300) + "\t" + chars(r, (char) 0xA0, (char) 0xFF, 0, 50)),
+                r -> new HeaderInput(oneOf(r, HEADER_NAMES),
+                        chars(r, ' ', '~', 0, 300) + "\t" + chars(r, (char) 0xA0, (char) 0xFF, 0, 50)),
                 in -> assertThat(RequestRules.checkHeaders(Map.of(in.name(), List.of(in.value())))).isNull());
     }
 
@@ -101,7 +102,8 @@ class RequestRulesTest {
         forAll("a control character in any query value is refused", TRIES,
                 r -> new QueryInput(oneOf(r, PARAMETER_NAMES), printable(anyString(r, 0, 50)) + queryControl(r)),
                 in -> {
-                    ProblemException refused = RequestRules.checkQuery(in.name() + "=x", Map.of(in.name(), List.of(in.value())));
+                    ProblemException refused = RequestRules.checkQuery(in.name() + "=x",
+                            Map.of(in.name(), List.of(in.value())));
                     assertThat(refused).isNotNull();
                     assertThat(refused.code()).isEqualTo("invalid-parameter");
                 });
@@ -110,8 +112,10 @@ class RequestRulesTest {
     @Test
     void overlongQueriesAndValuesAreRefused() {
         forAll("overlong queries and values are refused", 50, r -> between(r, 1, 3000), excess -> {
-            assertThat(RequestRules.checkQuery("q=" + "x".repeat(RequestRules.MAX_QUERY_LENGTH + excess), Map.of())).isNotNull();
-            assertThat(RequestRules.checkQuery("q=x", Map.of("q", List.of("x".repeat(RequestRules.MAX_QUERY_VALUE + excess % 500 + 1)))))
+            assertThat(RequestRules.checkQuery("q=" + "x".repeat(RequestRules.MAX_QUERY_LENGTH + excess), Map.of()))
+                    .isNotNull();
+            assertThat(RequestRules.checkQuery("q=x",
+                    Map.of("q", List.of("x".repeat(RequestRules.MAX_QUERY_VALUE + excess % 500 + 1)))))
                     .isNotNull();
         });
     }
@@ -148,7 +152,8 @@ class RequestRulesTest {
                 check.accept(input);
             } catch (AssertionError | Exception e) {
                 throw new AssertionError(String.format("%s: failed on input %d of %d (seed %d, replay with -D%s=%d)%n"
-                        + "  input: %s%n  failure: %s", property, i, tries, seed, SEED_PROPERTY, seed, escape(String.valueOf(input)), e), e);
+                        + "  input: %s%n  failure: %s", property, i, tries, seed, SEED_PROPERTY, seed,
+                        escape(String.valueOf(input)), e), e);
             }
         }
     }

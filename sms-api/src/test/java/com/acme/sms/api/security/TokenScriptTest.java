@@ -30,7 +30,8 @@ class TokenScriptTest {
     record Run(int exit, String out, String err) {}
 
     Run token(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("bash", Path.of("../bin/token").toAbsolutePath().normalize().toString()));
+        List<String> command = new ArrayList<>(
+                List.of("bash", Path.of("../bin/token").toAbsolutePath().normalize().toString()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("SMS_JWT_DIR", keys.resolve("jwt").toString());
@@ -95,7 +96,8 @@ class TokenScriptTest {
 
     private static boolean verifies(String token, String publicPem) throws Exception {
         String base64 = publicPem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
-        PublicKey key = KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
+        PublicKey key = KeyFactory.getInstance("RSA")
+                .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
         int lastDot = token.lastIndexOf('.');
         Signature rs256 = Signature.getInstance("SHA256withRSA");
         rs256.initVerify(key);

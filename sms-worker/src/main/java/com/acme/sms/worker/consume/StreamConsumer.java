@@ -1,8 +1,8 @@
 package com.acme.sms.worker.consume;
 
-import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.delivery.DeliveryPipeline;
 import com.acme.sms.worker.delivery.StreamEntry;
@@ -49,7 +49,8 @@ public class StreamConsumer implements Runnable {
     /** Creates the consumer group, reading from the stream's start so entries queued before any worker ran count. */
     public static void ensureGroup(RedisDataSource redis, MessageType type) {
         try {
-            redis.stream(String.class).xgroupCreate(RedisKeys.stream(type), Streams.GROUP, "0", new XGroupCreateArgs().mkstream());
+            redis.stream(String.class).xgroupCreate(RedisKeys.stream(type), Streams.GROUP, "0",
+                    new XGroupCreateArgs().mkstream());
         } catch (RuntimeException e) {
             if (e.getMessage() == null || !e.getMessage().contains("BUSYGROUP")) {
                 throw e;

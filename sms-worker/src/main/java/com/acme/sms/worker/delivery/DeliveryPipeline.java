@@ -1,10 +1,9 @@
 package com.acme.sms.worker.delivery;
 
-import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.QueueScripts;
-import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.finish.FinishStep;
 import com.acme.sms.worker.persist.MessageStore;

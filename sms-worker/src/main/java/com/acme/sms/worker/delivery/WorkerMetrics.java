@@ -74,11 +74,11 @@ public class WorkerMetrics {
 
     private Timer timer(MessageType type) {
         return latency.computeIfAbsent(type, t -> Timer.builder("sms.delivery.latency")
-                        .description("Time from acceptance to sent")
-                        .tag("type", t.wireName())
-                        // Fixed buckets around the SLAs (express: 100 ms target) keep the series few and alertable.
-                        .serviceLevelObjectives(SLA_BUCKETS)
-                        .register(registry));
+                .description("Time from acceptance to sent")
+                .tag("type", t.wireName())
+                // Fixed buckets around the SLAs (express: 100 ms target) keep the series few and alertable.
+                .serviceLevelObjectives(SLA_BUCKETS)
+                .register(registry));
     }
 
     private Counter counter(String name, String description, MessageType type, String tag, String value) {

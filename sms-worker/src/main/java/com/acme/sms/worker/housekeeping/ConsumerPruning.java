@@ -1,8 +1,8 @@
 package com.acme.sms.worker.housekeeping;
 
-import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;

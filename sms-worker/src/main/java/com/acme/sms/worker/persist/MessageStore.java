@@ -140,7 +140,8 @@ public class MessageStore {
                 while (rs.next()) {
                     String status = rs.getString(2);
                     found.put(rs.getObject(1, UUID.class), new Saved(MessageStatus.parse(status)
-                            .orElseThrow(() -> new SQLException("unknown message status in PostgreSQL: " + status)), rs.getInt(3)));
+                            .orElseThrow(() -> new SQLException("unknown message status in PostgreSQL: " + status)),
+                            rs.getInt(3)));
                 }
             }
         }

@@ -198,7 +198,8 @@ class DeliveryDecisionTest {
         Map<UUID, MessageStore.Saved> saved = Map.of(failedBefore, new MessageStore.Saved(FAILED, 1),
                 sentBefore, new MessageStore.Saved(SENT, 1));
         DeliveryDecision.Plan plan = DECISION.triage(batch, saved, NOW);
-        assertThat(plan.messages(Verdict.ALREADY_FINAL)).extracting(QueuedMessage::id).containsExactly(failedBefore, sentBefore);
+        assertThat(plan.messages(Verdict.ALREADY_FINAL)).extracting(QueuedMessage::id).containsExactly(failedBefore,
+                sentBefore);
 
         List<DeliveryDecision.Outcome> outcomes = List.of(
                 outcome(plan, sentNow, SENT), outcome(plan, failedNow, FAILED), outcome(plan, failedHereSentElsewhere, FAILED),

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 
-import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.acceptance.AcceptScript;
 import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
 import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.WorkerRunner;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.consume.StreamConsumer;
@@ -176,7 +176,8 @@ class DeliveryPipelineTest {
         assertThat(redis.stream(String.class).xrange(RedisKeys.deadLetterKey(TYPE),
                 io.quarkus.redis.datasource.stream.StreamRange.of("-", "+")))
                 .extracting(m -> m.payload().get("reason"))
-                .containsExactlyInAnyOrder("malformed entry", "delivered " + (config.maxDeliveries() + 1) + " times without finishing");
+                .containsExactlyInAnyOrder("malformed entry",
+                        "delivered " + (config.maxDeliveries() + 1) + " times without finishing");
         assertThat(statuses(ids)).containsEntry(ids.get(0), "failed");
         assertThat(redisBalance()).isEqualTo("2");
         assertQueueEmpty();
@@ -228,7 +229,8 @@ class DeliveryPipelineTest {
             process(retry, false);
         }
         assertThat(saved(id)).isEqualTo("failed/3");
-        assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE '%gave up after 3 attempts%'"))
+        assertThat(
+                number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE '%gave up after 3 attempts%'"))
                 .isEqualTo(1);
         assertThat(redisBalance()).isEqualTo("5"); // refunded once, at the end
         assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(5);

@@ -1,12 +1,12 @@
 package com.acme.sms.worker.finish;
 
-import com.acme.sms.redis.RedisKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.consume.StreamConsumer;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.StreamMessage;

@@ -1,11 +1,11 @@
 package com.acme.sms.worker.housekeeping;
 
-import com.acme.sms.redis.RedisKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.WorkerRunner;
 import com.acme.sms.worker.consume.StreamConsumer;
 import io.quarkus.redis.datasource.RedisDataSource;

@@ -48,7 +48,8 @@ class RetryPolicyTest {
 
     @Test
     void theRealRandomStaysWithinTheBounds() {
-        RetryPolicy policy = new RetryPolicy(INITIAL, MAX, 4, n -> java.util.concurrent.ThreadLocalRandom.current().nextLong(n));
+        RetryPolicy policy = new RetryPolicy(INITIAL, MAX, 4,
+                n -> java.util.concurrent.ThreadLocalRandom.current().nextLong(n));
         for (int i = 0; i < 1000; i++) {
             assertThat(policy.backoff(3).toMillis()).isBetween(2000L, 4000L);
         }

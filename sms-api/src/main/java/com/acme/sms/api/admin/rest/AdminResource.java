@@ -62,7 +62,8 @@ public class AdminResource {
     @Path("/dead-letters")
     @Operation(summary = "List dead letters", description = "Entries the workers gave up on, oldest first, with the reason.")
     public DeadLetterList listDeadLetters(
-            @Parameter(description = "Header mode: the admin key (ignored in jwt mode)") @HeaderParam(AdminGuard.HEADER) String adminKey,
+            @Parameter(
+                    description = "Header mode: the admin key (ignored in jwt mode)") @HeaderParam(AdminGuard.HEADER) String adminKey,
             @Parameter(description = "normal (default) or express") @QueryParam("type") String type,
             @Parameter(description = "Most entries to list, 1 to 1000 (default 100)") @QueryParam("count") String count) {
         guard.require(adminKey);
@@ -92,7 +93,8 @@ public class AdminResource {
         return switch (result.outcome()) {
             case REQUEUED -> Response.accepted(Map.of("entry_id", entryId, "status", "queued", "id", result.newId())).build();
             case GONE -> throw new ProblemException(ProblemCode.DEAD_LETTER_NOT_FOUND, "No dead letter " + entryId + ".");
-            case NO_CREDIT -> throw new ProblemException(ProblemCode.INSUFFICIENT_CREDIT, "The message's client has no credit left.");
+            case NO_CREDIT ->
+                throw new ProblemException(ProblemCode.INSUFFICIENT_CREDIT, "The message's client has no credit left.");
             case NOT_REQUEUABLE -> throw new ProblemException(ProblemCode.NOT_REQUEUABLE,
                     "This entry is malformed (no client, recipient or content) and cannot be sent; discard it.");
         };

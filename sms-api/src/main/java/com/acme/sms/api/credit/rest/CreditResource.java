@@ -48,16 +48,19 @@ public class CreditResource {
     @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER,
             description = "Header mode: the caller's client id (required). Jwt mode: the client to credit (required).")
     @APIResponse(responseCode = "200", description = "Credit added")
-    @APIResponse(responseCode = "400", description = "Missing/invalid X-Client-ID, malformed JSON, or an invalid amount or name (problem+json)")
+    @APIResponse(responseCode = "400",
+            description = "Missing/invalid X-Client-ID, malformed JSON, or an invalid amount or name (problem+json)")
     @APIResponse(responseCode = "401", description = "Jwt mode: no, or no valid, bearer token (problem+json)")
     @APIResponse(responseCode = "403", description = "Jwt mode: the token lacks the admin role (problem+json)")
     @APIResponse(responseCode = "422", description = "The balance would exceed its maximum (problem+json)")
-    @APIResponse(responseCode = "429", description = "The caller's requests-per-second limit is reached; see Retry-After (problem+json)")
+    @APIResponse(responseCode = "429",
+            description = "The caller's requests-per-second limit is reached; see Retry-After (problem+json)")
     @APIResponse(responseCode = "503", description = "Redis unavailable; nothing was added (problem+json)")
     public CreditResponse increase(CreditIncreaseRequest body) {
         Caller caller = callers.current();
         if (body == null) {
-            throw new ProblemException(ProblemCode.MISSING_BODY, "Send a JSON body such as {\"name\": \"Acme\", \"balance\": 50}.");
+            throw new ProblemException(ProblemCode.MISSING_BODY,
+                    "Send a JSON body such as {\"name\": \"Acme\", \"balance\": 50}.");
         }
         if (body.balance() == null) {
             throw new ProblemException(ProblemCode.INVALID_BALANCE, "'balance' (the credits to add) is required.");
@@ -83,7 +86,8 @@ public class CreditResource {
     @APIResponse(responseCode = "400", description = "Header mode: missing or invalid X-Client-ID (problem+json)")
     @APIResponse(responseCode = "401", description = "Jwt mode: no, or no valid, bearer token (problem+json)")
     @APIResponse(responseCode = "403", description = "Jwt mode: X-Client-ID names another client than the token (problem+json)")
-    @APIResponse(responseCode = "429", description = "The caller's requests-per-second limit is reached; see Retry-After (problem+json)")
+    @APIResponse(responseCode = "429",
+            description = "The caller's requests-per-second limit is reached; see Retry-After (problem+json)")
     public CreditResponse get() {
         String clientId = callers.clientId();
         CreditService.Account account = credit.get(clientId);

@@ -6,5 +6,4 @@ import org.eclipse.microprofile.openapi.annotations.media.Schema;
 public record BulkSendRequest(
         @Schema(description = "1 to 1000 messages") List<OutgoingMessage> messages,
         @Schema(description = "Seconds after acceptance when a message not yet sent is failed as expired and refunded. "
-                + "Express: default and maximum 300; normal: optional, up to 604800.")
-                Integer validitySeconds) {}
+                + "Express: default and maximum 300; normal: optional, up to 604800.") Integer validitySeconds) {}

@@ -36,7 +36,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @SecurityRequirement(name = Caller.BEARER_SCHEME)
 @APIResponse(responseCode = "401", description = "Jwt mode: no, or no valid, bearer token (problem+json)")
 @APIResponse(responseCode = "403", description = "Jwt mode: X-Client-ID names another client than the token (problem+json)")
-@APIResponse(responseCode = "429", description = "A per-client rate limit is reached; see Retry-After. Nothing was charged (problem+json)")
+@APIResponse(responseCode = "429",
+        description = "A per-client rate limit is reached; see Retry-After. Nothing was charged (problem+json)")
 public class MessageResource {
 
     static final String TYPE_HEADER = "X-SMS-TYPE";
@@ -60,15 +61,21 @@ public class MessageResource {
     @Operation(summary = "Send messages", description = """
             Validates each message, then charges one credit per valid message and queues it, in request order, for as \
             many as the balance covers. Invalid messages and those beyond the balance are rejected one by one.""")
-    @APIResponse(responseCode = "202", description = "At least one message accepted; `results` has one outcome per input message")
-    @APIResponse(responseCode = "400", description = "Missing/invalid headers, malformed JSON, no messages or too many (problem+json)")
-    @APIResponse(responseCode = "402", description = "Nothing accepted for lack of credit; `results` tells each message's fate (problem+json)")
-    @APIResponse(responseCode = "422", description = "Every message was invalid, or the Idempotency-Key was used for another request (problem+json)")
+    @APIResponse(responseCode = "202",
+            description = "At least one message accepted; `results` has one outcome per input message")
+    @APIResponse(responseCode = "400",
+            description = "Missing/invalid headers, malformed JSON, no messages or too many (problem+json)")
+    @APIResponse(responseCode = "402",
+            description = "Nothing accepted for lack of credit; `results` tells each message's fate (problem+json)")
+    @APIResponse(responseCode = "422",
+            description = "Every message was invalid, or the Idempotency-Key was used for another request (problem+json)")
     @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
     public Uni<Response> send(
-            @Parameter(description = "normal (default) or express, case-insensitive") @HeaderParam(TYPE_HEADER) String typeHeader,
-            @Parameter(description = "Optional, 1 to 128 of A-Z a-z 0-9 . _ : - ; a retry with the same key and body within 24 h "
-                    + "is charged nothing and gets the first answer") @HeaderParam(IDEMPOTENCY_HEADER) String idempotencyKey,
+            @Parameter(
+                    description = "normal (default) or express, case-insensitive") @HeaderParam(TYPE_HEADER) String typeHeader,
+            @Parameter(
+                    description = "Optional, 1 to 128 of A-Z a-z 0-9 . _ : - ; a retry with the same key and body within 24 h "
+                            + "is charged nothing and gets the first answer") @HeaderParam(IDEMPOTENCY_HEADER) String idempotencyKey,
             BulkSendRequest body) {
         SendCommand command = command(callers.clientId(), typeHeader, idempotencyKey, body);
         return sender.send(command).map(SendResponses::of);
@@ -80,13 +87,16 @@ public class MessageResource {
             The caller's messages, newest first, with optional filters. Dates are ISO dates (UTC days) or date-times; \
             a date as to_date includes that whole day.""")
     @APIResponse(responseCode = "200", description = "One page of messages")
-    @APIResponse(responseCode = "400", description = "Missing/invalid X-Client-ID (header mode) or an invalid parameter (problem+json)")
+    @APIResponse(responseCode = "400",
+            description = "Missing/invalid X-Client-ID (header mode) or an invalid parameter (problem+json)")
     @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
     public SentLogPage sentLog(
             @Parameter(description = "queued, sent or failed") @QueryParam("status") String status,
             @Parameter(description = "normal or express") @QueryParam("type") String type,
-            @Parameter(description = "Earliest queued time: 2026-11-25 or 2026-11-25T10:00:00Z") @QueryParam("from_date") String fromDate,
-            @Parameter(description = "Latest queued time: 2026-11-25 (whole day) or 2026-11-25T18:00:00Z") @QueryParam("to_date") String toDate,
+            @Parameter(
+                    description = "Earliest queued time: 2026-11-25 or 2026-11-25T10:00:00Z") @QueryParam("from_date") String fromDate,
+            @Parameter(
+                    description = "Latest queued time: 2026-11-25 (whole day) or 2026-11-25T18:00:00Z") @QueryParam("to_date") String toDate,
             @Parameter(description = "Page number, from 1 (default 1)") @QueryParam("page") String page,
             @Parameter(description = "Page size, 1 to 100 (default 20)") @QueryParam("page_size") String pageSize) {
         String clientId = callers.clientId();
@@ -101,14 +111,16 @@ public class MessageResource {
     @Path("/{id}")
     @Operation(summary = "One message", description = "One of the caller's own messages, once a worker has processed it.")
     @APIResponse(responseCode = "200", description = "The message")
-    @APIResponse(responseCode = "400", description = "Missing/invalid X-Client-ID (header mode) or an id that is not a UUID (problem+json)")
+    @APIResponse(responseCode = "400",
+            description = "Missing/invalid X-Client-ID (header mode) or an id that is not a UUID (problem+json)")
     @APIResponse(responseCode = "404", description = "No such message for this client (problem+json)")
     @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
     public MessageView one(@PathParam("id") String id) {
         String clientId = callers.clientId();
         return sentLog.findOne(clientId, messageId(id))
                 .map(MessageView::of)
-                .orElseThrow(() -> new ProblemException(ProblemCode.MESSAGE_NOT_FOUND, "No message with this id for this client."));
+                .orElseThrow(
+                        () -> new ProblemException(ProblemCode.MESSAGE_NOT_FOUND, "No message with this id for this client."));
     }
 
     /** The shape of a send request: a known type, 1 to the configured maximum of messages. */
@@ -139,7 +151,8 @@ public class MessageResource {
             }
             return UUID.fromString(id);
         } catch (IllegalArgumentException e) {
-            throw new ProblemException(ProblemCode.INVALID_ID, "A message id is a UUID such as 0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b.");
+            throw new ProblemException(ProblemCode.INVALID_ID,
+                    "A message id is a UUID such as 0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b.");
         }
     }
 }

@@ -42,7 +42,8 @@ class SentLogQueryTest {
         assertInvalid(new SentLogQuery(null, null, "2026-11-26", "2026-11-25", null, null),
                 "'from_date' must be before 'to_date'.");
         assertInvalid(new SentLogQuery(null, null, null, null, "0", null), "'page' must be a whole number from 1 to 1000000.");
-        assertInvalid(new SentLogQuery(null, null, null, null, null, "101"), "'page_size' must be a whole number from 1 to 100.");
+        assertInvalid(new SentLogQuery(null, null, null, null, null, "101"),
+                "'page_size' must be a whole number from 1 to 100.");
         assertInvalid(new SentLogQuery(null, null, null, null, "99999999999", null),
                 "'page' must be a whole number from 1 to 1000000.");
     }
