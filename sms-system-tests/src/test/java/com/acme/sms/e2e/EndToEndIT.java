@@ -7,6 +7,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
 
+import com.acme.sms.system.AppProcess;
+import com.acme.sms.system.BuiltApp;
 import io.restassured.specification.RequestSpecification;
 import java.time.Duration;
 import java.util.List;
@@ -28,9 +30,9 @@ class EndToEndIT {
 
     @BeforeAll
     static void start() throws Exception {
-        api = AppProcess.start("api", AppProcess.apiJar()).awaitReady();
-        express = AppProcess.start("worker-express", AppProcess.workerJar(), "--queue=express");
-        normal = AppProcess.start("worker-normal", AppProcess.workerJar(), "--queue", "normal");
+        api = AppProcess.start(BuiltApp.API, "api").awaitReady();
+        express = AppProcess.start(BuiltApp.WORKER, "worker-express", "--queue=express");
+        normal = AppProcess.start(BuiltApp.WORKER, "worker-normal", "--queue", "normal");
         express.awaitReady();
         normal.awaitReady();
     }
@@ -96,7 +98,7 @@ class EndToEndIT {
     @Test
     void aWorkerWithoutAValidQueueExitsNonZeroWithAClearMessage() throws Exception {
         for (String[] args : new String[][] {{}, {"--queue=urgent"}}) {
-            AppProcess bad = AppProcess.start("worker-bad", AppProcess.workerJar(), args);
+            AppProcess bad = AppProcess.start(BuiltApp.WORKER, "worker-bad", args);
             assertThat(bad.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(bad.process.exitValue()).isEqualTo(2);
             assertThat(bad.logTail()).contains("--queue");
@@ -105,7 +107,7 @@ class EndToEndIT {
 
     @Test
     void sigtermStopsAWorkerWithinItsDrainBound() throws Exception {
-        AppProcess extra = AppProcess.start("worker-extra", AppProcess.workerJar(), "--queue=normal").awaitReady();
+        AppProcess extra = AppProcess.start(BuiltApp.WORKER, "worker-extra", "--queue=normal").awaitReady();
         extra.process.destroy(); // SIGTERM
         assertThat(extra.process.waitFor(25, TimeUnit.SECONDS)).as("exited within the 20 s drain bound").isTrue();
         assertThat(extra.logTail()).contains("Stopping: finishing the batches in progress");

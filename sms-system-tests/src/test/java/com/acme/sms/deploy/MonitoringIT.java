@@ -4,12 +4,13 @@ import static com.acme.sms.deploy.ComposeFileTest.ROOT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.acme.sms.system.AppProcess;
+import com.acme.sms.system.BuiltApp;
+import com.acme.sms.system.TestOutput;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
 import java.io.IOException;
 import java.io.Reader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +28,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,46 +39,46 @@ import org.yaml.snakeyaml.Yaml;
  * {@code prometheus} binary, on PATH) scraping them on 127.0.0.1 with the scrape jobs of
  * deploy/prometheus/prometheus.yml and the rules of deploy/prometheus/alerts.yml. Every target must be up, every
  * rule must evaluate, and every metric name the alerts and the Grafana dashboard use must be served by the apps.
- * Needs real Redis and PostgreSQL (as EndToEndIT: database sms_test, Redis database 14) and `mvn package` first.
+ * Needs real Redis and PostgreSQL (as EndToEndIT: database sms_test, Redis database 14) and the apps this reactor built.
  */
 class MonitoringIT {
 
-    /** Connections for black-box runs, as EndToEndIT: the test database and a Redis logical database of their own. */
-    static final Map<String, String> ENV = Map.of(
-            "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/sms_test",
-            "QUARKUS_REDIS_HOSTS", "redis://127.0.0.1:6379/14",
-            "SMS_PROVIDER_FAIL_PREFIX", "+999",
-            "SMS_PROVIDER_LATENCY_MS", "5");
     static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static final List<Proc> started = new ArrayList<>();
-    static Map<String, Proc> apps;
-    static Proc prometheus;
-    static Path tmp;
+    static final List<AppProcess> started = new ArrayList<>();
+    static Map<String, AppProcess> apps;
+    static AppProcess prometheus;
+    /** Prometheus' configuration and storage, under target/servers; removed at the end. */
+    static Path prometheusDir;
 
     @BeforeAll
     static void start() throws Exception {
         Path prometheusBin = ExternalTool.require("prometheus", ExternalTool.PROMETHEUS_HINT);
-        tmp = Files.createTempDirectory("sms-monitoring-it-");
         apps = new LinkedHashMap<>();
         // The job names of deploy/prometheus/prometheus.yml (sms-<compose service>).
-        apps.put("sms-api", Proc.java("sms-api", jar(Path.of("..", "sms-api", "target", "quarkus-app", "quarkus-run.jar"))));
-        apps.get("sms-api").awaitHttp("/q/health/ready");
-        apps.put("sms-worker-express", Proc.java("sms-worker-express", jar(Path.of("target", "quarkus-app", "quarkus-run.jar")), "--queue=express"));
-        apps.put("sms-worker-normal", Proc.java("sms-worker-normal", jar(Path.of("target", "quarkus-app", "quarkus-run.jar")), "--queue=normal"));
-        for (Proc p : apps.values()) {
-            p.awaitHttp("/q/health/ready");
+        apps.put("sms-api", track(AppProcess.start(BuiltApp.API, "sms-api")));
+        apps.get("sms-api").awaitReady(START_TIMEOUT);
+        apps.put("sms-worker-express", track(AppProcess.start(BuiltApp.WORKER, "sms-worker-express", "--queue=express")));
+        apps.put("sms-worker-normal", track(AppProcess.start(BuiltApp.WORKER, "sms-worker-normal", "--queue=normal")));
+        for (AppProcess p : apps.values()) {
+            p.awaitReady(START_TIMEOUT);
         }
 
-        int port = freePort();
-        Path config = tmp.resolve("prometheus.yml");
+        int port = AppProcess.freePort();
+        prometheusDir = TestOutput.serverDir("prometheus-");
+        Path config = prometheusDir.resolve("prometheus.yml");
         Files.writeString(config, prometheusConfig(port));
-        prometheus = Proc.start("prometheus", port, List.of(prometheusBin.toString(), "--config.file=" + config,
-                "--storage.tsdb.path=" + tmp.resolve("data"), "--web.listen-address=127.0.0.1:" + port, "--log.level=warn"),
-                Map.of());
-        prometheus.awaitHttp("/-/ready");
+        prometheus = track(AppProcess.program("prometheus", port, List.of(prometheusBin.toString(), "--config.file=" + config,
+                "--storage.tsdb.path=" + prometheusDir.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
+                "--log.level=warn")));
+        prometheus.awaitHttp("/-/ready", START_TIMEOUT);
+    }
+
+    static AppProcess track(AppProcess p) {
+        started.add(p);
+        return p;
     }
 
     @AfterAll
@@ -88,10 +86,8 @@ class MonitoringIT {
         for (int i = started.size() - 1; i >= 0; i--) {
             started.get(i).close();
         }
-        if (tmp != null) {
-            try (Stream<Path> files = Files.walk(tmp)) {
-                files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
-            }
+        if (prometheusDir != null) {
+            TestOutput.delete(prometheusDir);
         }
     }
 
@@ -144,7 +140,7 @@ class MonitoringIT {
             assertThat(health).as("targets").hasSize(apps.size() + 1);
             assertThat(health.values()).as("target health: " + health).allMatch(h -> h.startsWith("up"));
         });
-        for (Map.Entry<String, Proc> app : apps.entrySet()) {
+        for (Map.Entry<String, AppProcess> app : apps.entrySet()) {
             assertThat(query("up{job=\"" + app.getKey() + "\"}")).as("up of " + app.getKey()).isEqualTo(List.of(1.0));
         }
 
@@ -163,7 +159,7 @@ class MonitoringIT {
 
         // Every metric the alerts and the dashboard use is served by the apps (histogram suffixes included).
         Map<String, Set<String>> served = new TreeMap<>();
-        for (Map.Entry<String, Proc> app : apps.entrySet()) {
+        for (Map.Entry<String, AppProcess> app : apps.entrySet()) {
             for (String name : sampleNames(get(app.getValue().port, "/q/metrics"))) {
                 served.computeIfAbsent(name, k -> new TreeSet<>()).add(app.getKey());
             }
@@ -194,7 +190,7 @@ class MonitoringIT {
             assertThat(r.statusCode()).as("send " + type + ": " + r.body()).isEqualTo(202);
         }
         for (String type : List.of("express", "normal")) {
-            Proc worker = apps.get("sms-worker-" + type);
+            AppProcess worker = apps.get("sms-worker-" + type);
             await(type + " messages delivered").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                     .until(() -> get(worker.port, "/q/metrics").lines()
                             .anyMatch(l -> l.startsWith("sms_delivery_latency_seconds_count{") && l.contains("type=\"" + type + "\"")
@@ -243,82 +239,5 @@ class MonitoringIT {
             b.header("X-SMS-TYPE", type);
         }
         return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    static Path jar(Path path) {
-        assertThat(path).as(path.toAbsolutePath() + ": run `mvn package` (or bin/test) at the root first").exists();
-        return path;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** A process this test started (an app or Prometheus), with its output in a log file. */
-    static final class Proc implements AutoCloseable {
-        final String name;
-        final int port;
-        final Process process;
-        final Path log;
-
-        private Proc(String name, int port, Process process, Path log) {
-            this.name = name;
-            this.port = port;
-            this.process = process;
-            this.log = log;
-        }
-
-        static Proc java(String name, Path jar, String... args) throws IOException {
-            int port = freePort();
-            List<String> command = new ArrayList<>(List.of(
-                    System.getProperty("java.home") + File.separator + "bin" + File.separator + "java", "-Xmx256m", "-jar", jar.toString()));
-            command.addAll(List.of(args));
-            Map<String, String> env = new LinkedHashMap<>(ENV);
-            env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            return start(name, port, command, env);
-        }
-
-        static Proc start(String name, int port, List<String> command, Map<String, String> env) throws IOException {
-            Path log = tmp.resolve(name + ".log");
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().putAll(env);
-            Proc p = new Proc(name, port, pb.start(), log);
-            started.add(p);
-            return p;
-        }
-
-        void awaitHttp(String path) {
-            await(name + " " + path).atMost(START_TIMEOUT).pollInterval(Duration.ofMillis(250)).until(() -> {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException(name + " exited with " + process.exitValue() + ":\n" + logTail());
-                }
-                try {
-                    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(2))
-                            .GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-                } catch (IOException e) {
-                    return false;
-                }
-            });
-        }
-
-        String logTail() {
-            try {
-                List<String> lines = Files.readAllLines(log);
-                return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-            } catch (IOException e) {
-                return "(no log: " + e.getMessage() + ")";
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
-            }
-        }
     }
 }

@@ -4,6 +4,8 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.acme.sms.system.AppProcess;
+import com.acme.sms.system.BuiltApp;
 import io.restassured.response.Response;
 import java.io.IOException;
 import java.sql.Connection;
@@ -56,13 +58,13 @@ final class Platform implements AutoCloseable {
         return env;
     }
 
-    AppProcess api() throws IOException {
-        return track(AppProcess.start("api", AppProcess.apiJar(), env(Map.of()))).awaitReady();
+    AppProcess api() {
+        return track(AppProcess.start(BuiltApp.API, "api", env(Map.of()))).awaitReady();
     }
 
     /** A worker; not awaited, since some are meant to die. */
-    AppProcess worker(String queue, Map<String, String> extra) throws IOException {
-        return track(AppProcess.start("worker-" + queue, AppProcess.workerJar(), env(extra), "--queue=" + queue));
+    AppProcess worker(String queue, Map<String, String> extra) {
+        return track(AppProcess.start(BuiltApp.WORKER, "worker-" + queue, env(extra), "--queue=" + queue));
     }
 
     private AppProcess track(AppProcess p) {

@@ -1,7 +1,8 @@
 package com.acme.sms.e2e;
 
+import com.acme.sms.system.AppProcess;
+import com.acme.sms.system.TestOutput;
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,8 +12,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Redis and PostgreSQL instances a fault test starts, kills and restarts itself, on free ports and in temporary
- * folders, so the machine's shared servers are never disturbed.
+ * Redis and PostgreSQL instances a fault test starts, kills and restarts itself, on free ports and in folders of
+ * their own under target/servers, so the machine's shared servers are never disturbed; closing one stops it and
+ * removes its folder.
  */
 final class PrivateServers {
 
@@ -25,13 +27,13 @@ final class PrivateServers {
         private final String evictionPolicy;
         private Process process;
 
-        Redis() throws IOException {
+        Redis() {
             this("noeviction");
         }
 
-        Redis(String evictionPolicy) throws IOException {
+        Redis(String evictionPolicy) {
             this.port = AppProcess.freePort();
-            this.dir = Files.createTempDirectory("sms-redis-");
+            this.dir = TestOutput.serverDir("redis-");
             this.evictionPolicy = evictionPolicy;
         }
 
@@ -66,6 +68,7 @@ final class PrivateServers {
             if (process != null) {
                 kill();
             }
+            TestOutput.delete(dir);
         }
     }
 
@@ -75,10 +78,29 @@ final class PrivateServers {
         final Path dir;
         private final Path bin;
 
-        Postgres() throws IOException {
+        Postgres() throws Exception {
             this.port = AppProcess.freePort();
-            this.dir = Files.createTempDirectory("sms-pg-");
             this.bin = binaries();
+            this.dir = reachableDir();
+        }
+
+        /**
+         * target/servers/pg-..., unless the tests run as root in a checkout the postgres user cannot reach (one
+         * under /root, mode 0700): then a folder of the machine's temporary folder, which close() removes as well.
+         */
+        private static Path reachableDir() throws Exception {
+            Path dir = TestOutput.serverDir("pg-");
+            // init() hands the folder itself to postgres; what matters is whether postgres can get to it.
+            if (!isRoot()) {
+                return dir;
+            }
+            Process probe = new ProcessBuilder("runuser", "-u", "postgres", "--", "test", "-x", dir.getParent().toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0) {
+                return dir;
+            }
+            TestOutput.delete(dir);
+            return Files.createTempDirectory("sms-pg-");
         }
 
         String jdbcUrl() {
@@ -116,6 +138,7 @@ final class PrivateServers {
             } catch (Exception alreadyStopped) {
                 // nothing to stop
             }
+            TestOutput.delete(dir);
         }
 
         private void run(List<String> command, boolean asPostgres) throws Exception {

@@ -3,6 +3,7 @@ package com.acme.sms.deploy;
 import static com.acme.sms.deploy.ComposeFileTest.ROOT;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.acme.sms.system.BuiltApp;
 import io.smallrye.config.common.utils.StringUtil;
 import java.net.URI;
 import java.nio.file.Path;
@@ -18,16 +19,16 @@ import java.util.stream.Collectors;
 
 /**
  * The API's authentication settings (docs/security.md) as the deployment files set them, held against the code:
- * {@code sms.auth.mode} against {@code AuthConfig} (sms-api is not on this module's class path, so its source is
- * read), the {@code mp.jwt.*} keys against smallrye-jwt, the local issuer and key folder against {@code bin/token}.
+ * {@code sms.auth.mode} against the configuration mapping the built API declares for it (its enum of modes and its
+ * default), the {@code mp.jwt.*} keys against smallrye-jwt, the local issuer and key folder against {@code bin/token}.
  */
 final class ApiAuth {
 
-    static final Path API_MODULE = ROOT.resolve("sms-api");
-    static final Path AUTH_CONFIG = API_MODULE.resolve("src/main/java/com/acme/sms/api/config/AuthConfig.java");
+    static final Path API_MODULE = ROOT.resolve(BuiltApp.API.module);
     static final Path BIN_TOKEN = ROOT.resolve("bin/token");
 
-    static final String MODE_KEY = configPrefix() + ".mode";
+    /** The key of docs/security.md; the built API must declare it (a rename fails every check below). */
+    static final String MODE_KEY = "sms.auth.mode";
     static final String KEY_LOCATION_KEY = "mp.jwt.verify.publickey.location";
     static final String ISSUER_KEY = "mp.jwt.verify.issuer";
     static final String MODE_ENV = ComposeFileTest.envName(MODE_KEY);
@@ -69,25 +70,15 @@ final class ApiAuth {
         return readsJwtConfig(module) ? MP_JWT_KEYS.stream().map(ComposeFileTest::envName).collect(Collectors.toSet()) : Set.of();
     }
 
-    static String configPrefix() {
-        Matcher m = Pattern.compile("@ConfigMapping\\(\\s*prefix\\s*=\\s*\"([^\"]+)\"").matcher(authConfig());
-        assertThat(m.find()).as(ROOT.relativize(AUTH_CONFIG) + ": @ConfigMapping(prefix = ...)").isTrue();
-        return m.group(1);
-    }
-
-    /** The constants of AuthConfig.Mode, as written in its source. */
+    /** The constants of the enum sms.auth.mode converts to, as the built API declares it. */
     static List<String> modes() {
-        Matcher body = Pattern.compile("enum\\s+Mode\\s*\\{(.*?)}", Pattern.DOTALL).matcher(withoutComments(authConfig()));
-        assertThat(body.find()).as(ROOT.relativize(AUTH_CONFIG) + ": enum Mode").isTrue();
-        String constants = body.group(1).split(";", 2)[0];
+        Class<?> type = BuiltApp.API.configKey(MODE_KEY).type();
+        assertThat(type.isEnum()).as(MODE_KEY + ": an enum of modes (" + type + ")").isTrue();
         List<String> modes = new ArrayList<>();
-        for (String c : constants.split(",")) {
-            if (!c.isBlank()) {
-                assertThat(c.trim()).as("AuthConfig.Mode constant").matches("[A-Z][A-Z0-9_]*");
-                modes.add(c.trim());
-            }
+        for (Object c : type.getEnumConstants()) {
+            modes.add(((Enum<?>) c).name());
         }
-        assertThat(modes).as("AuthConfig.Mode: the modes these checks know").contains("HEADER", "JWT");
+        assertThat(modes).as(type.getName() + ": the modes these checks know").contains("HEADER", "JWT");
         return modes;
     }
 
@@ -111,9 +102,9 @@ final class ApiAuth {
     }
 
     static String modeDefault() {
-        Matcher m = Pattern.compile("@WithDefault\\(\"([^\"]*)\"\\)\\s*Mode\\s+mode\\(\\)").matcher(authConfig());
-        assertThat(m.find()).as(ROOT.relativize(AUTH_CONFIG) + ": @WithDefault of mode()").isTrue();
-        return m.group(1);
+        BuiltApp.ConfigKey key = BuiltApp.API.configKey(MODE_KEY);
+        assertThat(key.defaultValue()).as(MODE_KEY + ": a default in " + key.declaredBy()).isPresent();
+        return key.defaultValue().get();
     }
 
     /**
@@ -160,11 +151,4 @@ final class ApiAuth {
         return m.group(1);
     }
 
-    static String authConfig() {
-        return ComposeFileTest.read(AUTH_CONFIG);
-    }
-
-    static String withoutComments(String java) {
-        return java.replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("(?m)//.*$", "");
-    }
 }

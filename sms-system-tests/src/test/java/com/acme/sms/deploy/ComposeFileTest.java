@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.acme.sms.message.MessageType;
-import com.acme.sms.worker.config.WorkerConfig;
+import com.acme.sms.system.BuiltApp;
+import com.acme.sms.system.Repository;
 import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.WithDefault;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -24,12 +24,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -37,12 +35,11 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * docker-compose.yml and the Dockerfiles against the code: everything asserted here is something that, once it
  * drifted from the applications, would break {@code docker compose up} for a user. Plain JUnit: no services needed.
- * Surefire runs with the module directory (sms-worker) as working directory, so the repository root is "..".
+ * What the apps read is taken from the artifacts Maven built ({@link BuiltApp}), never from their sources.
  */
 class ComposeFileTest {
 
-    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    static final Path COMMON_CONFIG = ROOT.resolve("sms-common/src/main/resources/META-INF/microprofile-config.properties");
+    static final Path ROOT = Repository.ROOT;
     static final Set<String> HEALTH_PATHS = Set.of("/q/health/ready", "/q/health/live");
     static final String WORKER_PREFIX = "worker-";
     static final Pattern URL = Pattern.compile("https?://[^\\s\"']+");
@@ -473,12 +470,9 @@ class ComposeFileTest {
         if (fromFiles != null) {
             return fromFiles;
         }
-        if (key.equals("sms.worker.shutdown-timeout")) {
-            try {
-                return WorkerConfig.class.getMethod("shutdownTimeout").getAnnotation(WithDefault.class).value();
-            } catch (NoSuchMethodException e) {
-                throw new AssertionError("WorkerConfig.shutdownTimeout() is gone: update this test", e);
-            }
+        BuiltApp.ConfigKey declared = BuiltApp.ofModule(module(service)).configKeys().get(key);
+        if (declared != null && declared.defaultValue().isPresent()) {
+            return declared.defaultValue().get();
         }
         return fail("%s: %s is set nowhere", service, key);
     }
@@ -566,66 +560,25 @@ class ComposeFileTest {
 
     // -------------------------------------------------------------------------------------------- app config ----
 
-    /** Keys of the prod profile: the shared defaults overridden by the module's application.properties. */
+    /** Keys of the prod profile: the shared defaults overridden by the module's application.properties, as packaged. */
     static Map<String, String> appConfig(Path module) {
-        Map<String, String> config = new HashMap<>();
-        for (Path file : List.of(COMMON_CONFIG, module.resolve("src/main/resources/application.properties"))) {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(file)) {
-                p.load(r);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            p.stringPropertyNames().stream().filter(k -> !k.startsWith("%"))
-                    .forEach(k -> config.put(k, p.getProperty(k).trim()));
-        }
-        return config;
+        return BuiltApp.ofModule(module).config();
     }
 
     /**
-     * Environment variable names the app reads: its configuration keys (properties files, {@code @ConfigMapping}
-     * interfaces, {@code @ConfigProperty}) of the module and of sms-common, as SmallRye maps them, and the
-     * {@code mp.jwt.*} keys of smallrye-jwt if the module depends on it ({@link ApiAuth#MP_JWT_KEYS}).
+     * Environment variable names the app reads: its configuration keys (packaged properties files, the
+     * {@code @ConfigMapping} interfaces and {@code @ConfigProperty} injection points of its classes and sms-common's)
+     * as SmallRye maps them, and the {@code mp.jwt.*} keys of smallrye-jwt if the module depends on it
+     * ({@link ApiAuth#MP_JWT_KEYS}).
      */
     static Set<String> knownEnvNames(Path module) {
-        Set<String> keys = new HashSet<>(appConfig(module).keySet());
-        for (Path sources : List.of(module.resolve("src/main/java"), ROOT.resolve("sms-common/src/main/java"))) {
-            keys.addAll(configKeysIn(sources));
-        }
+        BuiltApp app = BuiltApp.ofModule(module);
+        Set<String> keys = new HashSet<>(app.config().keySet());
+        keys.addAll(app.configKeys().keySet());
         Set<String> names = keys.stream().map(ComposeFileTest::envName).collect(Collectors.toSet());
         // MP_JWT_*: smallrye-jwt's own keys (mp.jwt.verify.publickey.location, ...), read only where it is a dependency.
         names.addAll(ApiAuth.jwtEnvNames(module));
         return names;
-    }
-
-    static Set<String> configKeysIn(Path sources) {
-        Pattern mapping = Pattern.compile("@ConfigMapping\\(\\s*prefix\\s*=\\s*\"([^\"]+)\"");
-        Pattern method = Pattern.compile("(?m)^\\s+[\\w<>\\[\\], ?.]+\\s+(\\w+)\\(\\)\\s*;");
-        Pattern property = Pattern.compile("@ConfigProperty\\(\\s*name\\s*=\\s*\"([^\"]+)\"");
-        Set<String> keys = new HashSet<>();
-        try (Stream<Path> files = Files.walk(sources)) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
-                String java = read(file);
-                Matcher p = mapping.matcher(java);
-                if (p.find()) {
-                    Matcher m = method.matcher(java);
-                    while (m.find()) {
-                        keys.add(p.group(1) + "." + kebab(m.group(1)));
-                    }
-                }
-                Matcher cp = property.matcher(java);
-                while (cp.find()) {
-                    keys.add(cp.group(1));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return keys;
-    }
-
-    static String kebab(String camel) {
-        return camel.replaceAll("([a-z0-9])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT);
     }
 
     /** SmallRye's environment variable name for a key: non-alphanumerics become '_', upper case. */

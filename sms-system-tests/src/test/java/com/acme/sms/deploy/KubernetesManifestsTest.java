@@ -12,7 +12,7 @@ import com.acme.sms.deploy.KubernetesModel.ScaledObject;
 import com.acme.sms.deploy.KubernetesModel.Trigger;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.Streams;
-import com.acme.sms.worker.config.WorkerConfig;
+import com.acme.sms.system.BuiltApp;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -38,7 +38,6 @@ import io.fabric8.openshift.api.model.monitoring.v1.Endpoint;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
 import io.fabric8.openshift.api.model.monitoring.v1.ServiceMonitor;
 import io.quarkus.runtime.configuration.DurationConverter;
-import io.smallrye.config.WithDefault;
 import java.io.IOException;
 import java.io.Reader;
 import java.net.URI;
@@ -73,7 +72,8 @@ import org.yaml.snakeyaml.Yaml;
  * Needs {@code kubectl} on PATH, or the one {@code SMS_KUBECTL} names (fails, naming it, when missing). Any kubectl
  * from 1.20 on (Debian 12's {@code kubernetes-client}, with kustomize v2.0.3) to current ones (kustomize v5) must
  * render the same objects: the checks hold for both, e.g.
- * {@code SMS_KUBECTL=/path/to/kubectl-1.20 mvn -B test -Dtest='com.acme.sms.deploy.*Test'} in sms-worker.
+ * {@code SMS_KUBECTL=/path/to/kubectl-1.20 mvn -B test -pl sms-system-tests -am -Dtest='com.acme.sms.deploy.*Test'
+ * -Dsurefire.failIfNoSpecifiedTests=false} at the repository root.
  */
 class KubernetesManifestsTest {
 
@@ -709,10 +709,7 @@ class KubernetesManifestsTest {
     }
 
     static String shutdownTimeoutDefault() {
-        try {
-            return WorkerConfig.class.getMethod("shutdownTimeout").getAnnotation(WithDefault.class).value();
-        } catch (NoSuchMethodException e) {
-            throw new AssertionError("WorkerConfig.shutdownTimeout() is gone: update this test", e);
-        }
+        return BuiltApp.WORKER.configKey("sms.worker.shutdown-timeout").defaultValue()
+                .orElseThrow(() -> new AssertionError("sms.worker.shutdown-timeout has no default any more: update this test"));
     }
 }

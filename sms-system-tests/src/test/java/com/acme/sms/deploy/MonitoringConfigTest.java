@@ -4,6 +4,9 @@ import static com.acme.sms.deploy.ComposeFileTest.ROOT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import com.acme.sms.system.Artifact;
+import com.acme.sms.system.BuiltApp;
+import com.acme.sms.system.ClassFile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -142,7 +145,7 @@ class MonitoringConfigTest {
         assertThat(expr).contains("histogram_quantile(0.99,", "sms_delivery_latency_seconds_bucket{type=\"express\"}", "> 0.1");
         assertThat(rule.get("for")).isEqualTo("5m");
         // histogram_quantile is exact only at a bucket boundary: 100 ms must be one of the worker's buckets.
-        Field buckets = Class.forName("com.acme.sms.worker.delivery.WorkerMetrics").getDeclaredField("SLA_BUCKETS");
+        Field buckets = workerField("SLA_BUCKETS");
         buckets.setAccessible(true);
         assertThat((Duration[]) buckets.get(null)).contains(Duration.ofMillis(100));
     }
@@ -152,7 +155,7 @@ class MonitoringConfigTest {
         Set<String> registered = registeredMeterNames();
         for (Map.Entry<String, Set<String>> use : metricUses().entrySet()) {
             assertThat(registered.contains(use.getKey()) || STANDARD_METRICS.contains(use.getKey()))
-                    .as("%s (used by %s) is neither registered in sms-*/src/main/java (%s) nor a standard metric %s",
+                    .as("%s (used by %s) is neither registered by the apps' classes (%s) nor a standard metric %s",
                             use.getKey(), use.getValue(), registered, STANDARD_METRICS)
                     .isTrue();
         }
@@ -253,23 +256,23 @@ class MonitoringConfigTest {
     }
 
     /**
-     * Prometheus names of the meters our code registers: the "sms.*" names given to Micrometer builders (or to the
-     * helpers that call them) in files using Micrometer, with the suffixes the Prometheus registry adds.
+     * Prometheus names of the meters our code registers: the "sms.*" string literals of the built classes (sms-common's
+     * and both apps') that use Micrometer, given to its builders or to the helpers that call them, with the suffixes
+     * the Prometheus registry adds (the timer ones for classes that use Timer).
      */
-    static Set<String> registeredMeterNames() throws IOException {
-        Pattern literal = Pattern.compile("\"(sms(?:\\.[a-z0-9]+)+)\"");
+    static Set<String> registeredMeterNames() {
+        Pattern literal = Pattern.compile("sms(?:\\.[a-z0-9]+)+");
         Set<String> names = new HashSet<>();
-        for (String module : List.of("sms-common", "sms-api", "sms-worker")) {
-            try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
-                for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
-                    String java = Files.readString(f);
-                    if (!java.contains("io.micrometer")) {
-                        continue;
-                    }
-                    boolean timers = java.contains("Timer");
-                    Matcher m = literal.matcher(java);
-                    while (m.find()) {
-                        String base = m.group(1).replace('.', '_');
+        for (Artifact artifact : List.of(BuiltApp.COMMON, BuiltApp.API.artifact(), BuiltApp.WORKER.artifact())) {
+            for (String entry : artifact.entries("com/acme/sms/", ".class")) {
+                ClassFile c = ClassFile.parse(artifact.read(entry).orElseThrow());
+                if (!c.uses("io.micrometer.")) {
+                    continue;
+                }
+                boolean timers = c.uses("io.micrometer.core.instrument.Timer");
+                for (String s : c.stringLiterals()) {
+                    if (literal.matcher(s).matches()) {
+                        String base = s.replace('.', '_');
                         names.addAll(List.of(base, base + "_total"));
                         if (timers) {
                             for (String suffix : List.of("_seconds_bucket", "_seconds_count", "_seconds_sum", "_seconds_max")) {
@@ -281,6 +284,21 @@ class MonitoringConfigTest {
             }
         }
         return names;
+    }
+
+    /** A static field of the worker's classes, wherever the worker keeps it. */
+    static Field workerField(String name) throws ClassNotFoundException {
+        List<Field> found = new ArrayList<>();
+        for (String className : BuiltApp.WORKER.artifact().classNames()) {
+            Class<?> c = Class.forName(className, false, MonitoringConfigTest.class.getClassLoader());
+            for (Field f : c.getDeclaredFields()) {
+                if (f.getName().equals(name) && java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+                    found.add(f);
+                }
+            }
+        }
+        assertThat(found).as("static fields " + name + " of the worker").hasSize(1);
+        return found.get(0);
     }
 
     static Set<String> jobsSelectedBy(String expr) {
@@ -310,10 +328,10 @@ class MonitoringConfigTest {
 
     static void assertSqlMatchesTheSchema(String panel, String sql) throws IOException {
         assertThat(sql).as(panel + " SQL").isNotBlank();
-        String migrations;
-        try (Stream<Path> files = Files.list(ROOT.resolve("sms-common/src/main/resources/db/migration"))) {
-            migrations = files.sorted().map(ComposeFileTest::read).collect(Collectors.joining("\n"));
-        }
+        // The Flyway migrations as sms-common packages them (the API runs them at start).
+        String migrations = BuiltApp.COMMON.entries("db/migration/", ".sql").stream()
+                .map(e -> new String(BuiltApp.COMMON.read(e).orElseThrow(), java.nio.charset.StandardCharsets.UTF_8))
+                .collect(Collectors.joining("\n"));
         Matcher table = Pattern.compile("(?i)\\bFROM\\s+(\\w+)").matcher(sql);
         assertThat(table.find()).as(panel + ": FROM").isTrue();
         Matcher create = Pattern.compile("(?is)CREATE TABLE\\s+" + table.group(1) + "\\s*\\((.*?)\\n\\);").matcher(migrations);

@@ -3,6 +3,8 @@ package com.acme.sms.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.acme.sms.system.AppProcess;
+import com.acme.sms.system.BuiltApp;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -54,12 +56,12 @@ class DataStoreOutagesIT {
         try (PrivateServers.Redis redis = new PrivateServers.Redis("allkeys-lru").start();
                 Platform platform = new Platform(redis.port, 0, "jdbc:postgresql://127.0.0.1:5432/sms_test")) {
             for (AppProcess app : new AppProcess[] {
-                AppProcess.start("api-on-lru", AppProcess.apiJar(), platform.env(Map.of())),
-                AppProcess.start("worker-on-lru", AppProcess.workerJar(), platform.env(Map.of()), "--queue=normal")
+                AppProcess.start(BuiltApp.API, "api-on-lru", platform.env(Map.of())),
+                AppProcess.start(BuiltApp.WORKER, "worker-on-lru", platform.env(Map.of()), "--queue=normal")
             }) {
                 assertThat(app.process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
                 assertThat(app.process.exitValue()).isNotZero();
-                assertThat(java.nio.file.Files.readString(app.log)).contains("maxmemory-policy allkeys-lru")
+                assertThat(app.logText()).contains("maxmemory-policy allkeys-lru")
                         .contains("Refusing to start");
             }
         }

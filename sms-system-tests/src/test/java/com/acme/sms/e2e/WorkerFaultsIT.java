@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.acme.sms.system.AppProcess;
 import io.restassured.response.Response;
 import java.time.Duration;
 import java.util.ArrayList;
