@@ -67,7 +67,8 @@ final class ApiAuth {
 
     /** The MP_JWT_* environment variables the module reads: smallrye-jwt's keys, if the module has it. */
     static Set<String> jwtEnvNames(Path module) {
-        return readsJwtConfig(module) ? MP_JWT_KEYS.stream().map(ComposeFileTest::envName).collect(Collectors.toSet()) : Set.of();
+        return readsJwtConfig(module) ? MP_JWT_KEYS.stream().map(ComposeFileTest::envName).collect(Collectors.toSet())
+                : Set.of();
     }
 
     /** The constants of the enum sms.auth.mode converts to, as the built API declares it. */
@@ -114,7 +115,8 @@ final class ApiAuth {
     static String assertSettings(String where, Map<String, ?> env) {
         String mode = mode(env);
         if (mode.equals(JWT)) {
-            assertThat(value(env, KEY_LOCATION_ENV)).as(where + ": jwt mode needs " + KEY_LOCATION_ENV + " (a PEM file or a JWKS URL)")
+            assertThat(value(env, KEY_LOCATION_ENV))
+                    .as(where + ": jwt mode needs " + KEY_LOCATION_ENV + " (a PEM file or a JWKS URL)")
                     .isNotBlank();
             assertThat(value(env, ISSUER_ENV)).as(where + ": jwt mode needs " + ISSUER_ENV).isNotBlank();
             assertThat(env).as(where + ": " + ADMIN_KEY_ENV + " has no effect in jwt mode (admin is the token's role)")
@@ -122,7 +124,8 @@ final class ApiAuth {
             String location = value(env, KEY_LOCATION_ENV);
             if (!location.startsWith("/")) {
                 URI jwks = URI.create(location);
-                assertThat(jwks.getScheme()).as(where + ": " + KEY_LOCATION_ENV + " is an absolute file path or an https JWKS URL")
+                assertThat(jwks.getScheme())
+                        .as(where + ": " + KEY_LOCATION_ENV + " is an absolute file path or an https JWKS URL")
                         .isEqualTo("https");
                 assertThat(jwks.getHost()).as(where + ": JWKS host").isNotBlank();
             }
@@ -137,7 +140,8 @@ final class ApiAuth {
 
     /** bin/token's key folder when SMS_JWT_DIR is unset, relative to the repository root. */
     static String binTokenKeyDir() {
-        Matcher m = Pattern.compile("(?m)^KEY_DIR=\\$\\{SMS_JWT_DIR:-\\$ROOT/([^}]+)}").matcher(ComposeFileTest.read(BIN_TOKEN));
+        Matcher m = Pattern.compile("(?m)^KEY_DIR=\\$\\{SMS_JWT_DIR:-\\$ROOT/([^}]+)}")
+                .matcher(ComposeFileTest.read(BIN_TOKEN));
         assertThat(m.find()).as("bin/token: KEY_DIR=${SMS_JWT_DIR:-$ROOT/...}").isTrue();
         assertThat(ComposeFileTest.read(BIN_TOKEN)).as("bin/token writes the public key as public.pem")
                 .contains("-pubout -out \"$KEY_DIR/public.pem\"");

@@ -339,10 +339,12 @@ class ComposeFileTest {
     void grafanaIsProvisionedWithPrometheusPostgresAndTheDashboards() {
         Map<String, String> mounts = bindMounts("grafana");
         assertThat(mounts).as("grafana provisioning").containsEntry("/etc/grafana/provisioning", "deploy/grafana/provisioning");
-        Map<String, Object> provider = map(((List<?>) yamlFile(ROOT.resolve("deploy/grafana/provisioning/dashboards/dashboards.yml"))
-                .get("providers")).get(0));
+        Map<String, Object> provider = map(
+                ((List<?>) yamlFile(ROOT.resolve("deploy/grafana/provisioning/dashboards/dashboards.yml"))
+                        .get("providers")).get(0));
         String dashboards = String.valueOf(map(provider.get("options")).get("path"));
-        assertThat(mounts).as("the provider's path is where the dashboards are mounted").containsEntry(dashboards, "deploy/grafana/dashboards");
+        assertThat(mounts).as("the provider's path is where the dashboards are mounted").containsEntry(dashboards,
+                "deploy/grafana/dashboards");
         Map<String, Object> env = environment("grafana");
         assertThat(env).as("anonymous viewers").containsEntry("GF_AUTH_ANONYMOUS_ENABLED", "true")
                 .containsEntry("GF_AUTH_ANONYMOUS_ORG_ROLE", "Viewer");
@@ -351,7 +353,8 @@ class ComposeFileTest {
         assertThat(ROOT.resolve("deploy/grafana/dashboards").resolve(home.substring(dashboards.length() + 1))).exists();
 
         Map<String, Map<String, Object>> datasources = new LinkedHashMap<>();
-        for (Object ds : (List<?>) yamlFile(ROOT.resolve("deploy/grafana/provisioning/datasources/datasources.yml")).get("datasources")) {
+        for (Object ds : (List<?>) yamlFile(ROOT.resolve("deploy/grafana/provisioning/datasources/datasources.yml"))
+                .get("datasources")) {
             datasources.put(String.valueOf(map(ds).get("type")), map(ds));
         }
         URI prometheus = URI.create(String.valueOf(datasources.get("prometheus").get("url")));
@@ -369,7 +372,8 @@ class ComposeFileTest {
 
     static Path prometheusConfigFile() {
         List<String> command = list(services.get("prometheus").get("command"));
-        String configFile = command.stream().filter(c -> c.startsWith("--config.file=")).map(c -> c.substring("--config.file=".length()))
+        String configFile = command.stream().filter(c -> c.startsWith("--config.file="))
+                .map(c -> c.substring("--config.file=".length()))
                 .findFirst().orElse("/etc/prometheus/prometheus.yml");
         Map<String, String> mounts = bindMounts("prometheus");
         String dir = configFile.substring(0, configFile.lastIndexOf('/'));
@@ -402,7 +406,8 @@ class ComposeFileTest {
                 boolean bind = "bind".equals(m.get("type"));
                 // Long syntax: the host folder is created only when bind.create_host_path says so.
                 mounts.add(new Mount(String.valueOf(m.get("source")), String.valueOf(m.get("target")), bind,
-                        Boolean.TRUE.equals(m.get("read_only")), bind && Boolean.TRUE.equals(map(m.get("bind")).get("create_host_path"))));
+                        Boolean.TRUE.equals(m.get("read_only")),
+                        bind && Boolean.TRUE.equals(map(m.get("bind")).get("create_host_path"))));
             } else {
                 String[] parts = String.valueOf(v).split(":");
                 boolean bind = parts[0].startsWith(".") || parts[0].startsWith("/");
@@ -587,7 +592,8 @@ class ComposeFileTest {
     }
 
     static int compilerRelease() {
-        Matcher m = Pattern.compile("<maven.compiler.release>(\\d+)</maven.compiler.release>").matcher(read(ROOT.resolve("pom.xml")));
+        Matcher m = Pattern.compile("<maven.compiler.release>(\\d+)</maven.compiler.release>")
+                .matcher(read(ROOT.resolve("pom.xml")));
         assertThat(m.find()).as("maven.compiler.release in the root pom").isTrue();
         return Integer.parseInt(m.group(1));
     }

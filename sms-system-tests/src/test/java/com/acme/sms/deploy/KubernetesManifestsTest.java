@@ -1,6 +1,5 @@
 package com.acme.sms.deploy;
 
-import com.acme.sms.redis.RedisKeys;
 import static com.acme.sms.deploy.ComposeFileTest.HEALTH_PATHS;
 import static com.acme.sms.deploy.ComposeFileTest.ROOT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,6 +11,7 @@ import com.acme.sms.deploy.KubernetesModel.ScaledObject;
 import com.acme.sms.deploy.KubernetesModel.Trigger;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.Streams;
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.system.BuiltApp;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -158,7 +158,8 @@ class KubernetesManifestsTest {
         String ns = namespaces.get(0).getMetadata().getName();
         for (Rendered r : rendered.get(overlay)) {
             if (!(r.typed() instanceof Namespace)) {
-                assertThat(r.metadata().getNamespace()).as(overlay + ": namespace of " + r.kind() + " " + r.name()).isEqualTo(ns);
+                assertThat(r.metadata().getNamespace()).as(overlay + ": namespace of " + r.kind() + " " + r.name())
+                        .isEqualTo(ns);
             }
         }
     }
@@ -310,7 +311,8 @@ class KubernetesManifestsTest {
             Duration drain = DurationConverter.parseDuration(configured != null ? configured : shutdownTimeoutDefault());
             Long grace = d.getSpec().getTemplate().getSpec().getTerminationGracePeriodSeconds();
             assertThat(grace).as(name + " terminationGracePeriodSeconds (default 30)").isNotNull();
-            assertThat(Duration.ofSeconds(grace)).as(name + ": grace period vs SMS_WORKER_SHUTDOWN_TIMEOUT").isGreaterThan(drain);
+            assertThat(Duration.ofSeconds(grace)).as(name + ": grace period vs SMS_WORKER_SHUTDOWN_TIMEOUT")
+                    .isGreaterThan(drain);
         }
     }
 
@@ -323,7 +325,8 @@ class KubernetesManifestsTest {
             PodSpec pod = deployment(overlay, name).getSpec().getTemplate().getSpec();
             assertThat(pod.getInitContainers()).as(name + " init containers").hasSize(1);
             Container wait = pod.getInitContainers().get(0);
-            assertThat(wait.getImage()).as(name + ": the worker image (it has curl)").isEqualTo(appContainer(overlay, name).getImage());
+            assertThat(wait.getImage()).as(name + ": the worker image (it has curl)")
+                    .isEqualTo(appContainer(overlay, name).getImage());
             Matcher m = URL.matcher(String.join(" ", concat(wait.getCommand(), wait.getArgs())));
             assertThat(m.find()).as(name + ": init container polls a URL").isTrue();
             URI url = URI.create(m.group());
@@ -338,7 +341,8 @@ class KubernetesManifestsTest {
         assertThat(api.getSpec().getStrategy().getRollingUpdate().getMaxSurge()).isEqualTo(new IntOrString(1));
         assertThat(api.getSpec().getStrategy().getRollingUpdate().getMaxUnavailable()).isEqualTo(new IntOrString(0));
         assertThat(ComposeFileTest.appConfig(ROOT.resolve("sms-api"))).containsEntry("quarkus.flyway.migrate-at-start", "true");
-        assertThat(ComposeFileTest.appConfig(ROOT.resolve("sms-worker"))).containsEntry("quarkus.flyway.migrate-at-start", "false");
+        assertThat(ComposeFileTest.appConfig(ROOT.resolve("sms-worker"))).containsEntry("quarkus.flyway.migrate-at-start",
+                "false");
     }
 
     // ----------------------------------------------------------------------------------- wiring ----
@@ -351,21 +355,25 @@ class KubernetesManifestsTest {
                     .containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
         }
         for (StatefulSet s : all(overlay, StatefulSet.class)) {
-            assertThat(s.getSpec().getTemplate().getMetadata().getLabels()).containsAllEntriesOf(s.getSpec().getSelector().getMatchLabels());
-            assertThat(names(overlay, Service.class)).as(s.getMetadata().getName() + " serviceName").contains(s.getSpec().getServiceName());
+            assertThat(s.getSpec().getTemplate().getMetadata().getLabels())
+                    .containsAllEntriesOf(s.getSpec().getSelector().getMatchLabels());
+            assertThat(names(overlay, Service.class)).as(s.getMetadata().getName() + " serviceName")
+                    .contains(s.getSpec().getServiceName());
         }
         for (Service s : all(overlay, Service.class)) {
             List<PodTemplateSpec> pods = podTemplates(overlay).stream()
                     .filter(t -> labelsMatch(s.getSpec().getSelector(), t.getMetadata().getLabels())).toList();
             assertThat(pods).as(overlay + ": pods of Service " + s.getMetadata().getName()).hasSize(1);
             for (ServicePort p : s.getSpec().getPorts()) {
-                assertThat(pods.get(0).getSpec().getContainers()).as(s.getMetadata().getName() + " targetPort " + p.getTargetPort())
+                assertThat(pods.get(0).getSpec().getContainers())
+                        .as(s.getMetadata().getName() + " targetPort " + p.getTargetPort())
                         .anySatisfy(c -> assertThat(containerPortOrNull(c, p.getTargetPort())).isNotNull());
             }
         }
         for (PodDisruptionBudget pdb : all(overlay, PodDisruptionBudget.class)) {
             Deployment d = deployment(overlay, pdb.getMetadata().getName());
-            assertThat(labelsMatch(pdb.getSpec().getSelector().getMatchLabels(), d.getSpec().getTemplate().getMetadata().getLabels()))
+            assertThat(labelsMatch(pdb.getSpec().getSelector().getMatchLabels(),
+                    d.getSpec().getTemplate().getMetadata().getLabels()))
                     .as("PodDisruptionBudget " + pdb.getMetadata().getName() + " selects its Deployment's pods").isTrue();
             assertThat(pdb.getSpec().getMinAvailable() == null ^ pdb.getSpec().getMaxUnavailable() == null)
                     .as(pdb.getMetadata().getName() + ": minAvailable or maxUnavailable").isTrue();
@@ -380,7 +388,8 @@ class KubernetesManifestsTest {
         assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(API);
         assertThat(hpa.getSpec().getMinReplicas()).isPositive().isLessThanOrEqualTo(hpa.getSpec().getMaxReplicas());
         assertThat(hpa.getSpec().getMetrics()).anySatisfy(m -> assertThat(m.getResource().getName()).isEqualTo("cpu"));
-        assertThat(appContainer(overlay, API).getResources().getRequests()).as("CPU utilization needs a CPU request").containsKey("cpu");
+        assertThat(appContainer(overlay, API).getResources().getRequests()).as("CPU utilization needs a CPU request")
+                .containsKey("cpu");
         for (String name : appNames()) {
             // An autoscaled Deployment with `replicas` is reset by every `kubectl apply`.
             assertThat(deployment(overlay, name).getSpec().getReplicas()).as(name + " replicas").isNull();
@@ -400,17 +409,20 @@ class KubernetesManifestsTest {
                 assertThat(so.spec().scaleTargetRef().envSourceContainerName()).isEqualTo(target.getName());
             }
             MessageType type = MessageType.parse(target.getArgs().get(0).substring("--queue=".length())).orElseThrow();
-            assertThat(so.spec().minReplicaCount()).as(name + " minReplicaCount (the scaler cannot wake a worker from 0)").isPositive();
+            assertThat(so.spec().minReplicaCount()).as(name + " minReplicaCount (the scaler cannot wake a worker from 0)")
+                    .isPositive();
             assertThat(so.spec().maxReplicaCount()).isGreaterThanOrEqualTo(so.spec().minReplicaCount());
             assertThat(so.spec().triggers()).as(name + " triggers").hasSize(1);
             Trigger t = so.spec().triggers().get(0);
             assertThat(t.type()).isEqualTo("redis-streams");
             Map<String, String> md = t.metadata();
-            assertThat(KubernetesModel.REDIS_STREAMS_KEYS).as(name + ": redis-streams metadata keys KEDA knows").containsAll(md.keySet());
+            assertThat(KubernetesModel.REDIS_STREAMS_KEYS).as(name + ": redis-streams metadata keys KEDA knows")
+                    .containsAll(md.keySet());
             assertThat(md).as(name).containsEntry("stream", RedisKeys.stream(type));
             if (md.containsKey("consumerGroup")) {
                 assertThat(md.get("consumerGroup")).isEqualTo(Streams.GROUP);
-                assertThat(md).as(name + ": KEDA ignores streamLength when consumerGroup is set").doesNotContainKey("streamLength");
+                assertThat(md).as(name + ": KEDA ignores streamLength when consumerGroup is set")
+                        .doesNotContainKey("streamLength");
             } else {
                 assertThat(md).as(name + ": without consumerGroup KEDA scales on XLEN").containsKey("streamLength");
             }
@@ -421,14 +433,18 @@ class KubernetesManifestsTest {
             URI redis = URI.create(env.get("QUARKUS_REDIS_HOSTS").split(",")[0].trim());
             String address = md.containsKey("addressFromEnv") ? env.get(md.get("addressFromEnv")) : md.get("address");
             assertThat(address).as(name + ": address / addressFromEnv resolved in the worker's environment").isNotNull();
-            assertThat(address).as(name + ": KEDA's Redis vs QUARKUS_REDIS_HOSTS").isEqualTo(redis.getHost() + ":" + portOf(redis));
+            assertThat(address).as(name + ": KEDA's Redis vs QUARKUS_REDIS_HOSTS")
+                    .isEqualTo(redis.getHost() + ":" + portOf(redis));
             String db = redis.getPath() == null || redis.getPath().length() <= 1 ? "0" : redis.getPath().substring(1);
             assertThat(md.getOrDefault("databaseIndex", "0")).as(name + " databaseIndex").isEqualTo(db);
-            assertThat(Boolean.parseBoolean(md.getOrDefault("enableTLS", "false"))).as(name + " enableTLS vs " + redis.getScheme())
+            assertThat(Boolean.parseBoolean(md.getOrDefault("enableTLS", "false")))
+                    .as(name + " enableTLS vs " + redis.getScheme())
                     .isEqualTo(redis.getScheme().equals("rediss"));
-            String urlPassword = redis.getUserInfo() == null ? "" : redis.getUserInfo().substring(redis.getUserInfo().indexOf(':') + 1);
+            String urlPassword = redis.getUserInfo() == null ? ""
+                    : redis.getUserInfo().substring(redis.getUserInfo().indexOf(':') + 1);
             String kedaPassword = md.containsKey("passwordFromEnv") ? env.get(md.get("passwordFromEnv")) : "";
-            assertThat(kedaPassword).as(name + ": passwordFromEnv resolves to the password of QUARKUS_REDIS_HOSTS").isEqualTo(urlPassword);
+            assertThat(kedaPassword).as(name + ": passwordFromEnv resolves to the password of QUARKUS_REDIS_HOSTS")
+                    .isEqualTo(urlPassword);
         }
     }
 
@@ -441,8 +457,10 @@ class KubernetesManifestsTest {
                 .isLessThan(threshold(normal.spec().triggers().get(0).metadata()));
         assertThat(express.spec().pollingInterval()).as("polling interval").isLessThan(normal.spec().pollingInterval());
         assertThat(express.spec().minReplicaCount()).as("min replicas").isGreaterThan(normal.spec().minReplicaCount());
-        assertThat(express.spec().advanced().horizontalPodAutoscalerConfig().behavior().getScaleUp().getStabilizationWindowSeconds())
-                .as("scale-up delay").isLessThan(normal.spec().advanced().horizontalPodAutoscalerConfig().behavior().getScaleUp()
+        assertThat(express.spec().advanced().horizontalPodAutoscalerConfig().behavior().getScaleUp()
+                .getStabilizationWindowSeconds())
+                .as("scale-up delay")
+                .isLessThan(normal.spec().advanced().horizontalPodAutoscalerConfig().behavior().getScaleUp()
                         .getStabilizationWindowSeconds());
     }
 
@@ -497,9 +515,11 @@ class KubernetesManifestsTest {
         for (String name : appNames()) {
             Map<String, String> env = env(overlay, appContainer(overlay, name));
             URI db = URI.create(env.get("QUARKUS_DATASOURCE_JDBC_URL").substring("jdbc:".length()));
-            assertThat(db.getHost()).as("production JDBC host: not an in-cluster service").doesNotContain("postgres.").isNotEqualTo("postgres");
+            assertThat(db.getHost()).as("production JDBC host: not an in-cluster service").doesNotContain("postgres.")
+                    .isNotEqualTo("postgres");
             assertThat(URI.create(env.get("QUARKUS_REDIS_HOSTS")).getHost()).isNotEqualTo("redis");
-            assertThat(appContainer(overlay, name).getImage()).as(name + ": a pinned tag").doesNotEndWith(":latest").contains(":");
+            assertThat(appContainer(overlay, name).getImage()).as(name + ": a pinned tag").doesNotEndWith(":latest")
+                    .contains(":");
         }
 
         ServiceMonitor sm = all(overlay, ServiceMonitor.class).stream().findFirst()
@@ -510,19 +530,23 @@ class KubernetesManifestsTest {
                     .as("the ServiceMonitor selects Service " + name).isTrue();
             for (Endpoint e : sm.getSpec().getEndpoints()) {
                 assertThat(e.getPath()).isEqualTo("/q/metrics");
-                ServicePort port = s.getSpec().getPorts().stream().filter(p -> Objects.equals(p.getName(), e.getPort())).findFirst()
+                ServicePort port = s.getSpec().getPorts().stream().filter(p -> Objects.equals(p.getName(), e.getPort()))
+                        .findFirst()
                         .orElseGet(() -> fail("Service %s has no port named %s (ServiceMonitor endpoint)", name, e.getPort()));
-                assertThat(containerPort(appContainer(overlay, name), port.getTargetPort())).isEqualTo(httpPort(overlay, appContainer(overlay, name)));
+                assertThat(containerPort(appContainer(overlay, name), port.getTargetPort()))
+                        .isEqualTo(httpPort(overlay, appContainer(overlay, name)));
             }
         }
 
         // The PrometheusRule is alerts.yml (generated by sync-rules.sh): the same groups, rule for rule.
-        PrometheusRule rule = all(overlay, PrometheusRule.class).stream().findFirst().orElseGet(() -> fail("production: no PrometheusRule"));
+        PrometheusRule rule = all(overlay, PrometheusRule.class).stream().findFirst()
+                .orElseGet(() -> fail("production: no PrometheusRule"));
         Map<String, Object> alerts;
         try (Reader r = Files.newBufferedReader(ROOT.resolve("deploy/prometheus/alerts.yml"))) {
             alerts = new Yaml().load(r);
         }
-        Object renderedGroups = rendered.get(overlay).stream().filter(r -> r.typed() == rule).findFirst().orElseThrow().raw().get("spec");
+        Object renderedGroups = rendered.get(overlay).stream().filter(r -> r.typed() == rule).findFirst().orElseThrow().raw()
+                .get("spec");
         assertThat(renderedGroups).as("PrometheusRule spec vs deploy/prometheus/alerts.yml: run "
                 + "deploy/k8s/components/prometheus-operator/sync-rules.sh").isEqualTo(alerts);
     }
@@ -604,7 +628,8 @@ class KubernetesManifestsTest {
         for (EnvFromSource from : c.getEnvFrom()) {
             String prefix = from.getPrefix() == null ? "" : from.getPrefix();
             if (from.getConfigMapRef() != null) {
-                one(overlay, ConfigMap.class, from.getConfigMapRef().getName()).getData().forEach((k, v) -> env.put(prefix + k, v));
+                one(overlay, ConfigMap.class, from.getConfigMapRef().getName()).getData()
+                        .forEach((k, v) -> env.put(prefix + k, v));
             }
             if (from.getSecretRef() != null) {
                 secretData(one(overlay, Secret.class, from.getSecretRef().getName())).forEach((k, v) -> env.put(prefix + k, v));
@@ -651,7 +676,8 @@ class KubernetesManifestsTest {
 
     static Integer containerPortOrNull(Container c, IntOrString port) {
         if (port.getIntVal() != null) {
-            return c.getPorts().stream().map(ContainerPort::getContainerPort).filter(port.getIntVal()::equals).findFirst().orElse(null);
+            return c.getPorts().stream().map(ContainerPort::getContainerPort).filter(port.getIntVal()::equals).findFirst()
+                    .orElse(null);
         }
         return c.getPorts().stream().filter(p -> port.getStrVal().equals(p.getName())).map(ContainerPort::getContainerPort)
                 .findFirst().orElse(null);
@@ -665,7 +691,8 @@ class KubernetesManifestsTest {
     }
 
     static void assertPersistentVolumeAt(StatefulSet s, Container c, String path) {
-        Set<String> claims = s.getSpec().getVolumeClaimTemplates().stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
+        Set<String> claims = s.getSpec().getVolumeClaimTemplates().stream().map(p -> p.getMetadata().getName())
+                .collect(Collectors.toSet());
         assertThat(c.getVolumeMounts()).as(s.getMetadata().getName() + ": a persistent volume at " + path)
                 .anySatisfy(m -> {
                     assertThat(m.getMountPath()).isEqualTo(path);

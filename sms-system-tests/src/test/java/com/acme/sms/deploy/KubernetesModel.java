@@ -75,7 +75,8 @@ final class KubernetesModel {
                 .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                 .build();
         // Kubernetes (and KEDA's map[string]string metadata) reject a number or boolean where a string is due.
-        for (CoercionInputShape shape : List.of(CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean)) {
+        for (CoercionInputShape shape : List.of(CoercionInputShape.Integer, CoercionInputShape.Float,
+                CoercionInputShape.Boolean)) {
             mapper.coercionConfigFor(LogicalType.Textual).setCoercion(shape, CoercionAction.Fail);
         }
         return mapper;
@@ -102,7 +103,8 @@ final class KubernetesModel {
      */
     static List<Rendered> render(Path root, Path kustomization) {
         Path kubectl = ExternalTool.kubectl();
-        ExternalTool.Result r = ExternalTool.run(root, 120, kubectl.toString(), "kustomize", root.relativize(kustomization).toString());
+        ExternalTool.Result r = ExternalTool.run(root, 120, kubectl.toString(), "kustomize",
+                root.relativize(kustomization).toString());
         assertThat(r.exitCode()).as("%s kustomize %s:\n%s", kubectl, kustomization, r.stderr()).isZero();
         List<Rendered> result = new ArrayList<>();
         for (Object doc : new Yaml(new LoaderOptions()).loadAll(r.stdout())) {

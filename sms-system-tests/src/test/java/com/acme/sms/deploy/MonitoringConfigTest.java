@@ -76,9 +76,11 @@ class MonitoringConfigTest {
     @Test
     void promtoolAcceptsTheComposeConfigAndTheRules() {
         Path promtool = ExternalTool.require("promtool", ExternalTool.PROMETHEUS_HINT);
-        ExternalTool.Result config = ExternalTool.run(ROOT, 60, promtool.toString(), "check", "config", "deploy/prometheus/prometheus.yml");
+        ExternalTool.Result config = ExternalTool.run(ROOT, 60, promtool.toString(), "check", "config",
+                "deploy/prometheus/prometheus.yml");
         assertThat(config.exitCode()).as("promtool check config deploy/prometheus/prometheus.yml:\n" + config.both()).isZero();
-        ExternalTool.Result rules = ExternalTool.run(ROOT, 60, promtool.toString(), "check", "rules", "deploy/prometheus/alerts.yml");
+        ExternalTool.Result rules = ExternalTool.run(ROOT, 60, promtool.toString(), "check", "rules",
+                "deploy/prometheus/alerts.yml");
         assertThat(rules.exitCode()).as("promtool check rules deploy/prometheus/alerts.yml:\n" + rules.both()).isZero();
         assertThat(rules.stdout()).contains("SUCCESS: " + alertRules().size() + " rules found");
     }
@@ -87,7 +89,8 @@ class MonitoringConfigTest {
     void theKubernetesScrapeConfigIsValidAndFollowsThePodAnnotations(@TempDir Path tmp) throws IOException {
         Path promtool = ExternalTool.require("promtool", ExternalTool.PROMETHEUS_HINT);
         Path file = PROMETHEUS.resolve("prometheus-kubernetes.yml");
-        ExternalTool.Result r = ExternalTool.run(ROOT, 60, promtool.toString(), "check", "config", ROOT.relativize(file).toString());
+        ExternalTool.Result r = ExternalTool.run(ROOT, 60, promtool.toString(), "check", "config",
+                ROOT.relativize(file).toString());
         if (r.exitCode() != 0 && r.both().contains("field kubernetes_sd_configs not found")) {
             // Debian's build of Prometheus leaves Kubernetes discovery out. Check everything else (relabelling regexes,
             // rule files) with the discovery swapped for a static target; the discovery block is checked below.
@@ -129,18 +132,21 @@ class MonitoringConfigTest {
             assertThat(annotations).as(name + " annotations").containsKeys("summary", "description", "runbook");
             String runbook = String.valueOf(annotations.get("runbook"));
             assertThat(runbook).as(name + " runbook").startsWith("deploy/README.md#");
-            assertThat(anchors).as(name + ": deploy/README.md has a heading for " + runbook).contains(runbook.substring(runbook.indexOf('#') + 1));
+            assertThat(anchors).as(name + ": deploy/README.md has a heading for " + runbook)
+                    .contains(runbook.substring(runbook.indexOf('#') + 1));
             for (String job : jobsSelectedBy(String.valueOf(rule.get("expr")))) {
                 assertThat(JOBS).as(name + ": job " + job + " is scraped under that name").contains(job);
             }
         }
         assertThat(alerts).as("the alerts the operators rely on").contains("SmsExpressSlaBreach", "SmsExpressBacklogGrowing",
-                "SmsNormalBacklogGrowing", "SmsDeadLetters", "SmsFailureRatioHigh", "SmsRefundSpike", "SmsTargetDown", "SmsAppMissing");
+                "SmsNormalBacklogGrowing", "SmsDeadLetters", "SmsFailureRatioHigh", "SmsRefundSpike", "SmsTargetDown",
+                "SmsAppMissing");
     }
 
     @Test
     void theExpressSlaAlertIsTheP99Over100msForFiveMinutes() throws Exception {
-        Map<String, Object> rule = alertRules().stream().filter(r -> "SmsExpressSlaBreach".equals(r.get("alert"))).findFirst().orElseThrow();
+        Map<String, Object> rule = alertRules().stream().filter(r -> "SmsExpressSlaBreach".equals(r.get("alert"))).findFirst()
+                .orElseThrow();
         String expr = String.valueOf(rule.get("expr")).replaceAll("\\s+", " ");
         assertThat(expr).contains("histogram_quantile(0.99,", "sms_delivery_latency_seconds_bucket{type=\"express\"}", "> 0.1");
         assertThat(rule.get("for")).isEqualTo("5m");
@@ -194,7 +200,8 @@ class MonitoringConfigTest {
         // promtool parses every query as the expression of a recording rule.
         StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
         for (int i = 0; i < promql.size(); i++) {
-            rules.append("      - record: dashboard:query").append(i).append("\n        expr: ").append(JSON.writeValueAsString(promql.get(i))).append('\n');
+            rules.append("      - record: dashboard:query").append(i).append("\n        expr: ")
+                    .append(JSON.writeValueAsString(promql.get(i))).append('\n');
         }
         Path file = tmp.resolve("dashboard-queries.yml");
         Files.writeString(file, rules);

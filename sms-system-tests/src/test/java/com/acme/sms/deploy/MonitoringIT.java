@@ -100,7 +100,8 @@ class MonitoringIT {
         try (Reader r = Files.newBufferedReader(ROOT.resolve("deploy/prometheus/prometheus.yml"))) {
             config = new Yaml().load(r);
         }
-        config.put("global", new LinkedHashMap<>(Map.of("scrape_interval", "1s", "scrape_timeout", "1s", "evaluation_interval", "1s")));
+        config.put("global",
+                new LinkedHashMap<>(Map.of("scrape_interval", "1s", "scrape_timeout", "1s", "evaluation_interval", "1s")));
         config.put("rule_files", List.of(ROOT.resolve("deploy/prometheus/alerts.yml").toString()));
         List<Object> jobs = new ArrayList<>();
         Set<String> covered = new TreeSet<>();
@@ -114,13 +115,15 @@ class MonitoringIT {
             } else if (name.equals("prometheus")) {
                 target = port;
             } else {
-                throw new AssertionError("scrape job " + name + " of deploy/prometheus/prometheus.yml: no app for it in this test");
+                throw new AssertionError(
+                        "scrape job " + name + " of deploy/prometheus/prometheus.yml: no app for it in this test");
             }
             job.remove("dns_sd_configs");
             job.put("static_configs", List.of(Map.of("targets", List.of("127.0.0.1:" + target))));
             jobs.add(job);
         }
-        assertThat(covered).as("deploy/prometheus/prometheus.yml scrapes every app").isEqualTo(apps.keySet().stream().collect(java.util.stream.Collectors.toCollection(TreeSet::new)));
+        assertThat(covered).as("deploy/prometheus/prometheus.yml scrapes every app")
+                .isEqualTo(apps.keySet().stream().collect(java.util.stream.Collectors.toCollection(TreeSet::new)));
         config.put("scrape_configs", jobs);
         DumperOptions options = new DumperOptions();
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
@@ -132,30 +135,33 @@ class MonitoringIT {
         sendTraffic();
 
         // Every target up.
-        await("every Prometheus target up").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            JsonNode targets = prometheusApi("/api/v1/targets").path("data").path("activeTargets");
-            Map<String, String> health = new TreeMap<>();
-            targets.forEach(t -> health.put(t.path("labels").path("job").asText() + " " + t.path("scrapeUrl").asText(),
-                    t.path("health").asText() + " " + t.path("lastError").asText()));
-            assertThat(health).as("targets").hasSize(apps.size() + 1);
-            assertThat(health.values()).as("target health: " + health).allMatch(h -> h.startsWith("up"));
-        });
+        await("every Prometheus target up").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    JsonNode targets = prometheusApi("/api/v1/targets").path("data").path("activeTargets");
+                    Map<String, String> health = new TreeMap<>();
+                    targets.forEach(t -> health.put(t.path("labels").path("job").asText() + " " + t.path("scrapeUrl").asText(),
+                            t.path("health").asText() + " " + t.path("lastError").asText()));
+                    assertThat(health).as("targets").hasSize(apps.size() + 1);
+                    assertThat(health.values()).as("target health: " + health).allMatch(h -> h.startsWith("up"));
+                });
         for (Map.Entry<String, AppProcess> app : apps.entrySet()) {
             assertThat(query("up{job=\"" + app.getKey() + "\"}")).as("up of " + app.getKey()).isEqualTo(List.of(1.0));
         }
 
         // Every rule loaded and evaluated without error against the real series.
         int rules = MonitoringConfigTest.alertRules().size();
-        await("every alert rule evaluated").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            List<String> states = new ArrayList<>();
-            for (JsonNode group : prometheusApi("/api/v1/rules").path("data").path("groups")) {
-                for (JsonNode rule : group.path("rules")) {
-                    states.add(rule.path("name").asText() + ": " + rule.path("health").asText() + " " + rule.path("lastError").asText());
-                }
-            }
-            assertThat(states).as("rules loaded from alerts.yml").hasSize(rules);
-            assertThat(states).as("rule health").allMatch(s -> s.contains(": ok"));
-        });
+        await("every alert rule evaluated").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .untilAsserted(() -> {
+                    List<String> states = new ArrayList<>();
+                    for (JsonNode group : prometheusApi("/api/v1/rules").path("data").path("groups")) {
+                        for (JsonNode rule : group.path("rules")) {
+                            states.add(rule.path("name").asText() + ": " + rule.path("health").asText() + " "
+                                    + rule.path("lastError").asText());
+                        }
+                    }
+                    assertThat(states).as("rules loaded from alerts.yml").hasSize(rules);
+                    assertThat(states).as("rule health").allMatch(s -> s.contains(": ok"));
+                });
 
         // Every metric the alerts and the dashboard use is served by the apps (histogram suffixes included).
         Map<String, Set<String>> served = new TreeMap<>();
@@ -193,7 +199,8 @@ class MonitoringIT {
             AppProcess worker = apps.get("sms-worker-" + type);
             await(type + " messages delivered").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                     .until(() -> get(worker.port, "/q/metrics").lines()
-                            .anyMatch(l -> l.startsWith("sms_delivery_latency_seconds_count{") && l.contains("type=\"" + type + "\"")
+                            .anyMatch(l -> l.startsWith("sms_delivery_latency_seconds_count{")
+                                    && l.contains("type=\"" + type + "\"")
                                     && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 0));
         }
     }
@@ -212,7 +219,8 @@ class MonitoringIT {
     }
 
     static List<Double> query(String promql) throws Exception {
-        JsonNode result = prometheusApi("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)).path("data").path("result");
+        JsonNode result = prometheusApi("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)).path("data")
+                .path("result");
         List<Double> values = new ArrayList<>();
         result.forEach(r -> values.add(Double.parseDouble(r.path("value").path(1).asText())));
         return values;
@@ -232,7 +240,8 @@ class MonitoringIT {
     }
 
     static HttpResponse<String> post(int port, String path, String client, String type, String json) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json").header("X-Client-ID", client)
                 .POST(HttpRequest.BodyPublishers.ofString(json));
         if (type != null) {

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
-/** reliability.md's outage tests, each on a PostgreSQL or Redis the test owns and may stop or kill. */
+/** The outage tests behind docs/promises.md, each on a PostgreSQL or Redis the test owns and may stop or kill. */
 class DataStoreOutagesIT {
 
     @Test
@@ -42,7 +42,8 @@ class DataStoreOutagesIT {
             await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> System.currentTimeMillis() - outageStart >= 30_000);
             long heldBack = platform.backlog();
-            System.out.printf("[PostgreSQL down 30 s] accepted during the outage=500, still in Redis at its end=%d%n", heldBack);
+            System.out.printf("[PostgreSQL down 30 s] accepted during the outage=500, still in Redis at its end=%d%n",
+                    heldBack);
             assertThat(heldBack).as("nothing acknowledged while PostgreSQL was down").isEqualTo(500);
 
             pg.start();

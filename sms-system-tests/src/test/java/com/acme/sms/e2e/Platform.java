@@ -22,7 +22,7 @@ import java.util.UUID;
 
 /**
  * The system under a fault test: which Redis and PostgreSQL it uses, the processes started on them, and the
- * checks of reliability.md's invariants, counted from outside: what clients were told was accepted, what rows
+ * checks of the invariants in docs/promises.md, counted from outside: what clients were told was accepted, what rows
  * PostgreSQL holds, and what the balances say.
  */
 final class Platform implements AutoCloseable {
@@ -156,7 +156,8 @@ final class Platform implements AutoCloseable {
             sent = number(c, "SELECT count(*) FROM messages WHERE client_id = ? AND status = 'sent'", client);
             failed = number(c, "SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client);
             pgBalance = number(c, "SELECT balance FROM credits WHERE client_id = ?", client);
-            ledgerSent = -number(c, "SELECT COALESCE(sum(delta), 0) FROM credit_ledger WHERE client_id = ? AND reason = 'sent'", client);
+            ledgerSent = -number(c, "SELECT COALESCE(sum(delta), 0) FROM credit_ledger WHERE client_id = ? AND reason = 'sent'",
+                    client);
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT count(*) FROM unnest(?::uuid[]) AS a(id) WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.id = a.id)")) {
                 ps.setArray(1, c.createArrayOf("uuid", acceptedIds.stream().map(UUID::fromString).toArray()));
@@ -173,7 +174,7 @@ final class Platform implements AutoCloseable {
                 .then().statusCode(200).extract().<Integer>path("clients[0].drift");
         Audit audit = new Audit(acceptedIds.size(), rows, distinct, missing, sent, failed, live, pgBalance, ledgerSent, drift);
         System.out.printf("[%s] accepted=%d rows=%d duplicates=%d missing=%d sent=%d failed(refunded)=%d "
-                        + "live_balance=%d pg_balance=%d ledger_sent=%d drift=%d%n",
+                + "live_balance=%d pg_balance=%d ledger_sent=%d drift=%d%n",
                 label, audit.accepted(), rows, rows - distinct, missing, sent, failed, live, pgBalance, ledgerSent, drift);
 
         assertThat(missing).as("accepted messages missing from PostgreSQL").isZero();

@@ -25,7 +25,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * reliability.md's fault tests that need no private Redis or PostgreSQL: racing API instances, workers killed
+ * The fault tests behind docs/promises.md that need no private Redis or PostgreSQL: racing API instances, workers killed
  * at each step, paused past the reclaim timeout, and stopped mid-batch. Each prints its counts and asserts them.
  */
 class WorkerFaultsIT {

@@ -53,7 +53,8 @@ public enum BuiltApp {
     public static BuiltApp ofModule(Path moduleDir) {
         String name = moduleDir.getFileName().toString();
         return Arrays.stream(values()).filter(a -> a.module.equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException(moduleDir + " is not one of the apps " + Arrays.toString(values())));
+                .orElseThrow(
+                        () -> new IllegalArgumentException(moduleDir + " is not one of the apps " + Arrays.toString(values())));
     }
 
     public synchronized Artifact artifact() {
@@ -124,9 +125,11 @@ public enum BuiltApp {
                     Class<?> c = load(name);
                     ConfigMapping mapping = c.getAnnotation(ConfigMapping.class);
                     if (mapping != null) {
-                        ConfigMappings.getProperties(new ConfigMappings.ConfigClass(c, mapping.prefix())).forEach((key, property) -> {
-                            keys.put(key, new ConfigKey(key, defaultValue(property), property.getMethod().getReturnType(), c.getName()));
-                        });
+                        ConfigMappings.getProperties(new ConfigMappings.ConfigClass(c, mapping.prefix()))
+                                .forEach((key, property) -> {
+                                    keys.put(key, new ConfigKey(key, defaultValue(property),
+                                            property.getMethod().getReturnType(), c.getName()));
+                                });
                     }
                     for (AnnotatedElement e : injectionPoints(c)) {
                         ConfigProperty cp = e.getAnnotation(ConfigProperty.class);
