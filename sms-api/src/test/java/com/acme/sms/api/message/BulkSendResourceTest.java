@@ -15,8 +15,6 @@ import io.restassured.RestAssured;
 import io.restassured.response.ExtractableResponse;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URI;
@@ -197,9 +195,12 @@ class BulkSendResourceTest {
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write("{\"messages\": [".getBytes(StandardCharsets.US_ASCII));
             out.flush();
-            String statusLine = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
-                    .readLine();
-            assertThat(statusLine).startsWith("HTTP/1.1 413");
+            // The server closes the connection after its answer, so reading to the end gives the whole answer.
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 413");
+            // The same problem+json as every other refusal, not an empty body.
+            assertThat(answer).containsIgnoringCase("Content-Type: application/problem+json")
+                    .contains("\"code\":\"body-too-large\"").contains("\"status\":413");
         }
         assertThat(stores.balanceKey(client)).isEqualTo("5");
         assertThat(stores.queued(MessageType.NORMAL, client)).isEmpty();
