@@ -70,9 +70,10 @@ public class CreditResource {
                     "'balance' is the number of credits to add: a whole number from 1 to " + config.maxCreditIncrease() + ".");
         }
         String name = body.name();
-        if (name != null && TextRules.checkText(name, 1, 200) != null) {
+        String nameProblem = name == null ? null : TextRules.checkName(name, 1, 200);
+        if (nameProblem != null) {
             throw new ProblemException(ProblemCode.INVALID_NAME,
-                    "'name' must be 1 to 200 printable characters: " + TextRules.checkText(name, 1, 200) + ".");
+                    "'name' must be 1 to 200 printable characters: " + nameProblem + ".");
         }
         // The ledger records who added the credit: the client itself in header mode, the admin in jwt mode.
         CreditService.Account account = credit.increase(caller.clientId(), name, body.balance(), caller.actor());
