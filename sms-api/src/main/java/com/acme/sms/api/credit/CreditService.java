@@ -74,6 +74,11 @@ public class CreditService {
         };
     }
 
+    /** Whether the client has an account: credit was added to it at least once. */
+    public boolean exists(String clientId) {
+        return QuarkusTransaction.joiningExisting().call(() -> Credit.findById(clientId)) != null;
+    }
+
     public Account get(String clientId) {
         long balance = credit.balance(clientId).await().atMost(REDIS_TIMEOUT);
         return new Account(clientId, currentName(clientId), balance);

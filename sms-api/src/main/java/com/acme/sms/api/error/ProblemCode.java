@@ -40,6 +40,7 @@ public enum ProblemCode {
     // 404 to 415: the framework's answers about the resource or the body
     NOT_FOUND(404),
     MESSAGE_NOT_FOUND(404),
+    CLIENT_NOT_FOUND(404),
     DEAD_LETTER_NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
     NOT_ACCEPTABLE(406),

@@ -29,8 +29,7 @@ public record Caller(String clientId, String actor, boolean admin) {
         }
         if (!ClientIds.isValid(header)) {
             throw new ProblemException(ProblemCode.INVALID_CLIENT_ID,
-                    "The " + CLIENT_HEADER + " header must be 1 to " + ClientIds.MAX_LENGTH
-                            + " characters of letters, digits, '.', '_', '@' or '-', starting with a letter or digit.");
+                    "The " + CLIENT_HEADER + " header must be " + ClientIds.RULE + ".");
         }
         return header;
     }

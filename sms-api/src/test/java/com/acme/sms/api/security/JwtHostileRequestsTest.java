@@ -33,7 +33,7 @@ class JwtHostileRequestsTest {
         String client = Stores.newClient();
         given().auth().oauth2(Tokens.admin("ops")).header("X-Client-ID", client).contentType("application/json")
                 .body("{\"name\": \"Before\", \"balance\": 100}")
-                .when().post("/api/credit/increase").then().statusCode(200);
+                .when().post("/api/credit/increase?create=true").then().statusCode(200);
         return client;
     }
 }

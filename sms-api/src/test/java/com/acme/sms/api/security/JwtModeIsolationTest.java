@@ -25,7 +25,7 @@ class JwtModeIsolationTest extends IsolationContract {
         String client = Stores.newClient();
         given().auth().oauth2(Tokens.admin("ops")).header("X-Client-ID", client).contentType("application/json")
                 .body("{\"balance\": " + credit + "}")
-                .when().post("/api/credit/increase").then().statusCode(200);
+                .when().post("/api/credit/increase?create=true").then().statusCode(200);
         return client;
     }
 

@@ -148,7 +148,7 @@ class JwtModeTest {
 
         given().auth().oauth2(admin).header("X-Client-ID", client).contentType("application/json")
                 .body("{\"name\": \"Acme\", \"balance\": 10}")
-                .when().post("/api/credit/increase")
+                .when().post("/api/credit/increase?create=true")
                 .then().statusCode(200).body("client_id", equalTo(client)).body("balance", equalTo(10))
                 .body("added", equalTo(10));
         assertThat(stores.balanceKey(client)).isEqualTo("10");
@@ -215,7 +215,7 @@ class JwtModeTest {
         String client = Stores.newClient();
         given().auth().oauth2(Tokens.admin("ops")).header("X-Client-ID", client).contentType("application/json")
                 .body("{\"balance\": " + credit + "}")
-                .when().post("/api/credit/increase").then().statusCode(200);
+                .when().post("/api/credit/increase?create=true").then().statusCode(200);
         return client;
     }
 }

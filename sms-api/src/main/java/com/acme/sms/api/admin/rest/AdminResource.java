@@ -4,6 +4,7 @@ import com.acme.sms.api.admin.DeadLetters;
 import com.acme.sms.api.credit.Reconciliation;
 import com.acme.sms.api.error.ProblemCode;
 import com.acme.sms.api.error.ProblemException;
+import com.acme.sms.api.rest.Ascii;
 import com.acme.sms.api.security.AdminGuard;
 import com.acme.sms.api.security.AdminOnly;
 import com.acme.sms.api.security.Caller;
@@ -21,6 +22,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -42,7 +44,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
         + "jwt mode: the token lacks the admin role (problem+json)")
 public class AdminResource {
 
-    private static final Pattern ENTRY_ID = Pattern.compile("[0-9]{1,20}-[0-9]{1,20}");
+    private static final Pattern ENTRY_ID = Pattern.compile("([0-9]{1,20})-([0-9]{1,20})");
 
     private final AdminGuard guard;
     private final DeadLetters deadLetters;
@@ -121,12 +123,14 @@ public class AdminResource {
             with drift (or all with all=true). Run at a quiet moment: a batch in progress shows as a passing drift.""")
     public Reconciliation.Report reconcile(@HeaderParam(AdminGuard.HEADER) String adminKey,
             @Parameter(description = "Check only this client") @QueryParam("client") String client,
-            @Parameter(description = "List every client, not only those with drift") @QueryParam("all") boolean all) {
+            @Parameter(description = "true to list every client, not only those with drift") @QueryParam("all") String all) {
         guard.require(adminKey);
+        boolean everyClient = all == null ? false : Ascii.flag(all).orElseThrow(
+                () -> new ProblemException(ProblemCode.INVALID_PARAMETER, "'all' must be true or false."));
         if (client != null && !ClientIds.isValid(client)) {
             throw new ProblemException(ProblemCode.INVALID_PARAMETER, "'client' is not a valid client id.");
         }
-        return reconciliation.check(client, all);
+        return reconciliation.check(client, everyClient);
     }
 
     @POST
@@ -143,25 +147,36 @@ public class AdminResource {
         if (type == null) {
             return MessageType.NORMAL;
         }
-        return MessageType.parse(type).orElseThrow(
+        return Ascii.type(type).orElseThrow(
                 () -> new ProblemException(ProblemCode.INVALID_PARAMETER, "'type' must be normal or express."));
     }
 
-    private static String entryId(String entryId) {
-        if (!ENTRY_ID.matcher(entryId).matches()) {
-            throw new ProblemException(ProblemCode.INVALID_PARAMETER, "A dead-letter entry id looks like 1764051718230-0.");
+    /**
+     * A Redis stream entry id: two unsigned 64-bit numbers. Twenty digits alone still allow 99999999999999999999,
+     * which Redis refuses with an error (a 500) instead of finding nothing.
+     */
+    static String entryId(String entryId) {
+        Matcher m = ENTRY_ID.matcher(entryId);
+        if (!m.matches() || !fitsUnsigned64(m.group(1)) || !fitsUnsigned64(m.group(2))) {
+            throw new ProblemException(ProblemCode.INVALID_PARAMETER,
+                    "A dead-letter entry id is two whole numbers below 2^64 joined by '-', like 1764051718230-0.");
         }
         return entryId;
     }
 
-    private static int parseCount(String count) {
+    private static boolean fitsUnsigned64(String digits) {
         try {
-            int n = Integer.parseInt(count);
-            if (n >= 1 && n <= 1000) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // fall through
+            Long.parseUnsignedLong(digits);
+            return true;
+        } catch (NumberFormatException tooLarge) {
+            return false;
+        }
+    }
+
+    private static int parseCount(String count) {
+        long n = Ascii.number(count, 4).orElse(0);
+        if (n >= 1 && n <= 1000) {
+            return (int) n;
         }
         throw new ProblemException(ProblemCode.INVALID_PARAMETER, "'count' must be a whole number from 1 to 1000.");
     }

@@ -5,6 +5,7 @@ import com.acme.sms.api.credit.CreditService;
 import com.acme.sms.api.error.ProblemCode;
 import com.acme.sms.api.error.ProblemException;
 import com.acme.sms.api.message.TextRules;
+import com.acme.sms.api.rest.Ascii;
 import com.acme.sms.api.security.AddsCredit;
 import com.acme.sms.api.security.Caller;
 import com.acme.sms.api.security.Callers;
@@ -13,6 +14,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
@@ -42,9 +44,10 @@ public class CreditResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @AddsCredit
     @Operation(summary = "Add credit", description = """
-            Adds `balance` credits to a client's account (creating it on first use) and returns the new live balance. \
-            Header mode: the client in X-Client-ID credits itself. Jwt mode: an admin act; the token needs the admin \
-            role and X-Client-ID names the client to credit.""")
+            Adds `balance` credits to a client's account and returns the new live balance. Header mode: the client in \
+            X-Client-ID credits itself, and its first top-up opens its account. Jwt mode: an admin act; the token needs \
+            the admin role, X-Client-ID names the client to credit, and a client without an account is 404 unless \
+            `create=true` asks to open one, so that a mistyped id opens nothing.""")
     @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER,
             description = "Header mode: the caller's client id (required). Jwt mode: the client to credit (required).")
     @APIResponse(responseCode = "200", description = "Credit added")
@@ -52,12 +55,19 @@ public class CreditResource {
             description = "Missing/invalid X-Client-ID, malformed JSON, or an invalid amount or name (problem+json)")
     @APIResponse(responseCode = "401", description = "Jwt mode: no, or no valid, bearer token (problem+json)")
     @APIResponse(responseCode = "403", description = "Jwt mode: the token lacks the admin role (problem+json)")
+    @APIResponse(responseCode = "404",
+            description = "Jwt mode: the client has no account and create=true was not given; nothing was added (problem+json)")
     @APIResponse(responseCode = "422", description = "The balance would exceed its maximum (problem+json)")
     @APIResponse(responseCode = "429",
             description = "The caller's requests-per-second limit is reached; see Retry-After (problem+json)")
     @APIResponse(responseCode = "503", description = "Redis unavailable; nothing was added (problem+json)")
-    public CreditResponse increase(CreditIncreaseRequest body) {
+    public CreditResponse increase(
+            @Parameter(
+                    description = "Jwt mode: true to open an account for a client never credited before (default false)") @QueryParam("create") String create,
+            CreditIncreaseRequest body) {
         Caller caller = callers.current();
+        boolean mayCreate = create != null && Ascii.flag(create).orElseThrow(
+                () -> new ProblemException(ProblemCode.INVALID_PARAMETER, "'create' must be true or false."));
         if (body == null) {
             throw new ProblemException(ProblemCode.MISSING_BODY,
                     "Send a JSON body such as {\"name\": \"Acme\", \"balance\": 50}.");
@@ -70,9 +80,16 @@ public class CreditResource {
                     "'balance' is the number of credits to add: a whole number from 1 to " + config.maxCreditIncrease() + ".");
         }
         String name = body.name();
-        if (name != null && TextRules.checkText(name, 1, 200) != null) {
+        String nameProblem = name == null ? null : TextRules.checkName(name, 1, 200);
+        if (nameProblem != null) {
             throw new ProblemException(ProblemCode.INVALID_NAME,
-                    "'name' must be 1 to 200 printable characters: " + TextRules.checkText(name, 1, 200) + ".");
+                    "'name' must be 1 to 200 printable characters: " + nameProblem + ".");
+        }
+        // An admin names the client in a header: a typo there must not open an account. A client crediting itself
+        // (header mode) opens its own on the first top-up, as docs/specification.md describes.
+        if (caller.admin() && !mayCreate && !credit.exists(caller.clientId())) {
+            throw new ProblemException(ProblemCode.CLIENT_NOT_FOUND, "Client " + caller.clientId()
+                    + " has no account; check the id, or add create=true to the query to open one.");
         }
         // The ledger records who added the credit: the client itself in header mode, the admin in jwt mode.
         CreditService.Account account = credit.increase(caller.clientId(), name, body.balance(), caller.actor());

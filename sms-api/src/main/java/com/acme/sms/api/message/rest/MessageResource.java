@@ -7,6 +7,7 @@ import com.acme.sms.api.message.MessageDraft;
 import com.acme.sms.api.message.SendCommand;
 import com.acme.sms.api.message.SendService;
 import com.acme.sms.api.message.SentLog;
+import com.acme.sms.api.rest.Ascii;
 import com.acme.sms.api.security.Caller;
 import com.acme.sms.api.security.Callers;
 import com.acme.sms.message.MessageType;
@@ -23,6 +24,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -42,6 +44,8 @@ public class MessageResource {
 
     static final String TYPE_HEADER = "X-SMS-TYPE";
     static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+    private static final Pattern MESSAGE_ID = Pattern
+            .compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private final SendService sender;
     private final SentLog sentLog;
@@ -72,7 +76,7 @@ public class MessageResource {
     @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
     public Uni<Response> send(
             @Parameter(
-                    description = "normal (default) or express, case-insensitive") @HeaderParam(TYPE_HEADER) String typeHeader,
+                    description = "normal (default) or express, in ASCII letters of any case") @HeaderParam(TYPE_HEADER) String typeHeader,
             @Parameter(
                     description = "Optional, 1 to 128 of A-Z a-z 0-9 . _ : - ; a retry with the same key and body within 24 h "
                             + "is charged nothing and gets the first answer") @HeaderParam(IDEMPOTENCY_HEADER) String idempotencyKey,
@@ -127,7 +131,7 @@ public class MessageResource {
     private SendCommand command(String clientId, String typeHeader, String idempotencyKey, BulkSendRequest body) {
         MessageType type = typeHeader == null
                 ? MessageType.NORMAL
-                : MessageType.parse(typeHeader).orElseThrow(() -> new ProblemException(ProblemCode.INVALID_SMS_TYPE,
+                : Ascii.type(typeHeader).orElseThrow(() -> new ProblemException(ProblemCode.INVALID_SMS_TYPE,
                         "The " + TYPE_HEADER + " header must be 'normal' or 'express'."));
         if (body == null || body.messages() == null || body.messages().isEmpty()) {
             throw new ProblemException(ProblemCode.NO_MESSAGES,
@@ -144,15 +148,12 @@ public class MessageResource {
         return new SendCommand(clientId, type, drafts, body.validitySeconds(), idempotencyKey);
     }
 
+    /** ASCII hex only: UUID.fromString also reads Arabic-Indic and other Unicode digits. */
     private static UUID messageId(String id) {
-        try {
-            if (id.length() != 36) {
-                throw new IllegalArgumentException();
-            }
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
+        if (!MESSAGE_ID.matcher(id).matches()) {
             throw new ProblemException(ProblemCode.INVALID_ID,
                     "A message id is a UUID such as 0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b.");
         }
+        return UUID.fromString(id);
     }
 }
