@@ -191,7 +191,7 @@ class MonitoringIT {
         for (String type : List.of("express", "normal")) {
             HttpResponse<String> r = post(api, "/api/messages/bulk/send", client, type, "{\"messages\": ["
                     + "{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"hello " + type + "\"},"
-                    + "{\"to\": \"+99911112222\", \"from\": \"App\", \"content\": \"fails at the provider\"},"
+                    + "{\"to\": \"+447700911112\", \"from\": \"App\", \"content\": \"fails at the provider\"},"
                     + "{\"to\": \"not-a-number\", \"from\": \"App\", \"content\": \"rejected\"}]}");
             assertThat(r.statusCode()).as("send " + type + ": " + r.body()).isEqualTo(202);
         }

@@ -60,7 +60,7 @@ class EndToEndIT {
                 .body("{\"messages\": ["
                         + "{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"Your OTP code is 1234\"},"
                         + "{\"to\": \"+4917098765\", \"from\": \"App\", \"content\": \"Your OTP code is 5678\"},"
-                        + "{\"to\": \"+99911112222\", \"from\": \"App\", \"content\": \"fails at the provider\"}]}")
+                        + "{\"to\": \"+447700911112\", \"from\": \"App\", \"content\": \"fails at the provider\"}]}")
                 .post("/api/messages/bulk/send")
                 .then().statusCode(202).body("accepted", equalTo(3)).extract().path("results.id");
         client(acme).header("X-SMS-TYPE", "normal")
@@ -79,7 +79,7 @@ class EndToEndIT {
 
         client(acme).queryParam("status", "failed").get("/api/messages/sent-log")
                 .then().body("total", equalTo(1))
-                .body("messages[0].to", equalTo("+99911112222"))
+                .body("messages[0].to", equalTo("+447700911112"))
                 .body("messages[0].error_message", containsString("rejected"));
         client(acme).queryParam("type", "express").queryParam("status", "sent").get("/api/messages/sent-log")
                 .then().body("total", equalTo(2)).body("messages.type", everyItem(equalTo("express")));

@@ -28,7 +28,8 @@ import java.util.UUID;
 final class Platform implements AutoCloseable {
 
     static final String ADMIN_KEY = "fault-test-admin";
-    static final String FAIL_PREFIX = "+999";
+    // UK numbers reserved for drama (+44 7700 900xxx): possible numbers that no handset owns.
+    static final String FAIL_PREFIX = "+4477009";
 
     final int redisPort;
     final int redisDb;
@@ -92,7 +93,7 @@ final class Platform implements AutoCloseable {
     static List<String> send(AppProcess api, String client, String type, int n, int failing) {
         StringBuilder body = new StringBuilder("{\"messages\": [");
         for (int i = 0; i < n; i++) {
-            String to = i < failing ? FAIL_PREFIX + String.format("%08d", i) : "+49170" + String.format("%07d", i);
+            String to = i < failing ? FAIL_PREFIX + String.format("%05d", i) : "+49170" + String.format("%07d", i);
             body.append(i == 0 ? "" : ",").append("{\"to\": \"").append(to)
                     .append("\", \"from\": \"App\", \"content\": \"fault test ").append(i).append("\"}");
         }

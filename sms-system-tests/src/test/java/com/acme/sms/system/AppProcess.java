@@ -27,7 +27,7 @@ public final class AppProcess implements AutoCloseable {
     public static final Map<String, String> TEST_ENV = Map.of(
             "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/sms_test",
             "QUARKUS_REDIS_HOSTS", "redis://127.0.0.1:6379/14",
-            "SMS_PROVIDER_FAIL_PREFIX", "+999",
+            "SMS_PROVIDER_FAIL_PREFIX", "+4477009",
             "SMS_PROVIDER_LATENCY_MS", "5");
     public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
