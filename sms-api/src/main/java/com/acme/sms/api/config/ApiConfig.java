@@ -29,9 +29,13 @@ public interface ApiConfig {
     @WithDefault("2s")
     java.time.Duration sentLogCacheTtl();
 
-    /** Most sent-log pages kept in memory (a full page of 100 messages is about 60 KB). */
-    @WithDefault("2000")
-    int sentLogCacheSize();
+    /**
+     * Most heap the cached sent-log pages may hold, as estimated from their text (2 bytes a character): a page of 20
+     * short messages takes about 12 KB, the largest possible page (100 messages of 1,600 emoji) about 680 KB.
+     * Bounded in bytes, not pages, so that no pattern of reads can make the cache outgrow it. 0 turns the cache off.
+     */
+    @WithDefault("16M")
+    io.quarkus.runtime.configuration.MemorySize sentLogCacheMaxBytes();
 
     /** Most credit one increase may add. */
     @WithDefault("10000000")

@@ -6,7 +6,9 @@ import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,56 +19,78 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /** Reads a client's messages from PostgreSQL; every query is bound to the caller's client id. */
 @ApplicationScoped
 public class SentLog {
 
     private final AgroalDataSource db;
-    private final long cacheTtlNanos;
-    private final int cacheSize;
-    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    /** Null when the cache is off. */
+    private final SentLogCache cache;
+    private final ScheduledExecutorService sweeper;
     private final Counter hits;
     private final Counter misses;
 
-    private record Cached(Page page, long expiresAtNanos) {}
-
     public SentLog(AgroalDataSource db, ApiConfig config, MeterRegistry registry) {
         this.db = db;
-        this.cacheTtlNanos = config.sentLogCacheTtl().toNanos();
-        this.cacheSize = config.sentLogCacheSize();
+        long ttlNanos = config.sentLogCacheTtl().toNanos();
+        long maxBytes = config.sentLogCacheMaxBytes().asLongValue();
         this.hits = Counter.builder("sms.sentlog.cache").tag("result", "hit")
                 .description("Sent-log pages served from memory").register(registry);
         this.misses = Counter.builder("sms.sentlog.cache").tag("result", "miss")
                 .description("Sent-log pages read from PostgreSQL").register(registry);
+        if (ttlNanos <= 0 || maxBytes <= 0) {
+            this.cache = null;
+            this.sweeper = null;
+            return;
+        }
+        this.cache = new SentLogCache(maxBytes, ttlNanos, System::nanoTime);
+        Gauge.builder("sms.sentlog.cache.bytes", cache, SentLogCache::bytes).baseUnit("bytes")
+                .description("Heap held by cached sent-log pages (estimated, at most sms.api.sent-log-cache-max-bytes)")
+                .register(registry);
+        // Without traffic nothing would touch the cache: a timer drops pages once they expire, so the heap
+        // a burst of reads used is given back within a quarter of the cache period.
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sent-log-cache-sweeper");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(ttlNanos / 4, TimeUnit.MILLISECONDS.toNanos(50));
+        sweeper.scheduleWithFixedDelay(cache::sweep, period, period, TimeUnit.NANOSECONDS);
+    }
+
+    @PreDestroy
+    void stop() {
+        if (sweeper != null) {
+            sweeper.shutdownNow();
+        }
     }
 
     /** One page of the client's log, from memory when the same page was read within the cache period. */
     public Page find(String clientId, Filter f) {
-        if (cacheTtlNanos <= 0) {
+        if (cache == null) {
             return query(clientId, f);
         }
         String key = clientId + '|' + f;
-        long now = System.nanoTime();
-        Cached cached = cache.get(key);
-        if (cached != null && now - cached.expiresAtNanos() < 0) {
+        Page cached = cache.get(key);
+        if (cached != null) {
             hits.increment();
-            return cached.page();
+            return cached;
         }
         misses.increment();
         Page page = query(clientId, f);
-        if (cache.size() >= cacheSize) {
-            cache.values().removeIf(c -> now - c.expiresAtNanos() >= 0);
-            if (cache.size() >= cacheSize) {
-                cache.clear(); // all fresh: a burst of distinct pages; start over rather than grow
-            }
-        }
-        cache.put(key, new Cached(page, now + cacheTtlNanos));
+        cache.put(key, page);
         return page;
+    }
+
+    /** The cache, for tests; null when it is off. */
+    SentLogCache cache() {
+        return cache;
     }
 
     /** Filters of the sent-log; bounds are half-open: {@code from <= queued_at < until}. */
