@@ -53,4 +53,18 @@ public final class RedisKeys {
     public static String deadLetterKey(MessageType type) {
         return "sms:" + type.wireName() + ":dead";
     }
+
+    /**
+     * Failed authentications (wrong admin key, invalid token) from one source address in the current window (see
+     * {@code auth_failures.lua}). The address is the one the server saw, or the forwarded one only where
+     * {@code quarkus.http.proxy.*} trusts a proxy.
+     */
+    public static String authFailuresByAddress(String address) {
+        return "sms:auth-failures:address:{" + address + "}";
+    }
+
+    /** Failed authentications claiming one caller (a token's unverified subject, or the admin key) in the current window. */
+    public static String authFailuresByCaller(String callerId) {
+        return "sms:auth-failures:caller:{" + callerId + "}";
+    }
 }

@@ -6,37 +6,43 @@ import com.acme.sms.api.error.ProblemException;
 import com.acme.sms.api.ratelimit.RateLimiter;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.MultivaluedMap;
+import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
  * The one door of every endpoint, run before it: refuses hostile headers and query strings, establishes who is
- * calling (by the mode, see {@link AuthConfig}), enforces the admin and credit rules, and counts the request
- * against the caller's rate limit. Endpoints read the result from {@link Callers}; nothing after this reads
- * identity from the request.
+ * calling (by the mode, see {@link AuthConfig}), enforces the admin and credit rules, throttles failed
+ * authentication ({@link AuthThrottle}), and counts the request against the caller's rate limit. Endpoints read
+ * the result from {@link Callers}; nothing after this reads identity from the request.
  */
 public class CallerFilter {
 
     static final String ATTRIBUTE = Caller.class.getName();
     static final String ADMIN_KEY_HEADER = AdminGuard.HEADER;
+    /** The caller that failed attempts at the admin key count against; never a client id (ids have no '#'). */
+    static final String ADMIN_KEY_CALLER = "#admin-key";
 
     private final AuthConfig auth;
     private final TokenVerifier tokens;
     private final AdminGuard adminGuard;
     private final RateLimiter rateLimiter;
     private final CurrentVertxRequest currentRequest;
+    private final AuthThrottle throttle;
 
     public CallerFilter(AuthConfig auth, TokenVerifier tokens, AdminGuard adminGuard, RateLimiter rateLimiter,
-            CurrentVertxRequest currentRequest) {
+            CurrentVertxRequest currentRequest, AuthThrottle throttle) {
         this.auth = auth;
         this.tokens = tokens;
         this.adminGuard = adminGuard;
         this.rateLimiter = rateLimiter;
         this.currentRequest = currentRequest;
+        this.throttle = throttle;
     }
 
     @ServerRequestFilter(priority = Priorities.AUTHENTICATION)
@@ -53,19 +59,52 @@ public class CallerFilter {
                 && resource.getResourceMethod().isAnnotationPresent(AddsCredit.class);
         // Taken now, on the request's own thread: the token check may complete on another one.
         RoutingContext routing = currentRequest.getCurrent();
+        String address = sourceAddress(routing);
+        ProblemException blocked = throttle.blocked(address);
+        if (blocked != null) {
+            return Uni.createFrom().failure(blocked);
+        }
         Uni<Caller> caller;
         try {
             caller = auth.mode() == AuthConfig.Mode.JWT
                     ? fromToken(request, adminOnly, addsCredit)
                     : Uni.createFrom().item(fromHeaders(request, adminOnly));
         } catch (ProblemException refused) {
-            return Uni.createFrom().failure(refused);
+            caller = Uni.createFrom().failure(refused);
         }
+        caller = caller.onFailure(ProblemException.class).recoverWithUni(refused -> {
+            ProblemException problem = (ProblemException) refused;
+            Optional<String> claimed = failedAuthentication(problem, request);
+            return claimed == null ? Uni.createFrom().failure(problem)
+                    : throttle.failed(problem, address, claimed).replaceWith((Caller) null);
+        });
         return caller.flatMap(c -> {
             routing.put(ATTRIBUTE, c);
             // Admin endpoints are not limited: an operator must be able to act while clients are throttled.
             return adminOnly ? Uni.createFrom().voidItem() : rateLimiter.admitRequest(c.actor());
         });
+    }
+
+    /**
+     * For a refusal that is a failed authentication (a wrong or missing admin key in header mode, an invalid token),
+     * the caller it claimed to be, if any; null for any other refusal. A missing token guesses nothing, and a valid
+     * token refused the admin role proved who it is.
+     */
+    private Optional<String> failedAuthentication(ProblemException problem, ContainerRequestContext request) {
+        if (problem.problemCode() == ProblemCode.INVALID_TOKEN) {
+            return TokenVerifier.claimedSubject(request.getHeaderString(Caller.AUTHORIZATION_HEADER));
+        }
+        if (problem.problemCode() == ProblemCode.NOT_ADMIN && auth.mode() == AuthConfig.Mode.HEADER) {
+            return Optional.of(ADMIN_KEY_CALLER);
+        }
+        return null;
+    }
+
+    /** The client's address as the server saw it, or as a trusted proxy forwarded it (quarkus.http.proxy.*). */
+    private static String sourceAddress(RoutingContext routing) {
+        SocketAddress remote = routing == null ? null : routing.request().remoteAddress();
+        String host = remote == null ? null : remote.hostAddress();
+        return host == null || host.isEmpty() ? "unknown" : host;
     }
 
     private static ProblemException checkQuery(ContainerRequestContext request) {

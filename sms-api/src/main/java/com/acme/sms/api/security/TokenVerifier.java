@@ -4,6 +4,7 @@ import com.acme.sms.api.config.AuthConfig;
 import com.acme.sms.api.error.ProblemCode;
 import com.acme.sms.api.error.ProblemException;
 import com.acme.sms.credit.ClientIds;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.StartupEvent;
 import io.smallrye.jwt.auth.principal.JWTParser;
@@ -12,6 +13,7 @@ import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -22,8 +24,9 @@ import org.jose4j.jwt.consumer.InvalidJwtException;
 
 /**
  * Checks bearer tokens in jwt mode with smallrye-jwt's parser, configured by the standard {@code mp.jwt.verify.*}
- * keys (public key or JWKS location, issuer, optionally audiences). It verifies the RS256 signature (so unsigned
- * and {@code alg: none} tokens fail), the issuer and the expiry.
+ * keys (public key or JWKS location, issuer, audiences). It verifies the RS256 signature (so unsigned and
+ * {@code alg: none} tokens fail), the issuer, the audience and the expiry; {@link TokenClaims} adds the shape of
+ * {@code groups} and the bounds of {@code iat} and of the token's lifetime.
  *
  * <p>The parser is called here rather than through Quarkus' HTTP authentication, which runs lazily in this API
  * ({@code quarkus.http.auth.proactive=false}): that keeps header mode free of any token handling, and lets every
@@ -37,21 +40,33 @@ public class TokenVerifier {
     private static final String CHALLENGE = "Bearer realm=\"sms\"";
     /** smallrye-jwt's value for "no inline key". */
     private static final String NO_KEY = "NONE";
+    /** smallrye-jwt's default of mp.jwt.verify.clock.skew, in seconds. */
+    private static final int DEFAULT_CLOCK_SKEW = 60;
 
     private final AuthConfig auth;
     private final JWTParser parser;
     private final Config config;
     private final boolean remoteKeys;
+    /** The clock skew smallrye-jwt allows on exp, allowed on iat too (smallrye-jwt does not check iat's future). */
+    private final int clockSkew;
 
     public TokenVerifier(AuthConfig auth, JWTParser parser, Config config) {
         this.auth = auth;
         this.parser = parser;
         this.config = config;
         this.remoteKeys = keyLocation().map(l -> l.toLowerCase(Locale.ROOT).startsWith("http")).orElse(false);
+        this.clockSkew = config.getOptionalValue("mp.jwt.verify.clock.skew", Integer.class).orElse(DEFAULT_CLOCK_SKEW);
     }
 
-    /** In jwt mode, refuses to start without a key and an issuer: a half-configured verifier must not serve. */
+    /**
+     * In jwt mode, refuses to start without a key and an issuer, and without an audience unless
+     * {@code sms.auth.allow-no-audience} says this is a local setup: a half-configured verifier must not serve.
+     */
     void checkConfiguration(@Observes StartupEvent start) {
+        checkConfiguration();
+    }
+
+    void checkConfiguration() {
         if (auth.mode() != AuthConfig.Mode.JWT) {
             return;
         }
@@ -62,6 +77,19 @@ public class TokenVerifier {
             throw new IllegalStateException("sms.auth.mode=jwt needs the token issuer's public key "
                     + "(mp.jwt.verify.publickey.location: a PEM file or a JWKS URL) and its name (mp.jwt.verify.issuer); "
                     + "see docs/security.md");
+        }
+        boolean audience = config.getOptionalValue("mp.jwt.verify.audiences", String.class).filter(a -> !a.isBlank())
+                .isPresent();
+        if (!audience && !auth.allowNoAudience()) {
+            // Without it, a token the issuer minted for any other service of the same issuer would be accepted here.
+            throw new IllegalStateException("sms.auth.mode=jwt needs the audience of this API's tokens "
+                    + "(mp.jwt.verify.audiences, MP_JWT_VERIFY_AUDIENCES), so that tokens minted for other services "
+                    + "of the issuer are refused; only local setups may go without (sms.auth.allow-no-audience=true); "
+                    + "see docs/security.md");
+        }
+        if (!audience) {
+            Log.warn("Authentication: no audience configured (sms.auth.allow-no-audience=true): tokens of the issuer "
+                    + "for any audience are accepted; for local use only");
         }
         Log.infof("Authentication: jwt (issuer %s, keys from %s)", config.getValue("mp.jwt.verify.issuer", String.class),
                 keyLocation().orElse("mp.jwt.verify.publickey"));
@@ -89,10 +117,31 @@ public class TokenVerifier {
         return remoteKeys ? verified.runSubscriptionOn(Infrastructure.getDefaultWorkerPool()) : verified;
     }
 
+    /** The client id an Authorization header's token claims, unverified, to count a failed attempt against it. */
+    public static Optional<String> claimedSubject(String authorization) {
+        if (authorization == null || authorization.length() > MAX_TOKEN_LENGTH) {
+            return Optional.empty();
+        }
+        var matcher = BEARER.matcher(authorization);
+        return matcher.matches() ? TokenClaims.claimedSubject(matcher.group(1)) : Optional.empty();
+    }
+
     private Verified parse(String token) {
+        JsonNode payload = TokenClaims.payload(token);
+        String refused = payload == null ? "The bearer token's payload must be a JSON object."
+                : TokenClaims.problem(payload, Instant.now().getEpochSecond(), auth.maxTokenLifetime(), clockSkew);
+        if (refused != null) {
+            Log.debugf("Refused a bearer token: %s", refused);
+            throw unauthorized(ProblemCode.INVALID_TOKEN, refused, true);
+        }
         JsonWebToken jwt;
         try {
             jwt = parser.parse(token);
+        } catch (ClassCastException e) {
+            // smallrye-jwt's principal utilities cast claim values (groups, sub) without checking their type;
+            // TokenClaims catches the shapes known to do this, this any other.
+            Log.debugf("Refused a bearer token with a claim of an unexpected type: %s", e.getMessage());
+            throw unauthorized(ProblemCode.INVALID_TOKEN, "The bearer token has a claim of the wrong type.", true);
         } catch (ParseException e) {
             boolean expired = e.getCause() instanceof InvalidJwtException invalid && invalid.hasExpired();
             Log.debugf("Refused a bearer token: %s", e.getMessage());

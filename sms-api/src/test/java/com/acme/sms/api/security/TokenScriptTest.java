@@ -62,8 +62,10 @@ class TokenScriptTest {
         assertThat(claims.path("groups").toString()).isEqualTo("[\"client\"]");
         assertThat(claims.path("exp").asLong() - claims.path("iat").asLong()).isEqualTo(3600);
         assertThat(verifies(client.out(), publicPem)).isTrue();
-        // a changed payload no longer verifies
-        assertThat(verifies(parts[0] + "." + parts[1].replace('A', 'B') + "." + parts[2], publicPem)).isFalse();
+        assertThat(claims.path("aud").asText()).isEqualTo("sms-api");
+        // a changed payload no longer verifies (one character changed for sure: the payload may hold no 'A' at all)
+        String changed = parts[1].substring(0, 10) + (parts[1].charAt(10) == 'A' ? 'B' : 'A') + parts[1].substring(11);
+        assertThat(verifies(parts[0] + "." + changed + "." + parts[2], publicPem)).isFalse();
 
         Run admin = token("admin", "ops@acme", "--ttl", "2h");
         assertThat(admin.exit()).isZero();
