@@ -249,6 +249,11 @@ ensure_toolchain() {
         packages+=(maven)
     fi
     command -v curl >/dev/null 2>&1 || packages+=(curl)
+    # The wrapper checks Maven's download against the SHA-256 of the .zip; without unzip it fetches the
+    # .tar.gz instead, whose sum differs, and refuses to run. A bare Debian has no unzip.
+    if [[ -x $ROOT/mvnw ]] && ! command -v unzip >/dev/null 2>&1; then
+        packages+=(unzip)
+    fi
     if ((${#packages[@]} > 0)); then
         _sms_apt_install "${packages[@]}"
     fi
