@@ -21,4 +21,10 @@ public interface ProviderConfig {
 
     /** Recipients starting with this prefix always fail transiently, so every retry is used up (empty: none). */
     Optional<String> transientFailPrefix();
+
+    /**
+     * For fault tests and the fault simulator only: a file the simulated provider appends the id of every message
+     * it accepted to, one per line, so a checker can count how often each message reached a handset.
+     */
+    Optional<String> sendLog();
 }

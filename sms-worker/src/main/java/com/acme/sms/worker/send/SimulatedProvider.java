@@ -2,6 +2,7 @@ package com.acme.sms.worker.send;
 
 import com.acme.sms.message.QueuedMessage;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,9 +20,11 @@ public class SimulatedProvider implements SmsProvider {
     public static final String TRANSIENT_PREFIX_FAILURE = "provider timeout (simulated)";
 
     private final ProviderConfig config;
+    private final SendLog sendLog;
 
     public SimulatedProvider(ProviderConfig config) {
         this.config = config;
+        this.sendLog = config.sendLog().filter(p -> !p.isBlank()).map(p -> new SendLog(Path.of(p))).orElse(null);
     }
 
     @Override
@@ -49,6 +52,9 @@ public class SimulatedProvider implements SmsProvider {
             } else {
                 results.add(Result.sent(m));
             }
+        }
+        if (sendLog != null) {
+            sendLog.append(results.stream().filter(Result::sent).map(r -> r.message().id()).toList());
         }
         return results;
     }
