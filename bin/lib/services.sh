@@ -554,6 +554,14 @@ _sms_pg_setup_db() {
     done
     ((ok == 1)) || _sms_die "PostgreSQL on 127.0.0.1:$port: cannot connect as superuser postgres (tried: ${candidates[*]}); create role sms (password sms) and databases sms, sms_test yourself"
 
+    # bin/test starts from an empty test database: a schema left by another
+    # checkout (a migration that is not on this branch) would stop Flyway.
+    if [[ ${SMS_RESET_TEST_DB:-0} == 1 ]]; then
+        PGCONNECT_TIMEOUT=5 "${su_psql[@]}" -d postgres -q -v ON_ERROR_STOP=1 \
+            -c 'DROP DATABASE IF EXISTS sms_test WITH (FORCE)' >/dev/null ||
+            _sms_die "PostgreSQL on 127.0.0.1:$port: could not drop the test database sms_test"
+    fi
+
     if ! PGCONNECT_TIMEOUT=5 "${su_psql[@]}" -d postgres -q -v ON_ERROR_STOP=1 >/dev/null <<'SQL'; then
 DO $$
 BEGIN
