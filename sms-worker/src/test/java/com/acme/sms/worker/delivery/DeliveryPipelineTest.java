@@ -1,6 +1,5 @@
 package com.acme.sms.worker.delivery;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
@@ -12,6 +11,7 @@ import com.acme.sms.message.UuidV7;
 import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.redis.RedisKeys;
+import com.acme.sms.worker.Management;
 import com.acme.sms.worker.WorkerRunner;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.consume.StreamConsumer;
@@ -104,7 +104,7 @@ class DeliveryPipelineTest {
         assertThat(redisBalance()).isEqualTo("4"); // 5 - 3 charged + 2 refunded
         assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(4); // only the sent one
         assertQueueEmpty();
-        given().when().get("/q/metrics").then().statusCode(200)
+        Management.given().when().get("/q/metrics").then().statusCode(200)
                 .body(containsString("sms_refunds_total{type=\"normal\"}"))
                 .body(containsString("sms_messages_processed_total{status=\"failed\",type=\"normal\"}"))
                 .body(containsString("sms_delivery_latency_seconds_bucket{type=\"normal\",le=\"0.1\"}"));
@@ -201,7 +201,7 @@ class DeliveryPipelineTest {
         try {
             await().atMost(WAIT).untilAsserted(() -> assertThat(statuses(ids)).hasSize(3));
             assertQueueEmpty();
-            given().when().get("/q/health/live").then().statusCode(200);
+            Management.given().when().get("/q/health/live").then().statusCode(200);
         } finally {
             runner.stopAndWait();
         }
@@ -279,7 +279,7 @@ class DeliveryPipelineTest {
         assertThat(saved(id)).isEqualTo("failed/1");
         assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'expired%'")).isEqualTo(1);
         assertThat(redisBalance()).isEqualTo("3");
-        given().when().get("/q/metrics").then().body(containsString("sms_messages_expired_total{type=\"express\"}"));
+        Management.given().when().get("/q/metrics").then().body(containsString("sms_messages_expired_total{type=\"express\"}"));
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------
