@@ -31,7 +31,7 @@ public interface WorkerConfig {
      * One attempt to write a batch to PostgreSQL is cancelled after this long (rounded up to whole seconds) and tried
      * again; the worker keeps the batch meanwhile, however long PostgreSQL is away.
      */
-    @WithDefault("10s")
+    @WithDefault("5s")
     Duration persistTimeout();
 
     /** How often each consumer looks for entries to take over; also how often the process forgets gone consumers. */

@@ -10,7 +10,7 @@ class TimeoutOrderTest {
 
     @Test
     void theDefaultsAreInOrder() {
-        assertThat(TimeoutOrder.check(Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(60))).isEmpty();
+        assertThat(TimeoutOrder.check(Duration.ofSeconds(15), Duration.ofSeconds(5), Duration.ofSeconds(60))).isEmpty();
     }
 
     @Test
