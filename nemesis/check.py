@@ -19,6 +19,7 @@ CHECKS = collections.OrderedDict([
     ("credit-conservation", "per client: top-ups in the ledger = live Redis balance + sent rows"),
     ("stores-agree", "per client: Redis balance = credits.balance = ledger sum, ledger charges = sent rows"),
     ("topups-accounted", "per client: confirmed top-ups <= ledger top-ups <= confirmed + uncertain"),
+    ("no-500", "no request was answered 500: a store that is down or slow gives 503, not an unhandled error"),
 ])
 
 
@@ -138,4 +139,10 @@ def run_checks(state, ledger, max_sends, unresolved):
         if not conf <= added <= conf + unc:
             t.bad("%s: confirmed %d, uncertain %d, ledger %d" % (cl, conf, unc, added))
     d.fact("clients=%d" % len(CLIENTS))
+
+    c = r["no-500"]
+    errors = {k: v for k, v in ledger.counts.items() if k.endswith(" 500")}
+    c.fact("answers 500: %d" % sum(errors.values()))
+    for k, v in sorted(errors.items()):
+        c.bad("%s: %d" % (k, v))
     return r

@@ -141,7 +141,7 @@ def apply_send_answer(ledger, send, status, headers, parsed, replay):
     with ledger.lock:
         if send.state == "in-flight":
             send.state = "uncertain"
-    return "%dxx" % (status // 100)
+    return str(status)
 
 
 class Load:
