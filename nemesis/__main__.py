@@ -25,6 +25,7 @@ def parse(argv):
                    help="comma-separated checks whose violation fails the run (default all): " + ", ".join(CHECKS))
     p.add_argument("--sabotage", action="store_true", help="break invariants on purpose before the check "
                    "(credit, a second send, a deleted row): the run must fail")
+    p.add_argument("--schedule-only", action="store_true", help="print the seed's fault schedule and exit")
     p.add_argument("--load-threads", type=int, default=4, help="client threads (default 4)")
     p.add_argument("--drain-timeout", type=int, default=180, help="seconds to wait for the queues to empty (default 180)")
     p.add_argument("--start-timeout", type=int, default=120, help="seconds an app may take to become ready")

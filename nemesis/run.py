@@ -65,6 +65,8 @@ class Simulator:
         # busy machine than the schedule allowed for, and two faults must never start or stop one app at once.
         self.target_locks = collections.defaultdict(threading.Lock)
         self.procs = []  # every app process ever started, so that cleanup misses none
+        self.closing = threading.Event()  # set by cleanup: no app starts any more, fault threads stop waiting
+        self.fault_threads = []
         self.ledger = load.Ledger()
 
     # ------------------------------------------------------------------ setup ----
@@ -102,6 +104,8 @@ class Simulator:
             os.unlink(log)
         # Apps.start passes this process's environment on: set it for the moment of the fork only.
         with _ENV_LOCK:
+            if self.closing.is_set():
+                raise BenchError("the run is ending")
             saved = {k: os.environ.get(k) for k in env}
             os.environ.update(env)
             try:
@@ -124,7 +128,7 @@ class Simulator:
     def ensure_app(self, name, extra=None, deadline=None):
         """Start NAME and wait until it is ready; a start that fails (a store down) is tried again."""
         deadline = deadline or time.monotonic() + 120
-        while True:
+        while not self.closing.is_set():
             if name not in self.apps:
                 try:
                     self.start_app(name, extra)
@@ -144,6 +148,7 @@ class Simulator:
                     say("%s did not come back: %s" % (name, e))
                     return False
                 time.sleep(1)
+        return False
 
     def kill_app(self, name):
         a = self.apps.running.pop(name, None)
@@ -159,10 +164,12 @@ class Simulator:
 
     def run_fault(self, f, previous):
         delay = self.t_load + f.at - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
+        if delay > 0 and self.closing.wait(delay):
+            return
         if previous is not None:
             previous.join()  # the previous fault on the same target, whose turn comes first
+        if self.closing.is_set():
+            return
         try:
             with self.target_locks[f.target]:
                 self._fault(f)
@@ -177,52 +184,52 @@ class Simulator:
         if k == "kill9":
             self.event("kill -9 %s (pid %d)" % (t, self.apps[t].pid))
             self.kill_app(t)
-            time.sleep(d)
+            self.closing.wait(d)
             self.event("start %s" % t)
-            self.ensure_app(t)
-            self.event("%s ready" % t)
+            self.event(("%s ready" if self.ensure_app(t) else "%s did not come back") % t)
         elif k == "sigstop":
             pid = self.apps[t].pid
             self.event("SIGSTOP %s (pid %d) for %.1fs" % (t, pid, d))
             os.kill(pid, signal.SIGSTOP)
-            time.sleep(d)
+            self.closing.wait(d)
             os.kill(pid, signal.SIGCONT)
             self.event("SIGCONT %s" % t)
         elif k == "term":
             self.event("SIGTERM %s (graceful stop)" % t)
             self.apps.stop(t)
-            time.sleep(d)
+            self.closing.wait(d)
             self.event("start %s" % t)
-            self.ensure_app(t)
-            self.event("%s ready" % t)
+            self.event(("%s ready" if self.ensure_app(t) else "%s did not come back") % t)
         elif k == "provider":
             key, value = f.detail.split("=")
             extra = {"SMS_PROVIDER_" + key.upper().replace("-", "_"): value}
             self.event("restart %s with provider %s" % (t, f.detail))
             self.apps.stop(t)
-            self.ensure_app(t, extra)
-            time.sleep(d)
+            if not self.ensure_app(t, extra):
+                self.event("%s did not come back" % t)
+            self.closing.wait(d)
             self.event("restart %s with a healthy provider" % t)
             self.apps.stop(t)
-            self.ensure_app(t)
-            self.event("%s ready" % t)
+            self.event(("%s ready" if self.ensure_app(t) else "%s did not come back") % t)
         elif k == "redis-kill":
             self.event("kill -9 redis-server")
             self.redis.kill()
-            time.sleep(d)
+            if self.closing.wait(d):
+                return
             self.redis.start()
             self.event("redis-server restarted (AOF)")
         elif k == "pg-stop":
             mode = f.detail.split("=")[1]
             self.event("pg_ctl stop -m %s" % mode)
             self.pg.stop(mode)
-            time.sleep(d)
+            if self.closing.wait(d):
+                return
             self.pg.start()
             self.event("PostgreSQL started")
         elif k == "client-pause":
             self.event("CLIENT PAUSE %d %s" % (d * 1000, f.detail))
             self.redis.call("CLIENT", "PAUSE", str(int(d * 1000)), f.detail)
-            time.sleep(d)
+            self.closing.wait(d)
             self.event("pause over")
 
     # ------------------------------------------------------------------ phases ----
@@ -333,16 +340,18 @@ class Simulator:
 
     def main(self):
         o = self.o
+        self.apps = None
         print("nemesis seed=%d duration=%ds workers=%d max-sends=%d" % (o.seed, o.duration, o.workers, o.max_sends))
         print("replay: bin/nemesis --seed %d --duration %d --workers %d" % (o.seed, o.duration, o.workers))
         print("schedule (%d faults):" % len(self.faults))
         for f in self.faults:
             print("  " + f.describe())
         sys.stdout.flush()
+        if o.schedule_only:
+            return 0
         self._folder()
         self.redis = PrivateRedis(self.dir)
         self.pg = PrivatePostgres()
-        self.apps = None
         try:
             return self._run()
         finally:
@@ -381,7 +390,7 @@ class Simulator:
         say("load and faults for %d s" % o.duration)
         self.t_load = time.monotonic()
         lg.start()
-        threads, last = [], {}
+        threads, last = self.fault_threads, {}
         for f in self.faults:
             t = threading.Thread(target=self.run_fault, args=(f, last.get(f.target)), daemon=True)
             last[f.target] = t
@@ -444,6 +453,8 @@ class Simulator:
         return 1 if failed_enforced else 0
 
     def cleanup(self):
+        with _ENV_LOCK:
+            self.closing.set()
         if self.apps is not None:
             for name in list(self.apps.running):
                 try:
@@ -462,6 +473,9 @@ class Simulator:
                 except ProcessLookupError:
                     pass
                 p.wait()
+        # fault threads notice the end within a second or two (a wait for readiness ends with its app)
+        for t in self.fault_threads:
+            t.join(timeout=10)
         self.redis.kill()
         try:
             if self.pg.running():

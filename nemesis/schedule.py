@@ -61,7 +61,8 @@ def generate(seed, duration, apps):
             detail = ""
         if busy.get(target, 0) <= t and t + length < end + 1:
             faults.append(Fault(round(t, 1), kind, target, length, detail))
-            # a restart takes a while on a busy box: keep the target free of new faults meanwhile
-            busy[target] = t + length + 3.0
-        t += rng.uniform(0.5, 4.0)
+            # a restart takes a while on a busy box: keep the target free of new faults meanwhile (the run also
+            # holds a fault back until the previous one on its target has ended)
+            busy[target] = t + length + 8.0
+        t += rng.uniform(1.0, 5.0)
     return faults

@@ -54,6 +54,21 @@ class NemesisIT {
                 .contains("nemesis seed=5 FAILED");
     }
 
+    @Test
+    void theSameSeedGivesTheSameScheduleAndAnotherSeedAnotherOne() throws Exception {
+        String first = nemesis("schedule", "--seed", "42", "--duration", "180", "--schedule-only").output;
+        String again = nemesis("schedule", "--seed", "42", "--duration", "180", "--schedule-only").output;
+        String other = nemesis("schedule", "--seed", "43", "--duration", "180", "--schedule-only").output;
+        assertThat(first).contains("schedule (").containsPattern("t= +[0-9.]+s +(kill9|sigstop|term|provider|redis-kill"
+                + "|pg-stop|client-pause) ");
+        assertThat(again).isEqualTo(first);
+        assertThat(schedule(other)).isNotEqualTo(schedule(first));
+    }
+
+    private static String schedule(String output) {
+        return output.substring(output.indexOf("schedule ("));
+    }
+
     record Run(int exitCode, String output, Path log) {}
 
     private static Run nemesis(String name, String... args) throws Exception {
