@@ -17,7 +17,9 @@ CHECKS = collections.OrderedDict([
     ("no-dead-letter-for-sent", "no dead letter names a message recorded as sent"),
     ("refund-once", "one refund marker per failed row, none for a sent row"),
     ("credit-conservation", "per client: top-ups in the ledger = live Redis balance + sent rows"),
-    ("stores-agree", "per client: Redis balance = credits.balance = ledger sum, ledger charges = sent rows"),
+    ("no-credit-created", "per client: live Redis balance + sent rows <= top-ups in the ledger"),
+    ("stores-agree", "per client: live Redis balance = credits.balance"),
+    ("ledger-consistent", "per client: credits.balance = ledger sum, and the ledger's charges = sent rows"),
     ("topups-accounted", "per client: confirmed top-ups <= ledger top-ups <= confirmed + uncertain"),
     ("no-500", "no request was answered 500: a store that is down or slow gives 503, not an unhandled error"),
 ])
@@ -123,22 +125,28 @@ def run_checks(state, ledger, max_sends, unresolved):
     pg_balance = state["pg_balance"]
     live = state["live"]
     c = r["credit-conservation"]
+    n = r["no-credit-created"]
     d = r["stores-agree"]
+    g = r["ledger-consistent"]
     t = r["topups-accounted"]
     for cl in CLIENTS:
         added, lv, sent = ledger_topup.get(cl, 0), live.get(cl, 0), sent_per_client.get(cl, 0)
         c.fact("%s: %d = %d + %d%s" % (cl, added, lv, sent, "" if added == lv + sent else " (drift %+d)" % (lv + sent - added)))
         if added != lv + sent:
             c.bad("%s: top-ups %d, live %d + sent %d = %d" % (cl, added, lv, sent, lv + sent))
-        pgb, lsum = pg_balance.get(cl, 0), added - ledger_sent.get(cl, 0)
-        if not (pgb == lv == lsum and ledger_sent.get(cl, 0) == sent):
-            d.bad("%s: redis %d, credits.balance %d, ledger sum %d, ledger charges %d, sent rows %d"
-                  % (cl, lv, pgb, lsum, ledger_sent.get(cl, 0), sent))
+        if lv + sent > added:
+            n.bad("%s: live %d + sent %d = %d > top-ups %d" % (cl, lv, sent, lv + sent, added))
+        pgb, lsum, charged = pg_balance.get(cl, 0), added - ledger_sent.get(cl, 0), ledger_sent.get(cl, 0)
+        if pgb != lv:
+            d.bad("%s: redis %d, credits.balance %d" % (cl, lv, pgb))
+        if not (pgb == lsum and charged == sent):
+            g.bad("%s: credits.balance %d, ledger sum %d, ledger charges %d, sent rows %d" % (cl, pgb, lsum, charged, sent))
         conf, unc = ledger.topup_confirmed[cl], ledger.topup_uncertain[cl]
         t.fact("%s: %d <= %d <= %d" % (cl, conf, added, conf + unc))
         if not conf <= added <= conf + unc:
             t.bad("%s: confirmed %d, uncertain %d, ledger %d" % (cl, conf, unc, added))
-    d.fact("clients=%d" % len(CLIENTS))
+    for x in (n, d, g):
+        x.fact("clients=%d" % len(CLIENTS))
 
     c = r["no-500"]
     errors = {k: v for k, v in ledger.counts.items() if k.endswith(" 500")}

@@ -244,20 +244,21 @@ class Load:
         client = rng.choice(CLIENTS)
         roll = rng.random()
         if roll < 0.3:
-            path = "/api/credit"
+            path, kind = "/api/credit", "credit"
         elif roll < 0.6:
+            kind = "sent-log"
             path = "/api/messages/sent-log?page_size=%d&status=%s" % (rng.randint(1, 50),
                                                                      rng.choice(["sent", "failed", "queued"]))
         else:
             with self.ledger.lock:
                 mine = [s for s in self.ledger.sends.values() if s.client == client and s.ids]
                 mid = rng.choice(rng.choice(mine).ids) if mine else str(uuid.uuid4())
-            path = "/api/messages/" + mid
+            path, kind = "/api/messages/" + mid, "message"
         try:
             status, _, _ = request(self.ports, "GET", path, client, rng=rng)
         except Lost:
             status = "lost"
-        self.ledger.count("read %s" % status)
+        self.ledger.count("read %s %s" % (kind, status))
 
 
 def replay(ports, ledger, s, rng):
