@@ -72,7 +72,7 @@ def run_checks(state, ledger, max_sends, unresolved):
     phantom = [i for i in rows if i not in accepted]
     c.fact("phantom rows=%d unresolved sends=%d" % (len(phantom), unresolved))
     for i in phantom:
-        c.bad("row %s was never accepted in an answer" % i)
+        c.bad("row %s was never accepted in an answer: %s" % (i, state.get("details", {}).get(i, "")))
     if unresolved:
         c.bad("%d sends still had no definite answer after replaying" % unresolved)
 

@@ -285,10 +285,13 @@ class Simulator:
         psql = Psql(self.pg.psql_bin(), self.pg.port)
         state = {"queues": self.backlog()}
         rows = {}
-        for line in psql.run("sms", "-Atc", "SELECT id, client_id, status FROM messages").splitlines():
-            i, c, st = line.split("|")
+        details = {}
+        for line in psql.run("sms", "-Atc", "SELECT id, client_id, status, type, queued_at, attempts, "
+                             "coalesce(error_message, '') FROM messages").splitlines():
+            i, c, st, rest = line.split("|", 3)
             rows[i] = (c, st)
-        state["rows"] = rows
+            details[i] = "%s %s %s" % (c, st, rest.replace("|", " "))
+        state["rows"], state["details"] = rows, details
         topup, sent = collections.Counter(), collections.Counter()
         for line in psql.run("sms", "-Atc", "SELECT client_id, reason, sum(delta) FROM credit_ledger GROUP BY 1, 2").splitlines():
             c, reason, total = line.split("|")
@@ -325,6 +328,13 @@ class Simulator:
                 sends.update(line.strip() for line in fh if line.strip())
         state["sends"] = sends
         return state
+
+    def write_sends(self):
+        """Every send the load made, with its outcome: the story behind a failed check (kept with --dir/--keep)."""
+        import json
+        with open(os.path.join(self.dir, "sends.json"), "w") as fh:
+            json.dump([{"key": s.key, "client": s.client, "type": s.type, "state": s.state, "ids": s.ids,
+                        "replays": s.replays, "first": s.first} for s in self.ledger.sends.values()], fh, indent=0)
 
     def sabotage(self):
         """Break invariants on purpose, after the drain and before the check, to show that the checker sees it."""
@@ -413,6 +423,7 @@ class Simulator:
         if o.sabotage:
             self.sabotage()
         state = self.collect()
+        self.write_sends()
         results = check.run_checks(state, self.ledger, o.max_sends, unresolved)
         return self.report(results, state)
 
