@@ -343,7 +343,9 @@ class Simulator:
         self.redis.call("INCRBY", "sms:credit:{%s}" % load.CLIENTS[0], "1")
         with open(os.path.join(self.dir, "sends", "sabotage.log"), "w") as fh:
             fh.write(victim + "\n")
-        other = psql.val("sms", "SELECT id FROM messages WHERE status = 'sent' ORDER BY id DESC LIMIT 1")
+        # another client's row: the same client's deleted row would cancel its extra credit in the conservation sum
+        other = psql.val("sms", "SELECT id FROM messages WHERE status = 'sent' AND client_id <> '%s' ORDER BY id DESC "
+                         "LIMIT 1" % load.CLIENTS[0])
         psql.run("sms", "-c", "DELETE FROM messages WHERE id = '%s'" % other)
         say("SABOTAGE: +1 live credit for %s, a second provider send of %s, row %s deleted"
             % (load.CLIENTS[0], victim, other))
