@@ -286,12 +286,15 @@ class Simulator:
         state = {"queues": self.backlog()}
         rows = {}
         details = {}
+        presumed = set()
         for line in psql.run("sms", "-Atc", "SELECT id, client_id, status, type, queued_at, attempts, "
                              "coalesce(error_message, '') FROM messages").splitlines():
             i, c, st, rest = line.split("|", 3)
             rows[i] = (c, st)
             details[i] = "%s %s %s" % (c, st, rest.replace("|", " "))
-        state["rows"], state["details"] = rows, details
+            if st == "sent" and rest.split("|")[-1].startswith("presumed sent:"):
+                presumed.add(i)
+        state["rows"], state["details"], state["presumed"] = rows, details, presumed
         topup, sent = collections.Counter(), collections.Counter()
         for line in psql.run("sms", "-Atc", "SELECT client_id, reason, sum(delta) FROM credit_ledger GROUP BY 1, 2").splitlines():
             c, reason, total = line.split("|")

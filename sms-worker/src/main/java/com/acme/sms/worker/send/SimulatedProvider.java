@@ -29,12 +29,16 @@ public class SimulatedProvider implements SmsProvider {
 
     @Override
     public CompletionStage<List<Result>> send(List<QueuedMessage> messages) {
+        // A remote carrier takes the messages when the request reaches it and answers later: the outcome (and the
+        // send log) is settled now, and only the answer waits for the latency. A worker that times out or dies
+        // during the wait has therefore lost an answer, not the send, as it would with a real provider.
+        List<Result> results = outcomes(messages);
         if (config.latencyMs() <= 0) {
-            return CompletableFuture.completedFuture(outcomes(messages));
+            return CompletableFuture.completedFuture(results);
         }
         // All messages of the batch are "in flight" at once, so the batch takes one latency, not one per message.
         Executor later = CompletableFuture.delayedExecutor(config.latencyMs(), TimeUnit.MILLISECONDS);
-        return CompletableFuture.supplyAsync(() -> outcomes(messages), later);
+        return CompletableFuture.supplyAsync(() -> results, later);
     }
 
     private List<Result> outcomes(List<QueuedMessage> messages) {
