@@ -13,13 +13,16 @@ import org.junit.jupiter.api.Test;
 class DataStoreOutageTest {
 
     @Test
-    void aRedisLoadingItsDataOrBusyWithAScriptIsAnOutage() {
+    void aRedisLoadingItsDataBusyWithAScriptOrGoneMidCommandIsAnOutage() {
         assertThat(ProblemMappers.isDataStoreOutage(ErrorType.create("LOADING Redis is loading the dataset in memory")))
                 .isTrue();
         assertThat(ProblemMappers.isDataStoreOutage(new IllegalStateException("accept failed",
                 ErrorType.create("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSCRIPT."))))
                 .isTrue();
         assertThat(ProblemMappers.isDataStoreOutage(new IllegalStateException("Redis waiting queue is full"))).isTrue();
+        // bin/nemesis saw this one answer 500: Redis killed while a send's script was in flight.
+        assertThat(ProblemMappers.isDataStoreOutage(new java.util.concurrent.CompletionException(ErrorType.create(
+                "CONNECTION_CLOSED")))).isTrue();
     }
 
     @Test
