@@ -5,17 +5,23 @@
 -- KEYS[1] dead-letter stream  sms:<type>:dead
 -- KEYS[2] stream              sms:<type>
 -- KEYS[3] balance key of the message's client
+-- KEYS[4] rebuild freeze  sms:credit:rebuild
 -- ARGV[1] dead-letter entry id
 -- ARGV[2] new message id
 -- ARGV[3] client id (must match the entry's)
 -- Returns a status, which the Java side (DeadLetters) switches on: REQUEUED (1), GONE (0, no such dead letter),
 -- NO_CREDIT (-1, the client's balance is spent) or NOT_REQUEUABLE (-2, the entry lacks a field or names another
--- client). Error replies only for a balance key of the wrong type.
+-- client) or FROZEN (-3, a rebuild of the live balances runs; nothing changed). Error replies only for a balance key of the wrong type.
 
 local REQUEUED = 1
 local GONE = 0
 local NO_CREDIT = -1
 local NOT_REQUEUABLE = -2
+local FROZEN = -3
+
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  return FROZEN
+end
 
 local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 if #entries == 0 then

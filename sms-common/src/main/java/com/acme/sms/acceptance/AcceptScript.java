@@ -27,6 +27,7 @@ public class AcceptScript {
     /** accept.lua's statuses of a refusal; any other first value is the number of messages accepted. */
     private static final long STATUS_REPLAYED = -1;
     private static final long STATUS_RATE_LIMITED = -2;
+    private static final long STATUS_FROZEN = -3;
 
     private final LuaScripts scripts;
 
@@ -46,7 +47,9 @@ public class AcceptScript {
         /** Nothing was done: the Idempotency-Key was seen before; {@code replayOf} is what it answered then. */
         REPLAYED,
         /** Nothing was done: the messages did not fit in the client's messages-per-second window. */
-        RATE_LIMITED
+        RATE_LIMITED,
+        /** Nothing was done: a rebuild of the live balances runs (see {@code RedisKeys.rebuildFreeze}). */
+        FROZEN
     }
 
     /**
@@ -102,7 +105,7 @@ public class AcceptScript {
             args.add(m.from());
             args.add(m.content());
         }
-        List<String> keys = new ArrayList<>(4);
+        List<String> keys = new ArrayList<>(5);
         keys.add(RedisKeys.balance(clientId));
         keys.add(RedisKeys.stream(type));
         if (idempotency != null) {
@@ -111,6 +114,7 @@ public class AcceptScript {
         if (messagesPerSecond > 0) {
             keys.add(RedisKeys.messagesRateKey(clientId, type));
         }
+        keys.add(RedisKeys.rebuildFreeze());
         return scripts.run(ACCEPT, keys, args).map(AcceptScript::acceptance);
     }
 
@@ -121,6 +125,9 @@ public class AcceptScript {
         }
         if (status == STATUS_RATE_LIMITED) {
             return new Acceptance(Outcome.RATE_LIMITED, 0, 0, 0, Optional.empty(), r.get(1).toLong());
+        }
+        if (status == STATUS_FROZEN) {
+            return new Acceptance(Outcome.FROZEN, 0, 0, 0, Optional.empty(), 0);
         }
         if (status < 0) {
             throw new IllegalStateException("accept.lua answered an unknown status " + status);

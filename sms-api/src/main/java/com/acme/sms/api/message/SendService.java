@@ -3,6 +3,7 @@ package com.acme.sms.api.message;
 import com.acme.sms.acceptance.AcceptScript;
 import com.acme.sms.acceptance.IdempotencyRecord;
 import com.acme.sms.api.config.ApiConfig;
+import com.acme.sms.api.credit.RebuildInProgressException;
 import com.acme.sms.api.ratelimit.RateLimiter;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
@@ -21,7 +22,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * Accepting messages: apply the validity policy, validate each message, then charge and queue the valid ones in ONE
@@ -33,7 +33,6 @@ public class SendService {
 
     public static final String INSUFFICIENT_CREDIT = "insufficient_credit";
     static final long MAX_NORMAL_VALIDITY_SECONDS = 7 * 24 * 3600;
-    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final AcceptScript acceptance;
     private final RateLimiter rateLimiter;
@@ -67,9 +66,7 @@ public class SendService {
         long validityMillis = validitySeconds(type, command.validitySeconds()) * 1000;
         AcceptScript.Idempotency idempotency = null;
         if (command.idempotencyKey() != null) {
-            if (!IDEMPOTENCY_KEY.matcher(command.idempotencyKey()).matches()) {
-                throw new InvalidIdempotencyKeyException();
-            }
+            IdempotencyKeys.requireValid(command.idempotencyKey());
             idempotency = new AcceptScript.Idempotency(command.idempotencyKey(),
                     requestHash(type, validityMillis, command.messages()), config.idempotencyTtl());
         }
@@ -100,6 +97,7 @@ public class SendService {
         return acceptance.accept(clientId, type, valid, validityMillis, idempotency, perSecond).map(a -> switch (a.outcome()) {
             // Refused whole by accept.lua before it wrote anything: no charge, no queue entry, no window count.
             case RATE_LIMITED -> throw rateLimiter.messagesRefused(type, valid.size(), a.retryAfterMillis());
+            case FROZEN -> throw new RebuildInProgressException();
             case REPLAYED -> {
                 String hash = idempotency.requestHash();
                 IdempotencyRecord record = a.replayOf().filter(r -> r.requestHash().equals(hash))
