@@ -9,6 +9,8 @@ import com.acme.sms.api.message.IdempotencyKeyReusedException;
 import com.acme.sms.api.message.InvalidIdempotencyKeyException;
 import com.acme.sms.api.message.InvalidValidityException;
 import com.acme.sms.api.ratelimit.RateLimitedException;
+import com.acme.sms.api.store.StoreBounds;
+import com.acme.sms.api.store.StoreUnavailableException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -48,7 +50,8 @@ public class ProblemMappers {
 
     @ServerExceptionMapper({RateLimitedException.class, BalanceLimitException.class, CreditUnavailableException.class,
         InvalidValidityException.class, InvalidIdempotencyKeyException.class, IdempotencyKeyReusedException.class,
-        CreditPendingException.class, RebuildInProgressException.class, RebuildRefusedException.class})
+        StoreUnavailableException.class, CreditPendingException.class, RebuildInProgressException.class,
+        RebuildRefusedException.class})
     public Response domain(RuntimeException e, HttpServerRequest request) {
         return problemException(translate(e), request);
     }
@@ -61,6 +64,10 @@ public class ProblemMappers {
             details.put("retry_after_seconds", limited.retryAfterSeconds());
             return new ProblemException(ProblemCode.RATE_LIMITED, e.getMessage(), details,
                     Map.of("Retry-After", Long.toString(limited.retryAfterSeconds())));
+        }
+        if (e instanceof StoreUnavailableException unavailable) {
+            Log.warnf("A data store is unavailable (%s): %s", unavailable.store(), e.getMessage());
+            return unavailable(e.getMessage());
         }
         if (e instanceof CreditPendingException) {
             return new ProblemException(ProblemCode.CREDIT_PENDING, e.getMessage(), Map.of(),
@@ -165,22 +172,39 @@ public class ProblemMappers {
         }
         if (isDataStoreOutage(e)) {
             Log.warnf("A data store is unavailable: %s", e.getMessage());
-            Response r = problem(ProblemCode.SERVICE_UNAVAILABLE,
-                    "A data store is temporarily unavailable; nothing was changed. Try again shortly.", request, Map.of());
-            return Response.fromResponse(r).header("Retry-After", "5").build();
+            return problemException(
+                    unavailable("A data store is temporarily unavailable; nothing was changed. Try again shortly."),
+                    request);
         }
         Log.error("Unexpected failure", e);
         return problem(ProblemCode.INTERNAL_ERROR, "The server could not answer this request.", request, Map.of());
     }
 
-    /** PostgreSQL unreachable (SQL state class 08, connection exception) or a Redis connection failure. */
-    private static boolean isDataStoreOutage(Throwable e) {
+    private static ProblemException unavailable(String detail) {
+        return new ProblemException(ProblemCode.SERVICE_UNAVAILABLE, detail, Map.of(),
+                Map.of("Retry-After", Long.toString(StoreBounds.RETRY_AFTER_SECONDS)));
+    }
+
+    /**
+     * A store that cannot serve now, as opposed to a defect: PostgreSQL unreachable, out of connections or too slow
+     * ({@link StoreBounds#isUnavailable}); Redis unreachable, still loading its data after a restart ({@code LOADING}),
+     * busy with a long script ({@code BUSY}), or this API's queue of commands waiting for it full.
+     */
+    static boolean isDataStoreOutage(Throwable e) {
+        if (StoreBounds.isUnavailable(e)) {
+            return true;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
+            String message = String.valueOf(t.getMessage());
+            if (t instanceof java.net.ConnectException || t instanceof io.vertx.core.impl.NoStackTraceThrowable
+                    && message.contains("Connection")) {
                 return true;
             }
-            if (t instanceof java.net.ConnectException || t instanceof io.vertx.core.impl.NoStackTraceThrowable
-                    && String.valueOf(t.getMessage()).contains("Connection")) {
+            if (t instanceof io.vertx.redis.client.impl.types.ErrorType
+                    && (message.startsWith("LOADING") || message.startsWith("BUSY"))) {
+                return true;
+            }
+            if (message.contains("Redis waiting queue is full") || message.contains("reached max wait queue size")) {
                 return true;
             }
         }
