@@ -142,7 +142,7 @@ def probe_accept(r, sha):
         for k in range(9):
             r.call("DEL", stream)
             r.call("SET", key, "10")
-            args = ["EVALSHA", sha, "2", key, stream, "bench-probe", "1"] + ["0"] * k + [
+            args = ["EVALSHA", sha, "3", key, stream, "sms:credit:rebuild", "bench-probe", "1"] + ["0"] * k + [
                 probe_id, "+4917000000001", "BenchApp", content]
             try:
                 reply = r.call(*args)
@@ -160,14 +160,15 @@ def probe_accept(r, sha):
 
 def accept_command(sha, key, stream, client, fillers, messages):
     """EVALSHA of the accept script with MESSAGES = [(id, to, from, content), ...]."""
-    cmd = ["EVALSHA", sha, "2", key, stream, client, str(len(messages))] + ["0"] * fillers
+    # the third key is the rebuild freeze (accept.lua's last key, checked on every call)
+    cmd = ["EVALSHA", sha, "3", key, stream, "sms:credit:rebuild", client, str(len(messages))] + ["0"] * fillers
     for m in messages:
         cmd += list(m)
     return cmd
 
 
 def prefill_resp(n, batch, clients, prefix, sha, fillers, stream):
-    """EVALSHA <sha> 2 <balance> <stream> <client> <n> (id to from content)*n as RESP, in chunks of 100 calls."""
+    """EVALSHA <sha> 3 <balance> <stream> <freeze> <client> <n> (id to from content)*n as RESP, in chunks of 100 calls."""
     stream = stream.encode()
     sha = sha.encode()
     content = b"Bench backlog: your monthly statement is ready. Log in to see it. Reply STOP to opt out."
@@ -182,8 +183,9 @@ def prefill_resp(n, batch, clients, prefix, sha, fillers, stream):
     for c in range(calls):
         k = min(batch, n - done)
         client = ("%s%03d" % (prefix, c % clients)).encode()
-        parts = [b"*%d\r\n" % (7 + fillers + 4 * k), bulk(b"EVALSHA"), bulk(sha), bulk(b"2"),
-                 bulk(b"sms:credit:{" + client + b"}"), bulk(stream), bulk(client), bulk(str(k).encode())]
+        parts = [b"*%d\r\n" % (8 + fillers + 4 * k), bulk(b"EVALSHA"), bulk(sha), bulk(b"3"),
+                 bulk(b"sms:credit:{" + client + b"}"), bulk(stream), bulk(b"sms:credit:rebuild"), bulk(client),
+                 bulk(str(k).encode())]
         parts += [bulk(b"0")] * fillers
         for i in range(k):
             parts.append(bulk(str(uuid.uuid4()).encode()))

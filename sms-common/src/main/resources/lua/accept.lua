@@ -7,8 +7,9 @@
 -- KEYS[1]  balance key  sms:credit:{client}
 -- KEYS[2]  stream key   sms:normal | sms:express
 -- KEYS[3]  (optional) idempotency key  sms:idem:{client}:<Idempotency-Key>
--- KEYS[#KEYS] (when ARGV[6] > 0) the client's messages-per-second window of this type
+-- KEYS[#KEYS - 1] (when ARGV[6] > 0) the client's messages-per-second window of this type
 --          sms:rate:{client}:messages:<type>
+-- KEYS[#KEYS] rebuild freeze  sms:credit:rebuild (always the last key)
 -- ARGV[1]  client id
 -- ARGV[2]  number of messages n
 -- ARGV[3]  validity in milliseconds (0: the messages do not expire)
@@ -23,6 +24,7 @@
 --   { RATE_LIMITED (-2), milliseconds until the window ends }  the n messages do not fit in this second's window;
 --                                                         nothing changed
 --   { TOO_LATE (-3) }  Redis reached this call after its deadline; nothing changed
+--   { FROZEN (-4) }  a rebuild of the live balances runs; nothing changed
 -- The record is  request hash|accepted|balance left|acceptance millis|id,id,...  (parsed by IdempotencyRecord).
 -- It is written only when something was accepted: a request that charged nothing (402) does not hold its key, so
 -- the client can top up and retry with the same key.
@@ -37,6 +39,7 @@
 local REPLAYED = -1
 local RATE_LIMITED = -2
 local TOO_LATE = -3
+local FROZEN = -4
 
 -- The API gives up waiting for this call after sms.api.store-timeout and answers 503, but the call stays queued
 -- on its connection and may run later (Redis paused, a slow script ahead of it). Run then, it would charge for a
@@ -64,7 +67,7 @@ local rate_limit = tonumber(ARGV[6])
 if rate_limit == nil or rate_limit < 0 then
   return redis.error_reply('ERR accept: bad rate limit')
 end
-local key_count = #KEYS
+local key_count = #KEYS - 1
 local rate_key = nil
 if rate_limit > 0 then
   rate_key = KEYS[key_count]
@@ -87,6 +90,12 @@ if idem then
   elseif idem_type ~= 'none' then
     return redis.error_reply('WRONGTYPE idempotency key holds a ' .. idem_type)
   end
+end
+
+-- A rebuild of the live balances reads the queues and sets balances: nothing may be charged or queued meanwhile.
+-- (A replay above charges nothing, so it may still answer.)
+if redis.call('EXISTS', KEYS[#KEYS]) == 1 then
+  return { FROZEN }
 end
 
 local first = 8

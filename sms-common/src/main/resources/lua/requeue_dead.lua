@@ -5,13 +5,14 @@
 -- KEYS[1] dead-letter stream  sms:<type>:dead
 -- KEYS[2] stream              sms:<type>
 -- KEYS[3] balance key of the message's client
+-- KEYS[4] rebuild freeze  sms:credit:rebuild
 -- ARGV[1] dead-letter entry id
 -- ARGV[2] new message id
 -- ARGV[3] client id (must match the entry's)
 -- Returns a status, which the Java side (DeadLetters) switches on: REQUEUED (1), GONE (0, no such dead letter),
 -- NO_CREDIT (-1, the client's balance is spent), NOT_REQUEUABLE (-2, the entry lacks a field or names another
--- client) or EXPIRED (-3, the message had a validity and it has passed). Error replies only for a balance key of the
--- wrong type.
+-- client), EXPIRED (-3, the message had a validity and it has passed) or FROZEN (-4, a rebuild of the live
+-- balances runs; nothing changed). Error replies only for a balance key of the wrong type.
 --
 -- A message with a validity (every express message) keeps its original expiry ('x', epoch millis by Redis' clock):
 -- requeueing is a second chance to send it in time, never a way to send an OTP hours late.
@@ -21,6 +22,11 @@ local GONE = 0
 local NO_CREDIT = -1
 local NOT_REQUEUABLE = -2
 local EXPIRED = -3
+local FROZEN = -4
+
+if redis.call('EXISTS', KEYS[4]) == 1 then
+  return FROZEN
+end
 
 local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
 if #entries == 0 then

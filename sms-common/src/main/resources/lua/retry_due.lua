@@ -4,11 +4,12 @@
 --
 -- KEYS[1] retry schedule (sorted set: score = due time in epoch millis, member = the entry's fields as JSON)
 -- KEYS[2] stream key
+-- KEYS[3] rebuild freeze  sms:credit:rebuild (while it is set nothing moves: a rebuild counts the retries)
 -- ARGV[1] most retries to move in one call
 -- Returns the number moved.
 
 local retry_type = redis.call('TYPE', KEYS[1]).ok
-if retry_type == 'none' then
+if retry_type == 'none' or redis.call('EXISTS', KEYS[3]) == 1 then
   return 0
 end
 if retry_type ~= 'zset' then

@@ -105,6 +105,58 @@ public class Stores {
         }
     }
 
+    /**
+     * Deletes both queues. No worker runs in this module's tests, so entries the other tests queued would stay
+     * forever, and a rebuild refuses while anything is queued.
+     */
+    public void clearQueues() {
+        for (MessageType type : MessageType.values()) {
+            redis.key(String.class).del(RedisKeys.stream(type));
+        }
+    }
+
+    /**
+     * Does what a worker does for the entries now in a type's queue, in its order: one PostgreSQL transaction per
+     * entry (the row as sent, the PostgreSQL balance, a ledger row), then the entry is deleted from the stream.
+     * Returns how many it finished.
+     */
+    public int finishQueuedAsSent(MessageType type) {
+        List<StreamMessage<String, String, String>> entries = redis.stream(String.class)
+                .xrange(RedisKeys.stream(type), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"));
+        for (StreamMessage<String, String, String> m : entries) {
+            String client = m.payload().get("c");
+            try (Connection c = db.getConnection()) {
+                c.setAutoCommit(false);
+                try (PreparedStatement row = c.prepareStatement(
+                        """
+                                INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at)
+                                VALUES (?, ?, ?, ?, ?, ?, 'sent', now(), now()) ON CONFLICT (id) DO NOTHING""");
+                        PreparedStatement balance = c.prepareStatement(
+                                "UPDATE credits SET balance = balance - 1 WHERE client_id = ?");
+                        PreparedStatement ledger = c.prepareStatement(
+                                "INSERT INTO credit_ledger (client_id, delta, reason, created_by) VALUES (?, -1, 'sent', 'test-worker')")) {
+                    row.setObject(1, UUID.fromString(m.payload().get("id")));
+                    row.setString(2, client);
+                    row.setString(3, type.wireName());
+                    row.setString(4, m.payload().get("to"));
+                    row.setString(5, m.payload().get("f"));
+                    row.setString(6, m.payload().get("b"));
+                    if (row.executeUpdate() == 1) {
+                        balance.setString(1, client);
+                        balance.executeUpdate();
+                        ledger.setString(1, client);
+                        ledger.executeUpdate();
+                    }
+                }
+                c.commit();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+            redis.stream(String.class).xdel(RedisKeys.stream(type), m.id());
+        }
+        return entries.size();
+    }
+
     public RedisDataSource redis() {
         return redis;
     }

@@ -28,6 +28,7 @@ public class AcceptScript {
     private static final long STATUS_REPLAYED = -1;
     private static final long STATUS_RATE_LIMITED = -2;
     private static final long STATUS_TOO_LATE = -3;
+    private static final long STATUS_FROZEN = -4;
 
     private final LuaScripts scripts;
 
@@ -49,7 +50,9 @@ public class AcceptScript {
         /** Nothing was done: the messages did not fit in the client's messages-per-second window. */
         RATE_LIMITED,
         /** Nothing was done: Redis reached the call after its deadline (the caller had already given up on it). */
-        TOO_LATE
+        TOO_LATE,
+        /** Nothing was done: a rebuild of the live balances runs (see {@code RedisKeys.rebuildFreeze}). */
+        FROZEN
     }
 
     /**
@@ -120,7 +123,7 @@ public class AcceptScript {
             args.add(m.from());
             args.add(m.content());
         }
-        List<String> keys = new ArrayList<>(4);
+        List<String> keys = new ArrayList<>(5);
         keys.add(RedisKeys.balance(clientId));
         keys.add(RedisKeys.stream(type));
         if (idempotency != null) {
@@ -129,6 +132,7 @@ public class AcceptScript {
         if (messagesPerSecond > 0) {
             keys.add(RedisKeys.messagesRateKey(clientId, type));
         }
+        keys.add(RedisKeys.rebuildFreeze());
         return scripts.run(ACCEPT, keys, args).map(AcceptScript::acceptance);
     }
 
@@ -142,6 +146,9 @@ public class AcceptScript {
         }
         if (status == STATUS_TOO_LATE) {
             return new Acceptance(Outcome.TOO_LATE, 0, 0, 0, Optional.empty(), 0);
+        }
+        if (status == STATUS_FROZEN) {
+            return new Acceptance(Outcome.FROZEN, 0, 0, 0, Optional.empty(), 0);
         }
         if (status < 0) {
             throw new IllegalStateException("accept.lua answered an unknown status " + status);

@@ -26,10 +26,18 @@ public class CreditScripts {
     static final Duration REFUND_MARKER_TTL = Duration.ofDays(7);
 
     private static final LuaScript REFUND = LuaScript.load("refund");
+    /**
+     * How long credit_add.lua remembers that a ledger entry was applied (or refused). PostgreSQL records the outcome
+     * within seconds ({@code applied_at}); the marker only has to outlive any late copy of the call and any entry
+     * left pending, and it does so by far.
+     */
+    public static final Duration APPLIED_MARKER_TTL = Duration.ofDays(7);
+
     private static final LuaScript ADD = LuaScript.load("credit_add");
     /** credit_add.lua's statuses. */
     private static final long STATUS_ADDED = 1;
     private static final long STATUS_OVER_LIMIT = 0;
+    private static final long STATUS_FROZEN = -1;
 
     private final LuaScripts scripts;
     private final ReactiveRedisDataSource redis;
@@ -48,16 +56,22 @@ public class CreditScripts {
 
     public enum Added {
         ADDED,
-        /** Nothing was added: the balance would have exceeded {@link #MAX_BALANCE}. */
-        OVER_LIMIT
+        /** Nothing was added, now or ever: the balance would have exceeded {@link #MAX_BALANCE}. */
+        OVER_LIMIT,
+        /** Nothing was done: a rebuild of the live balances runs; the entry is still to be applied. */
+        FROZEN
     }
 
-    /** Raises the live balance, unless the result would exceed {@link #MAX_BALANCE}. */
-    public Uni<Addition> add(String clientId, long amount) {
+    /**
+     * Applies the top-up recorded as ledger entry {@code ledgerId} to the live balance, at most once however often it
+     * is called: the first call adds it (unless the result would exceed {@link #MAX_BALANCE}, then it is refused for
+     * good), every later call answers the same without changing anything.
+     */
+    public Uni<Addition> add(String clientId, long ledgerId, long amount) {
         return scripts.run(
                 ADD,
-                List.of(RedisKeys.balance(clientId)),
-                List.of(Long.toString(amount), Long.toString(MAX_BALANCE)))
+                List.of(RedisKeys.balance(clientId), RedisKeys.creditApplied(clientId, ledgerId), RedisKeys.rebuildFreeze()),
+                List.of(Long.toString(amount), Long.toString(MAX_BALANCE), Long.toString(APPLIED_MARKER_TTL.toSeconds())))
                 .map(r -> {
                     long status = r.get(0).toLong();
                     if (status == STATUS_ADDED) {
@@ -65,6 +79,9 @@ public class CreditScripts {
                     }
                     if (status == STATUS_OVER_LIMIT) {
                         return new Addition(Added.OVER_LIMIT, 0);
+                    }
+                    if (status == STATUS_FROZEN) {
+                        return new Addition(Added.FROZEN, 0);
                     }
                     throw new IllegalStateException("credit_add.lua answered an unknown status " + status);
                 });

@@ -24,6 +24,22 @@ public final class RedisKeys {
         return "sms:idem:{" + clientId + "}:" + idempotencyKey;
     }
 
+    /**
+     * Whether a credit ledger entry (a top-up) reached the live balance: {@code 1} added, {@code 0} refused (over the
+     * balance limit). Written once by {@code credit_add.lua} and never undone, so the entry is applied at most once.
+     */
+    public static String creditApplied(String clientId, long ledgerId) {
+        return "sms:credit:applied:{" + clientId + "}:" + ledgerId;
+    }
+
+    /**
+     * Set while a rebuild of the live balances runs: the scripts that charge, move or add credit refuse to run, so
+     * nothing moves between the rebuild's reads and its writes.
+     */
+    public static String rebuildFreeze() {
+        return "sms:credit:rebuild";
+    }
+
     /** Marks a failed message as refunded, so that a redelivery never refunds it twice. */
     public static String refundMarker(String clientId, UUID messageId) {
         return "sms:refund:{" + clientId + "}:" + messageId;

@@ -1,5 +1,6 @@
 package com.acme.sms.api.admin;
 
+import com.acme.sms.api.credit.RebuildInProgressException;
 import com.acme.sms.api.store.StoreBounds;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
@@ -26,6 +27,7 @@ public class DeadLetters {
     private static final int STATUS_NO_CREDIT = -1;
     private static final int STATUS_NOT_REQUEUABLE = -2;
     private static final int STATUS_EXPIRED = -3;
+    private static final int STATUS_FROZEN = -4;
 
     private final RedisDataSource redis;
     private final LuaScripts scripts;
@@ -70,7 +72,8 @@ public class DeadLetters {
         }
         UUID newId = UuidV7.next();
         int result = bounds.redis(scripts.run(REQUEUE,
-                List.of(RedisKeys.deadLetterKey(type), RedisKeys.stream(type), RedisKeys.balance(client)),
+                List.of(RedisKeys.deadLetterKey(type), RedisKeys.stream(type), RedisKeys.balance(client),
+                        RedisKeys.rebuildFreeze()),
                 List.of(letter.entryId(), newId.toString(), client)))
                 .await().indefinitely()
                 .toInteger();
@@ -80,6 +83,7 @@ public class DeadLetters {
             case STATUS_NO_CREDIT -> new RequeueResult(Requeue.NO_CREDIT, null);
             case STATUS_NOT_REQUEUABLE -> new RequeueResult(Requeue.NOT_REQUEUABLE, null);
             case STATUS_EXPIRED -> new RequeueResult(Requeue.EXPIRED, null);
+            case STATUS_FROZEN -> throw new RebuildInProgressException();
             default -> throw new IllegalStateException("requeue_dead.lua answered an unknown status " + result);
         };
     }

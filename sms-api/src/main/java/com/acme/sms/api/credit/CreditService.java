@@ -1,77 +1,108 @@
 package com.acme.sms.api.credit;
 
+import com.acme.sms.api.config.ApiConfig;
+import com.acme.sms.api.config.CreditConfig;
+import com.acme.sms.api.message.IdempotencyKeyReusedException;
+import com.acme.sms.api.message.IdempotencyKeys;
 import com.acme.sms.credit.Credit;
-import com.acme.sms.credit.CreditLedgerEntry;
 import com.acme.sms.credit.CreditScripts;
 import io.quarkus.logging.Log;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.time.OffsetDateTime;
+import java.util.HexFormat;
 
 /**
- * Adding credit touches two stores that cannot commit together. PostgreSQL (the ledger) commits first, then Redis
- * (the live balance) is raised; if Redis fails, the PostgreSQL change is undone. A failure in between can only
- * leave a client with less live credit than recorded, never more, so credit can not be spent that was not paid
- * for, and reconciliation finds the gap.
+ * Adding credit touches two stores that cannot commit together. PostgreSQL (the ledger) commits first, then the
+ * ledger entry is applied to Redis (the live balance) by {@code credit_add.lua}, which applies one entry at most
+ * once. Nothing is ever undone after the commit: when Redis does not answer in time, the entry stays pending and is
+ * applied later (by the late call itself, a retry with the same Idempotency-Key, or {@link CreditRecovery}). So the
+ * live balance never holds credit PostgreSQL did not record, and falls short of it only until the entry is applied.
+ * Only an entry Redis refuses for good (over the balance limit) is taken out of PostgreSQL again.
  */
 @ApplicationScoped
 public class CreditService {
 
-    private static final Duration REDIS_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
 
     private final CreditScripts credit;
-    private final EntityManager em;
+    private final TopUpLedger ledger;
+    private final ApiConfig api;
+    private final CreditConfig config;
 
-    public CreditService(CreditScripts credit, EntityManager em) {
+    public CreditService(CreditScripts credit, TopUpLedger ledger, ApiConfig api, CreditConfig config) {
         this.credit = credit;
-        this.em = em;
+        this.ledger = ledger;
+        this.api = api;
+        this.config = config;
     }
 
     public record Account(String clientId, String name, long balance) {}
 
-    private record TopUp(long ledgerId, String name) {}
+    /** The answer to a top-up; {@code replayed} when it is the answer of an earlier request with the same key. */
+    public record TopUp(Account account, long added, boolean replayed) {}
 
-    public Account increase(String clientId, String name, long amount, String actor) {
-        TopUp topUp = QuarkusTransaction.requiringNew().call(() -> {
-            // RETURNING gives the client's name as it now stands, so the answer needs no second read.
-            String currentName = (String) em.createNativeQuery("""
-                    INSERT INTO credits (client_id, name, balance) VALUES (:client, :name, :amount)
-                    ON CONFLICT (client_id) DO UPDATE
-                      SET balance = credits.balance + EXCLUDED.balance,
-                          name = COALESCE(EXCLUDED.name, credits.name),
-                          updated_at = now()
-                    RETURNING name
-                    """)
-                    .setParameter("client", clientId)
-                    .setParameter("name", name)
-                    .setParameter("amount", amount)
-                    .getSingleResult();
-            CreditLedgerEntry entry = new CreditLedgerEntry();
-            entry.clientId = clientId;
-            entry.delta = amount;
-            entry.reason = CreditLedgerEntry.TOP_UP;
-            entry.createdBy = actor;
-            entry.createdAt = OffsetDateTime.now();
-            entry.persist();
-            return new TopUp(entry.id, currentName);
-        });
+    /**
+     * @param idempotencyKey null, or the client's Idempotency-Key: a repeat within its lifetime adds nothing and gets
+     *        the first answer
+     * @throws CreditPendingException when the top-up is recorded but Redis did not take it in time
+     * @throws BalanceLimitException when the balance would exceed its maximum; nothing was added
+     */
+    public TopUp increase(String clientId, String name, long amount, String actor, String idempotencyKey) {
+        TopUpLedger.Key key = idempotencyKey == null ? null
+                : new TopUpLedger.Key(IdempotencyKeys.requireValid(idempotencyKey), requestHash(name, amount),
+                        api.idempotencyTtl());
+        Object recorded = ledger.record(clientId, name, amount, actor, key);
+        if (recorded instanceof TopUpLedger.Earlier earlier) {
+            if (!earlier.requestHash().equals(key.requestHash())) {
+                throw new IdempotencyKeyReusedException();
+            }
+            return switch (ledger.state(earlier.ledgerId())) {
+                case REMOVED -> throw new BalanceLimitException(CreditScripts.MAX_BALANCE);
+                case APPLIED -> new TopUp(new Account(clientId, earlier.name(), balance(clientId)), earlier.amount(), true);
+                // Still pending: this retry applies it (at most once, like any other attempt).
+                case PENDING -> new TopUp(apply(clientId, earlier.ledgerId(), earlier.name(), earlier.amount()),
+                        earlier.amount(), true);
+            };
+        }
+        TopUpLedger.Recorded entry = (TopUpLedger.Recorded) recorded;
+        return new TopUp(apply(clientId, entry.ledgerId(), entry.name(), amount), amount, false);
+    }
+
+    private Account apply(String clientId, long ledgerId, String name, long amount) {
         CreditScripts.Addition addition;
         try {
-            addition = credit.add(clientId, amount).await().atMost(REDIS_TIMEOUT);
+            addition = credit.add(clientId, ledgerId, amount).await().atMost(config.redisWait());
         } catch (RuntimeException redisFailure) {
-            undo(clientId, amount, topUp.ledgerId());
-            Log.errorf(redisFailure, "Could not raise the live balance of %s; the top-up was undone", clientId);
-            throw new CreditUnavailableException(redisFailure);
+            // The call may still be queued on its connection and land later; it is then applied once, and the
+            // recovery job records that (or applies the entry itself).
+            Log.warnf(redisFailure, "Top-up %d of %s recorded but not yet in the live balance; it stays pending",
+                    ledgerId, clientId);
+            throw new CreditPendingException(redisFailure);
         }
         return switch (addition.outcome()) {
-            case ADDED -> new Account(clientId, topUp.name(), addition.balance());
+            case ADDED -> {
+                markApplied(ledgerId);
+                yield new Account(clientId, name, addition.balance());
+            }
             case OVER_LIMIT -> {
-                undo(clientId, amount, topUp.ledgerId());
+                ledger.remove(ledgerId);
                 throw new BalanceLimitException(CreditScripts.MAX_BALANCE);
             }
+            case FROZEN -> throw new CreditPendingException(null);
         };
+    }
+
+    private void markApplied(long ledgerId) {
+        try {
+            ledger.markApplied(ledgerId);
+        } catch (RuntimeException e) {
+            // The credit is in the live balance; the recovery job finds the entry pending and records it then.
+            Log.warnf(e, "Top-up %d applied but not yet marked in PostgreSQL", ledgerId);
+        }
     }
 
     /** Whether the client has an account: credit was added to it at least once. */
@@ -80,8 +111,11 @@ public class CreditService {
     }
 
     public Account get(String clientId) {
-        long balance = credit.balance(clientId).await().atMost(REDIS_TIMEOUT);
-        return new Account(clientId, currentName(clientId), balance);
+        return new Account(clientId, currentName(clientId), balance(clientId));
+    }
+
+    private long balance(String clientId) {
+        return credit.balance(clientId).await().atMost(READ_TIMEOUT);
     }
 
     private String currentName(String clientId) {
@@ -89,13 +123,14 @@ public class CreditService {
         return account == null ? null : account.name;
     }
 
-    private void undo(String clientId, long amount, long ledgerId) {
-        QuarkusTransaction.requiringNew().run(() -> {
-            em.createNativeQuery("UPDATE credits SET balance = balance - :amount, updated_at = now() WHERE client_id = :client")
-                    .setParameter("amount", amount)
-                    .setParameter("client", clientId)
-                    .executeUpdate();
-            em.createNativeQuery("DELETE FROM credit_ledger WHERE id = :id").setParameter("id", ledgerId).executeUpdate();
-        });
+    /** What makes two top-ups "the same" for an Idempotency-Key: the amount and the name. */
+    private static String requestHash(String name, long amount) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            digest.update((amount + "|" + (name == null ? "-" : "+" + name)).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -44,6 +44,8 @@ public enum ProblemCode {
     DEAD_LETTER_NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
     NOT_ACCEPTABLE(406),
+    // 409: the state of the system does not allow it now
+    REBUILD_REFUSED(409),
     BODY_TOO_LARGE(413),
     UNSUPPORTED_MEDIA_TYPE(415),
     // 422: well-formed, but nothing can be done with it
@@ -57,7 +59,11 @@ public enum ProblemCode {
     // 5xx: the server's side
     INTERNAL_ERROR(500),
     REDIS_UNAVAILABLE(503),
-    SERVICE_UNAVAILABLE(503);
+    SERVICE_UNAVAILABLE(503),
+    /** A top-up is recorded but not yet in the live balance; it will be, once. Answered with Retry-After. */
+    CREDIT_PENDING(503),
+    /** Refused while a rebuild of the live balances runs; nothing was done. Answered with Retry-After. */
+    REBUILD_IN_PROGRESS(503);
 
     private final int status;
 

@@ -1,7 +1,10 @@
 package com.acme.sms.api.error;
 
 import com.acme.sms.api.credit.BalanceLimitException;
+import com.acme.sms.api.credit.CreditPendingException;
 import com.acme.sms.api.credit.CreditUnavailableException;
+import com.acme.sms.api.credit.RebuildInProgressException;
+import com.acme.sms.api.credit.RebuildRefusedException;
 import com.acme.sms.api.message.IdempotencyKeyReusedException;
 import com.acme.sms.api.message.InvalidIdempotencyKeyException;
 import com.acme.sms.api.message.InvalidValidityException;
@@ -47,7 +50,8 @@ public class ProblemMappers {
 
     @ServerExceptionMapper({RateLimitedException.class, BalanceLimitException.class, CreditUnavailableException.class,
         InvalidValidityException.class, InvalidIdempotencyKeyException.class, IdempotencyKeyReusedException.class,
-        StoreUnavailableException.class})
+        StoreUnavailableException.class, CreditPendingException.class, RebuildInProgressException.class,
+        RebuildRefusedException.class})
     public Response domain(RuntimeException e, HttpServerRequest request) {
         return problemException(translate(e), request);
     }
@@ -65,12 +69,21 @@ public class ProblemMappers {
             Log.warnf("A data store is unavailable (%s): %s", unavailable.store(), e.getMessage());
             return unavailable(e.getMessage());
         }
+        if (e instanceof CreditPendingException) {
+            return new ProblemException(ProblemCode.CREDIT_PENDING, e.getMessage(), Map.of(),
+                    Map.of("Retry-After", Long.toString(CreditPendingException.RETRY_AFTER_SECONDS)));
+        }
+        if (e instanceof RebuildInProgressException) {
+            return new ProblemException(ProblemCode.REBUILD_IN_PROGRESS, e.getMessage(), Map.of(),
+                    Map.of("Retry-After", Long.toString(RebuildInProgressException.RETRY_AFTER_SECONDS)));
+        }
         ProblemCode code = e instanceof BalanceLimitException ? ProblemCode.BALANCE_LIMIT
                 : e instanceof CreditUnavailableException ? ProblemCode.REDIS_UNAVAILABLE
                         : e instanceof InvalidValidityException ? ProblemCode.INVALID_VALIDITY
                                 : e instanceof InvalidIdempotencyKeyException ? ProblemCode.INVALID_IDEMPOTENCY_KEY
                                         : e instanceof IdempotencyKeyReusedException ? ProblemCode.IDEMPOTENCY_KEY_REUSED
-                                                : null;
+                                                : e instanceof RebuildRefusedException ? ProblemCode.REBUILD_REFUSED
+                                                        : null;
         return code == null ? null : new ProblemException(code, e.getMessage());
     }
 

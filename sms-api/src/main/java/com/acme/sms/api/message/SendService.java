@@ -3,6 +3,7 @@ package com.acme.sms.api.message;
 import com.acme.sms.acceptance.AcceptScript;
 import com.acme.sms.acceptance.IdempotencyRecord;
 import com.acme.sms.api.config.ApiConfig;
+import com.acme.sms.api.credit.RebuildInProgressException;
 import com.acme.sms.api.ratelimit.RateLimiter;
 import com.acme.sms.api.store.StoreBounds;
 import com.acme.sms.api.store.StoreUnavailableException;
@@ -23,7 +24,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Pattern;
 
 /**
  * Accepting messages: apply the validity policy, validate each message, then charge and queue the valid ones in ONE
@@ -35,7 +35,6 @@ public class SendService {
 
     public static final String INSUFFICIENT_CREDIT = "insufficient_credit";
     static final long MAX_NORMAL_VALIDITY_SECONDS = 7 * 24 * 3600;
-    private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final AcceptScript acceptance;
     private final RateLimiter rateLimiter;
@@ -71,9 +70,7 @@ public class SendService {
         long validityMillis = validitySeconds(type, command.validitySeconds()) * 1000;
         AcceptScript.Idempotency idempotency = null;
         if (command.idempotencyKey() != null) {
-            if (!IDEMPOTENCY_KEY.matcher(command.idempotencyKey()).matches()) {
-                throw new InvalidIdempotencyKeyException();
-            }
+            IdempotencyKeys.requireValid(command.idempotencyKey());
             idempotency = new AcceptScript.Idempotency(command.idempotencyKey(),
                     requestHash(type, validityMillis, command.messages()), config.idempotencyTtl());
         }
@@ -108,6 +105,7 @@ public class SendService {
         return bounds.redis(call).map(a -> switch (a.outcome()) {
             // Refused whole by accept.lua before it wrote anything: no charge, no queue entry, no window count.
             case RATE_LIMITED -> throw rateLimiter.messagesRefused(type, valid.size(), a.retryAfterMillis());
+            case FROZEN -> throw new RebuildInProgressException();
             case TOO_LATE -> throw new StoreUnavailableException(StoreBounds.REDIS,
                     "Redis answered too late to accept these messages; nothing was charged or queued. Try again shortly.",
                     null);

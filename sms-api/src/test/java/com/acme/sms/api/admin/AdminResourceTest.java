@@ -106,6 +106,7 @@ class AdminResourceTest {
 
     @Test
     void reconciliationFindsDriftAndRebuildRepairsIt() {
+        stores.clearQueues();
         String client = credited(10);
         // 3 queued (charged in Redis, not yet in PostgreSQL): balanced
         given().header("X-Client-ID", client).contentType("application/json")
@@ -120,7 +121,9 @@ class AdminResourceTest {
                 .body("clients[0].live_balance", equalTo(7))
                 .body("clients[0].drift", equalTo(0));
 
-        // Redis loses the balance: the drift is reported, and rebuild restores it
+        // A worker sends the 3 (a rebuild waits for empty queues); then Redis loses the balance: the drift is
+        // reported, and rebuild restores it
+        assertThat(stores.finishQueuedAsSent(MessageType.NORMAL)).isEqualTo(3);
         stores.redis().key(String.class).del(RedisKeys.balance(client));
         admin().queryParam("client", client).when().get("/api/admin/reconciliation")
                 .then().statusCode(200).body("clients_with_drift", equalTo(1)).body("clients[0].drift", equalTo(-7));

@@ -89,10 +89,10 @@ class AcceptScriptTest {
     void aTopUpBeyondTheMaximumBalanceIsAStatusAndChangesNothing() {
         String client = Stores.newClient();
         stores.setBalance(client, CreditScripts.MAX_BALANCE - 1);
-        CreditScripts.Addition refused = credit.add(client, 2).await().atMost(WAIT);
+        CreditScripts.Addition refused = credit.add(client, 1, 2).await().atMost(WAIT);
         assertThat(refused.outcome()).isEqualTo(CreditScripts.Added.OVER_LIMIT);
         assertThat(stores.balanceKey(client)).isEqualTo(Long.toString(CreditScripts.MAX_BALANCE - 1));
-        CreditScripts.Addition added = credit.add(client, 1).await().atMost(WAIT);
+        CreditScripts.Addition added = credit.add(client, 2, 1).await().atMost(WAIT);
         assertThat(added.outcome()).isEqualTo(CreditScripts.Added.ADDED);
         assertThat(added.balance()).isEqualTo(CreditScripts.MAX_BALANCE);
     }
@@ -103,7 +103,7 @@ class AcceptScriptTest {
         stores.setBalance(client, 2);
         stores.redis().execute("SCRIPT", "FLUSH");
         assertThat(acceptance.accept(client, MessageType.NORMAL, messages(1)).await().atMost(WAIT).accepted()).isEqualTo(1);
-        assertThat(credit.add(client, 5).await().atMost(WAIT).balance()).isEqualTo(6);
+        assertThat(credit.add(client, 1, 5).await().atMost(WAIT).balance()).isEqualTo(6);
     }
 
     @Test

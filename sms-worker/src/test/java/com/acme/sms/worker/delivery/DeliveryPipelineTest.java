@@ -266,7 +266,7 @@ class DeliveryPipelineTest {
     @Test
     void anExpressMessageNotSentWithinItsValidityFailsAsExpiredAndIsRefunded() throws Exception {
         execute("INSERT INTO credits (client_id, name, balance) VALUES (?, 'test', 3)");
-        credit.add(client, 3).await().atMost(WAIT);
+        credit.add(client, System.nanoTime(), 3).await().atMost(WAIT);
         UUID id = UuidV7.next();
         acceptance.accept(client, MessageType.EXPRESS,
                 List.of(new AcceptScript.Outgoing(id, "+4917012345", "App", "OTP 1234")), 1, null).await().atMost(WAIT);
@@ -384,7 +384,7 @@ class DeliveryPipelineTest {
     private List<UUID> topUpAndAccept(long topUp, String... recipients) throws SQLException {
         execute("INSERT INTO credits (client_id, name, balance) VALUES (?, 'test', " + topUp + ")");
         execute("INSERT INTO credit_ledger (client_id, delta, reason) VALUES (?, " + topUp + ", 'top_up')");
-        credit.add(client, topUp).await().atMost(WAIT);
+        credit.add(client, System.nanoTime(), topUp).await().atMost(WAIT);
         List<AcceptScript.Outgoing> out = new ArrayList<>();
         for (String to : recipients) {
             out.add(new AcceptScript.Outgoing(UuidV7.next(), to, "App", "hello " + to));

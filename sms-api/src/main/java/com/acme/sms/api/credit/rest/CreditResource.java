@@ -11,11 +11,13 @@ import com.acme.sms.api.security.Caller;
 import com.acme.sms.api.security.Callers;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -28,6 +30,9 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 @Tag(name = "Credit")
 @SecurityRequirement(name = Caller.BEARER_SCHEME)
 public class CreditResource {
+
+    static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+    static final String REPLAYED_HEADER = "Idempotent-Replayed";
 
     private final CreditService credit;
     private final ApiConfig config;
@@ -50,20 +55,27 @@ public class CreditResource {
             `create=true` asks to open one, so that a mistyped id opens nothing.""")
     @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER,
             description = "Header mode: the caller's client id (required). Jwt mode: the client to credit (required).")
-    @APIResponse(responseCode = "200", description = "Credit added")
+    @APIResponse(responseCode = "200",
+            description = "Credit added (or, with header Idempotent-Replayed: true, added by the first request with this key)")
     @APIResponse(responseCode = "400",
             description = "Missing/invalid X-Client-ID, malformed JSON, or an invalid amount or name (problem+json)")
     @APIResponse(responseCode = "401", description = "Jwt mode: no, or no valid, bearer token (problem+json)")
     @APIResponse(responseCode = "403", description = "Jwt mode: the token lacks the admin role (problem+json)")
     @APIResponse(responseCode = "404",
             description = "Jwt mode: the client has no account and create=true was not given; nothing was added (problem+json)")
-    @APIResponse(responseCode = "422", description = "The balance would exceed its maximum (problem+json)")
+    @APIResponse(responseCode = "422",
+            description = "The balance would exceed its maximum, or the Idempotency-Key was used for another body (problem+json)")
     @APIResponse(responseCode = "429",
             description = "The caller's requests-per-second limit is reached; see Retry-After (problem+json)")
-    @APIResponse(responseCode = "503", description = "Redis unavailable; nothing was added (problem+json)")
-    public CreditResponse increase(
+    @APIResponse(responseCode = "503", description = """
+            credit-pending: the credit is recorded and will be added to the live balance once; retry with the same \
+            Idempotency-Key to see it (problem+json, Retry-After)""")
+    public Response increase(
             @Parameter(
                     description = "Jwt mode: true to open an account for a client never credited before (default false)") @QueryParam("create") String create,
+            @Parameter(
+                    description = "Optional, 1 to 128 of A-Z a-z 0-9 . _ : - ; a retry with the same key and body within 24 h "
+                            + "adds nothing and gets the first answer") @HeaderParam(IDEMPOTENCY_HEADER) String idempotencyKey,
             CreditIncreaseRequest body) {
         Caller caller = callers.current();
         boolean mayCreate = create != null && Ascii.flag(create).orElseThrow(
@@ -92,8 +104,14 @@ public class CreditResource {
                     + " has no account; check the id, or add create=true to the query to open one.");
         }
         // The ledger records who added the credit: the client itself in header mode, the admin in jwt mode.
-        CreditService.Account account = credit.increase(caller.clientId(), name, body.balance(), caller.actor());
-        return new CreditResponse(account.clientId(), account.name(), account.balance(), body.balance());
+        CreditService.TopUp topUp = credit.increase(caller.clientId(), name, body.balance(), caller.actor(), idempotencyKey);
+        CreditService.Account account = topUp.account();
+        Response.ResponseBuilder answer = Response
+                .ok(new CreditResponse(account.clientId(), account.name(), account.balance(), topUp.added()));
+        if (topUp.replayed()) {
+            answer.header(REPLAYED_HEADER, "true");
+        }
+        return answer.build();
     }
 
     @GET
