@@ -160,7 +160,10 @@ public class ProblemMappers {
         return problem(ProblemCode.INTERNAL_ERROR, "The server could not answer this request.", request, Map.of());
     }
 
-    /** PostgreSQL unreachable (SQL state class 08, connection exception) or a Redis connection failure. */
+    /**
+     * PostgreSQL unreachable (SQL state class 08, connection exception), a Redis connection failure, or Redis at
+     * maxmemory: it refuses a script without allow-oom whole, before any write, so nothing was charged.
+     */
     private static boolean isDataStoreOutage(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
@@ -168,6 +171,9 @@ public class ProblemMappers {
             }
             if (t instanceof java.net.ConnectException || t instanceof io.vertx.core.impl.NoStackTraceThrowable
                     && String.valueOf(t.getMessage()).contains("Connection")) {
+                return true;
+            }
+            if (String.valueOf(t.getMessage()).startsWith("OOM ")) {
                 return true;
             }
         }
