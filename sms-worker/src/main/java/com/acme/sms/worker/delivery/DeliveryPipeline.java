@@ -78,6 +78,7 @@ public class DeliveryPipeline {
 
         PersistStep.Persisted persisted = persist.persist(type,
                 outcomes.stream().map(DeliveryDecision.Outcome::row).toList(), worker, keepTrying);
+        outcomes = RefusedRows.asFailed(outcomes, persisted.refused());
         faults.reached(FaultInjection.AFTER_PERSIST);
 
         DeliveryDecision.Settlement settlement = decision.settle(plan, outcomes, saved, persisted.written(),
@@ -86,7 +87,7 @@ public class DeliveryPipeline {
         faults.reached(FaultInjection.AFTER_REFUND);
 
         QueueScripts.Finished finished = finish.finish(type, batch.entryIds(), settlement.retries(),
-                settlement.deadLetters());
+                RefusedRows.withDeadLetters(settlement.deadLetters(), plan, persisted.refused()));
         count(type, plan, outcomes, persisted, settlement, refunded, finished, now);
     }
 
