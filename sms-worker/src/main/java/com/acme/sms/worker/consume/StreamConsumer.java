@@ -35,6 +35,7 @@ public class StreamConsumer implements Runnable {
     private final DeliveryPipeline pipeline;
     private final WorkerConfig config;
     private final StreamCommands<String, String, String> stream;
+    private final RedisDataSource redis;
     private volatile boolean running = true;
 
     public StreamConsumer(MessageType type, String name, DeliveryPipeline pipeline, RedisDataSource redis,
@@ -44,6 +45,7 @@ public class StreamConsumer implements Runnable {
         this.pipeline = pipeline;
         this.config = config;
         this.stream = redis.stream(String.class);
+        this.redis = redis;
     }
 
     /** Creates the consumer group, reading from the stream's start so entries queued before any worker ran count. */
@@ -95,6 +97,17 @@ public class StreamConsumer implements Runnable {
                 if (!running) {
                     break;
                 }
+                if (isNoGroup(e)) {
+                    // The stream or its group was deleted (by an operator, a restore of an old snapshot): without
+                    // the group every read fails the same way, for good. Entries queued since count (read from 0).
+                    Log.warnf("Consumer %s: the group of %s is gone; creating it again", name, key);
+                    try {
+                        ensureGroup(redis, type);
+                        continue;
+                    } catch (RuntimeException again) {
+                        Log.errorf(again, "Consumer %s: could not create the group again", name);
+                    }
+                }
                 // The batch stays pending and will be reclaimed; pause so a Redis outage is not a busy loop.
                 Log.errorf(e, "Consumer %s: batch failed, pausing %d ms", name, pauseMs);
                 try {
@@ -107,6 +120,15 @@ public class StreamConsumer implements Runnable {
             }
         }
         Log.infof("Consumer %s stopped", name);
+    }
+
+    private static boolean isNoGroup(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).startsWith("NOGROUP")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Takes over entries idle beyond the reclaim timeout and processes them as possibly seen before. */

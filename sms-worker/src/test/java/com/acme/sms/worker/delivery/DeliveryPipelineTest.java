@@ -210,6 +210,21 @@ class DeliveryPipelineTest {
     }
 
     @Test
+    void aDeletedStreamOrGroupIsRecreatedAndTheRunningWorkerGoesOn() throws Exception {
+        runner.start(TYPE);
+        try {
+            // An operator deletes the queue (or restores an old snapshot without the group): every read answers
+            // NOGROUP, and before issue 17 the consumers looped on it for good.
+            redis.key(String.class).del(RedisKeys.stream(TYPE));
+            List<UUID> ids = topUpAndAccept(2, "+4917012345");
+            await().atMost(WAIT).untilAsserted(() -> assertThat(statuses(ids)).containsValue("sent"));
+            assertQueueEmpty();
+        } finally {
+            runner.stopAndWait();
+        }
+    }
+
+    @Test
     void aTransientFailureIsRetriedWithBackoffShownAsQueuedAndRefundedOnlyWhenItFinallyFails() throws Exception {
         List<UUID> ids = topUpAndAccept(5, "+88812345678");
         UUID id = ids.get(0);
