@@ -347,7 +347,8 @@ class DeliveryPipelineTest {
         assertThat(redis.hash(String.class).hlen(RedisKeys.refundsParked())).isEqualTo(1);
         given().when().get("/q/metrics").then().body(containsString("sms_refunds_parked_total 1.0"));
         assertQueueEmpty();
-        redis.key(String.class).del(RedisKeys.refundsParked());
+        // Other modules' tests share this Redis database: leave no corrupt key behind for their reconciliation.
+        redis.key(String.class).del(RedisKeys.refundsParked(), RedisKeys.balance(client));
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------
