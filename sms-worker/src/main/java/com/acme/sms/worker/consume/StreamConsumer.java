@@ -37,6 +37,8 @@ public class StreamConsumer implements Runnable {
     private final StreamCommands<String, String, String> stream;
     private final RedisDataSource redis;
     private volatile boolean running = true;
+    /** When this consumer last finished a loop: read, and processed what it read. Liveness watches it. */
+    private volatile long lastProgressMillis = System.currentTimeMillis();
 
     public StreamConsumer(MessageType type, String name, DeliveryPipeline pipeline, RedisDataSource redis,
             WorkerConfig config) {
@@ -62,6 +64,11 @@ public class StreamConsumer implements Runnable {
 
     public String name() {
         return name;
+    }
+
+    /** How long since this consumer last finished a loop. */
+    public long millisSinceProgress(long nowMillis) {
+        return nowMillis - lastProgressMillis;
     }
 
     public void stop() {
@@ -90,6 +97,7 @@ public class StreamConsumer implements Runnable {
                     pipeline.process(type, entries, false, name, () -> running);
                 }
                 pauseMs = 100;
+                lastProgressMillis = System.currentTimeMillis();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
