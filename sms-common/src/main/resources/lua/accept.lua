@@ -13,15 +13,19 @@
 -- ARGV[2]  number of messages n
 -- ARGV[3]  validity in milliseconds (0: the messages do not expire)
 -- ARGV[4]  hash of the request (with the idempotency key)
--- ARGV[5]  lifetime of the idempotency record in seconds (with the idempotency key)
+-- ARGV[5]  lifetime of the idempotency record in milliseconds (with the idempotency key)
 -- ARGV[6]  most messages of this type the client may queue per second (0: no limit)
--- ARGV[7..] n groups of 4 values: id, to, from, content (in request order)
+-- ARGV[7]  deadline in epoch milliseconds, compared with Redis' clock (0: none)
+-- ARGV[8..] n groups of 4 values: id, to, from, content (in request order)
 -- Returns a status first, which the Java side (AcceptScript) switches on:
 --   { accepted (0..n), balance left, acceptance time in epoch millis }  the messages were charged and queued
 --   { REPLAYED (-1), the record }  the idempotency key holds the record of an earlier request; nothing changed
 --   { RATE_LIMITED (-2), milliseconds until the window ends }  the n messages do not fit in this second's window;
 --                                                         nothing changed
+--   { TOO_LATE (-3) }  Redis reached this call after its deadline; nothing changed
 -- The record is  request hash|accepted|balance left|acceptance millis|id,id,...  (parsed by IdempotencyRecord).
+-- It is written only when something was accepted: a request that charged nothing (402) does not hold its key, so
+-- the client can top up and retry with the same key.
 -- The statuses of the refusals are negative so that a count of accepted messages can never be mistaken for one.
 -- Errors (error replies) are kept for what no client request can cause: a key of the wrong type, a corrupt
 -- balance, arguments the Java side would never send.
@@ -32,6 +36,21 @@
 
 local REPLAYED = -1
 local RATE_LIMITED = -2
+local TOO_LATE = -3
+
+-- The API gives up waiting for this call after sms.api.store-timeout and answers 503, but the call stays queued
+-- on its connection and may run later (Redis paused, a slow script ahead of it). Run then, it would charge for a
+-- request the client was told failed; past the deadline it changes nothing. The deadline is by the API's clock,
+-- checked against Redis' clock: docs/adr/0010 states how far the two may disagree.
+local time = redis.call('TIME')
+local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local deadline = tonumber(ARGV[7])
+if deadline == nil or deadline < 0 then
+  return redis.error_reply('ERR accept: bad deadline')
+end
+if deadline > 0 and now_ms > deadline then
+  return { TOO_LATE }
+end
 
 local balance_type = redis.call('TYPE', KEYS[1]).ok
 if balance_type ~= 'string' and balance_type ~= 'none' then
@@ -55,7 +74,13 @@ local idem = nil
 if key_count >= 3 then
   idem = KEYS[3]
 end
+local idem_ttl = nil
 if idem then
+  -- Checked here, before any write: a SET with a bad lifetime at the end would fail after the charge.
+  idem_ttl = tonumber(ARGV[5])
+  if idem_ttl == nil or idem_ttl < 1 or idem_ttl ~= math.floor(idem_ttl) then
+    return redis.error_reply('ERR accept: bad idempotency lifetime')
+  end
   local idem_type = redis.call('TYPE', idem).ok
   if idem_type == 'string' then
     return { REPLAYED, redis.call('GET', idem) }
@@ -64,7 +89,7 @@ if idem then
   end
 end
 
-local first = 7
+local first = 8
 local n = tonumber(ARGV[2])
 if n == nil or n < 1 or n ~= math.floor(n) or #ARGV ~= first - 1 + 4 * n then
   return redis.error_reply('ERR accept: bad message count')
@@ -105,8 +130,6 @@ if rate_key then
   end
 end
 
-local time = redis.call('TIME')
-local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local accepted = math.min(n, balance)
 local left = balance - accepted
 
@@ -140,14 +163,14 @@ if rate_key and accepted > 0 then
   end
 end
 
-if idem then
+if idem and accepted > 0 then
   -- Remember the answer, so that a retry of this request is charged nothing and told the same.
   local ids = {}
   for i = 0, accepted - 1 do
     ids[#ids + 1] = ARGV[first + 4 * i]
   end
   local record = ARGV[4] .. '|' .. accepted .. '|' .. left .. '|' .. now_ms .. '|' .. table.concat(ids, ',')
-  redis.call('SET', idem, record, 'EX', tonumber(ARGV[5]))
+  redis.call('SET', idem, record, 'PX', idem_ttl)
 end
 
 return { accepted, left, now_ms }

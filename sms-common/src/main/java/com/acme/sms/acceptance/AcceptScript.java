@@ -27,6 +27,7 @@ public class AcceptScript {
     /** accept.lua's statuses of a refusal; any other first value is the number of messages accepted. */
     private static final long STATUS_REPLAYED = -1;
     private static final long STATUS_RATE_LIMITED = -2;
+    private static final long STATUS_TOO_LATE = -3;
 
     private final LuaScripts scripts;
 
@@ -46,7 +47,9 @@ public class AcceptScript {
         /** Nothing was done: the Idempotency-Key was seen before; {@code replayOf} is what it answered then. */
         REPLAYED,
         /** Nothing was done: the messages did not fit in the client's messages-per-second window. */
-        RATE_LIMITED
+        RATE_LIMITED,
+        /** Nothing was done: Redis reached the call after its deadline (the caller had already given up on it). */
+        TOO_LATE
     }
 
     /**
@@ -86,16 +89,31 @@ public class AcceptScript {
      */
     public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages, long validityMillis,
             Idempotency idempotency, long messagesPerSecond) {
+        return accept(clientId, type, messages, validityMillis, idempotency, messagesPerSecond, 0);
+    }
+
+    /**
+     * As {@link #accept(String, MessageType, List, long, Idempotency, long)}, with a deadline in epoch milliseconds (0:
+     * none): when Redis' clock is past it as the script starts, nothing is done and the outcome is
+     * {@link Outcome#TOO_LATE}. A caller that stops waiting for the answer at some moment passes a deadline before
+     * it, so that a call still queued on the connection can not charge later for a request reported as failed.
+     */
+    public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages, long validityMillis,
+            Idempotency idempotency, long messagesPerSecond, long deadlineMillis) {
         if (messagesPerSecond < 0) {
             throw new IllegalArgumentException("messagesPerSecond must be 0 (no limit) or positive");
         }
-        List<String> args = new ArrayList<>(6 + 4 * messages.size());
+        if (idempotency != null && idempotency.ttl().toMillis() < 1) {
+            throw new IllegalArgumentException("an idempotency record must live at least one millisecond");
+        }
+        List<String> args = new ArrayList<>(7 + 4 * messages.size());
         args.add(clientId);
         args.add(Integer.toString(messages.size()));
         args.add(Long.toString(validityMillis));
         args.add(idempotency == null ? "" : idempotency.requestHash());
-        args.add(idempotency == null ? "0" : Long.toString(idempotency.ttl().toSeconds()));
+        args.add(idempotency == null ? "0" : Long.toString(idempotency.ttl().toMillis()));
         args.add(Long.toString(messagesPerSecond));
+        args.add(Long.toString(Math.max(0, deadlineMillis)));
         for (Outgoing m : messages) {
             args.add(m.id().toString());
             args.add(m.to());
@@ -121,6 +139,9 @@ public class AcceptScript {
         }
         if (status == STATUS_RATE_LIMITED) {
             return new Acceptance(Outcome.RATE_LIMITED, 0, 0, 0, Optional.empty(), r.get(1).toLong());
+        }
+        if (status == STATUS_TOO_LATE) {
+            return new Acceptance(Outcome.TOO_LATE, 0, 0, 0, Optional.empty(), 0);
         }
         if (status < 0) {
             throw new IllegalStateException("accept.lua answered an unknown status " + status);

@@ -12,12 +12,13 @@ public enum MessageStatus {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** Parse ignoring the case of ASCII letters; empty when the value names no status. */
     public static Optional<MessageStatus> parse(String value) {
         if (value == null) {
             return Optional.empty();
         }
         for (MessageStatus s : values()) {
-            if (s.name().equalsIgnoreCase(value)) {
+            if (MessageType.asciiEqualsIgnoreCase(s.name(), value)) {
                 return Optional.of(s);
             }
         }

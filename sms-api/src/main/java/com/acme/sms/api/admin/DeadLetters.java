@@ -1,5 +1,6 @@
 package com.acme.sms.api.admin;
 
+import com.acme.sms.api.store.StoreBounds;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
 import com.acme.sms.redis.LuaScript;
@@ -9,7 +10,6 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,18 +25,25 @@ public class DeadLetters {
     private static final int STATUS_GONE = 0;
     private static final int STATUS_NO_CREDIT = -1;
     private static final int STATUS_NOT_REQUEUABLE = -2;
+    private static final int STATUS_EXPIRED = -3;
 
     private final RedisDataSource redis;
     private final LuaScripts scripts;
+    private final StoreBounds bounds;
 
-    public DeadLetters(RedisDataSource redis, LuaScripts scripts) {
+    /** The blocking calls are bounded by quarkus.redis.timeout, which the API sets to sms.api.store-timeout. */
+    public DeadLetters(RedisDataSource redis, LuaScripts scripts, StoreBounds bounds) {
         this.redis = redis;
         this.scripts = scripts;
+        this.bounds = bounds;
     }
 
     public record DeadLetter(String entryId, Map<String, String> fields) {}
 
-    public enum Requeue { REQUEUED, GONE, NO_CREDIT, NOT_REQUEUABLE }
+    /** {@code EXPIRED}: the message had a validity (every express message does) and it has passed. */
+    public enum Requeue {
+        REQUEUED, GONE, NO_CREDIT, NOT_REQUEUABLE, EXPIRED
+    }
 
     public record RequeueResult(Requeue outcome, UUID newId) {}
 
@@ -62,16 +69,17 @@ public class DeadLetters {
             return new RequeueResult(Requeue.NOT_REQUEUABLE, null);
         }
         UUID newId = UuidV7.next();
-        int result = scripts.run(REQUEUE,
+        int result = bounds.redis(scripts.run(REQUEUE,
                 List.of(RedisKeys.deadLetterKey(type), RedisKeys.stream(type), RedisKeys.balance(client)),
-                List.of(letter.entryId(), newId.toString(), client))
-                .await().atMost(Duration.ofSeconds(10))
+                List.of(letter.entryId(), newId.toString(), client)))
+                .await().indefinitely()
                 .toInteger();
         return switch (result) {
             case STATUS_REQUEUED -> new RequeueResult(Requeue.REQUEUED, newId);
             case STATUS_GONE -> new RequeueResult(Requeue.GONE, null);
             case STATUS_NO_CREDIT -> new RequeueResult(Requeue.NO_CREDIT, null);
             case STATUS_NOT_REQUEUABLE -> new RequeueResult(Requeue.NOT_REQUEUABLE, null);
+            case STATUS_EXPIRED -> new RequeueResult(Requeue.EXPIRED, null);
             default -> throw new IllegalStateException("requeue_dead.lua answered an unknown status " + result);
         };
     }

@@ -14,7 +14,10 @@ public interface ApiConfig {
     @WithDefault("5m")
     java.time.Duration expressValidity();
 
-    /** How long a bulk request's Idempotency-Key is remembered. */
+    /**
+     * How long a bulk request's Idempotency-Key is remembered (at least one second, checked at start: Redis keeps the
+     * record by the millisecond, and a shorter life would let a retry be charged again almost at once).
+     */
     @WithDefault("24h")
     java.time.Duration idempotencyTtl();
 
@@ -40,4 +43,12 @@ public interface ApiConfig {
     /** Most credit one increase may add. */
     @WithDefault("10000000")
     long maxCreditIncrease();
+
+    /**
+     * The longest a request waits for one answer from Redis or PostgreSQL (at least one second, checked at start).
+     * Beyond it the request fails with 503 and Retry-After, having changed nothing, so that a store that stops
+     * answering never holds the API's threads, connections and memory (docs/adr/0010).
+     */
+    @WithDefault("2s")
+    java.time.Duration storeTimeout();
 }

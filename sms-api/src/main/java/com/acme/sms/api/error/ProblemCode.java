@@ -51,6 +51,7 @@ public enum ProblemCode {
     IDEMPOTENCY_KEY_REUSED(422),
     BALANCE_LIMIT(422),
     NOT_REQUEUABLE(422),
+    DEAD_LETTER_EXPIRED(422),
     // 429: a per-client rate limit; answered with Retry-After
     RATE_LIMITED(429),
     // 5xx: the server's side

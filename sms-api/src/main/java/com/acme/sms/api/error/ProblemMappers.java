@@ -6,6 +6,8 @@ import com.acme.sms.api.message.IdempotencyKeyReusedException;
 import com.acme.sms.api.message.InvalidIdempotencyKeyException;
 import com.acme.sms.api.message.InvalidValidityException;
 import com.acme.sms.api.ratelimit.RateLimitedException;
+import com.acme.sms.api.store.StoreBounds;
+import com.acme.sms.api.store.StoreUnavailableException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -44,7 +46,8 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper({RateLimitedException.class, BalanceLimitException.class, CreditUnavailableException.class,
-        InvalidValidityException.class, InvalidIdempotencyKeyException.class, IdempotencyKeyReusedException.class})
+        InvalidValidityException.class, InvalidIdempotencyKeyException.class, IdempotencyKeyReusedException.class,
+        StoreUnavailableException.class})
     public Response domain(RuntimeException e, HttpServerRequest request) {
         return problemException(translate(e), request);
     }
@@ -57,6 +60,10 @@ public class ProblemMappers {
             details.put("retry_after_seconds", limited.retryAfterSeconds());
             return new ProblemException(ProblemCode.RATE_LIMITED, e.getMessage(), details,
                     Map.of("Retry-After", Long.toString(limited.retryAfterSeconds())));
+        }
+        if (e instanceof StoreUnavailableException unavailable) {
+            Log.warnf("A data store is unavailable (%s): %s", unavailable.store(), e.getMessage());
+            return unavailable(e.getMessage());
         }
         ProblemCode code = e instanceof BalanceLimitException ? ProblemCode.BALANCE_LIMIT
                 : e instanceof CreditUnavailableException ? ProblemCode.REDIS_UNAVAILABLE
@@ -152,28 +159,41 @@ public class ProblemMappers {
         }
         if (isDataStoreOutage(e)) {
             Log.warnf("A data store is unavailable: %s", e.getMessage());
-            Response r = problem(ProblemCode.SERVICE_UNAVAILABLE,
-                    "A data store is temporarily unavailable; nothing was changed. Try again shortly.", request, Map.of());
-            return Response.fromResponse(r).header("Retry-After", "5").build();
+            return problemException(
+                    unavailable("A data store is temporarily unavailable; nothing was changed. Try again shortly."),
+                    request);
         }
         Log.error("Unexpected failure", e);
         return problem(ProblemCode.INTERNAL_ERROR, "The server could not answer this request.", request, Map.of());
     }
 
+    private static ProblemException unavailable(String detail) {
+        return new ProblemException(ProblemCode.SERVICE_UNAVAILABLE, detail, Map.of(),
+                Map.of("Retry-After", Long.toString(StoreBounds.RETRY_AFTER_SECONDS)));
+    }
+
     /**
-     * PostgreSQL unreachable (SQL state class 08, connection exception), a Redis connection failure, or Redis at
-     * maxmemory: it refuses a script without allow-oom whole, before any write, so nothing was charged.
+     * A store that cannot serve now, as opposed to a defect: PostgreSQL unreachable, out of connections or too slow
+     * ({@link StoreBounds#isUnavailable}); Redis unreachable, still loading its data after a restart ({@code LOADING}),
+     * busy with a long script ({@code BUSY}), at maxmemory ({@code OOM}: a script without allow-oom, such as
+     * acceptance, is refused whole before any write, so nothing was charged), or this API's queue of commands waiting
+     * for it full.
      */
-    private static boolean isDataStoreOutage(Throwable e) {
+    static boolean isDataStoreOutage(Throwable e) {
+        if (StoreBounds.isUnavailable(e)) {
+            return true;
+        }
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("08")) {
-                return true;
-            }
+            String message = String.valueOf(t.getMessage());
             if (t instanceof java.net.ConnectException || t instanceof io.vertx.core.impl.NoStackTraceThrowable
-                    && String.valueOf(t.getMessage()).contains("Connection")) {
+                    && message.contains("Connection")) {
                 return true;
             }
-            if (String.valueOf(t.getMessage()).startsWith("OOM ")) {
+            if (t instanceof io.vertx.redis.client.impl.types.ErrorType
+                    && (message.startsWith("LOADING") || message.startsWith("BUSY") || message.startsWith("OOM "))) {
+                return true;
+            }
+            if (message.contains("Redis waiting queue is full") || message.contains("reached max wait queue size")) {
                 return true;
             }
         }

@@ -4,6 +4,8 @@ import com.acme.sms.acceptance.AcceptScript;
 import com.acme.sms.acceptance.IdempotencyRecord;
 import com.acme.sms.api.config.ApiConfig;
 import com.acme.sms.api.ratelimit.RateLimiter;
+import com.acme.sms.api.store.StoreBounds;
+import com.acme.sms.api.store.StoreUnavailableException;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -37,16 +39,18 @@ public class SendService {
 
     private final AcceptScript acceptance;
     private final RateLimiter rateLimiter;
+    private final StoreBounds bounds;
     private final ApiConfig config;
     private final ObjectMapper json;
     private final MeterRegistry registry;
     private final Map<MessageType, Counter> accepted = new EnumMap<>(MessageType.class);
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
 
-    public SendService(AcceptScript acceptance, RateLimiter rateLimiter, ApiConfig config, ObjectMapper json,
-            MeterRegistry registry) {
+    public SendService(AcceptScript acceptance, RateLimiter rateLimiter, StoreBounds bounds, ApiConfig config,
+            ObjectMapper json, MeterRegistry registry) {
         this.acceptance = acceptance;
         this.rateLimiter = rateLimiter;
+        this.bounds = bounds;
         this.config = config;
         this.json = json;
         this.registry = registry;
@@ -97,9 +101,16 @@ public class SendService {
             return Uni.createFrom().item(new SendOutcome(type, 0, 0, invalid, null, 0, List.of(results), false));
         }
         long perSecond = rateLimiter.messagesPerSecond(type);
-        return acceptance.accept(clientId, type, valid, validityMillis, idempotency, perSecond).map(a -> switch (a.outcome()) {
+        // Bounded both ways: this request stops waiting after the store timeout, and the script, should Redis reach
+        // it later, refuses to charge past a deadline set before that moment (StoreBounds#deadlineMillis).
+        Uni<AcceptScript.Acceptance> call = acceptance.accept(clientId, type, valid, validityMillis, idempotency,
+                perSecond, bounds.deadlineMillis());
+        return bounds.redis(call).map(a -> switch (a.outcome()) {
             // Refused whole by accept.lua before it wrote anything: no charge, no queue entry, no window count.
             case RATE_LIMITED -> throw rateLimiter.messagesRefused(type, valid.size(), a.retryAfterMillis());
+            case TOO_LATE -> throw new StoreUnavailableException(StoreBounds.REDIS,
+                    "Redis answered too late to accept these messages; nothing was charged or queued. Try again shortly.",
+                    null);
             case REPLAYED -> {
                 String hash = idempotency.requestHash();
                 IdempotencyRecord record = a.replayOf().filter(r -> r.requestHash().equals(hash))

@@ -1,7 +1,7 @@
 package com.acme.sms.api.message;
 
 import com.acme.sms.api.config.ApiConfig;
-import com.acme.sms.message.Message;
+import com.acme.sms.api.store.StoreBounds;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import io.agroal.api.AgroalDataSource;
@@ -25,19 +25,29 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** Reads a client's messages from PostgreSQL; every query is bound to the caller's client id. */
+/**
+ * Reads a client's messages from PostgreSQL; every query is bound to the caller's client id, and waits at most
+ * {@code sms.api.store-timeout} (a query timeout on each statement, and the pool's acquisition timeout), so that a
+ * slow database turns into a quick 503 rather than requests piling up on the worker threads.
+ */
 @ApplicationScoped
 public class SentLog {
 
+    /** The columns {@link #row} reads, in its order, each qualified by {@code m.}. */
+    private static final String COLUMNS = "m.id, m.type, m.to_number, m.from_number, m.content, m.status, m.queued_at,"
+            + " m.updated_at, m.error_message, m.attempts";
+
     private final AgroalDataSource db;
+    private final int queryTimeoutSeconds;
     /** Null when the cache is off. */
     private final SentLogCache cache;
     private final ScheduledExecutorService sweeper;
     private final Counter hits;
     private final Counter misses;
 
-    public SentLog(AgroalDataSource db, ApiConfig config, MeterRegistry registry) {
+    public SentLog(AgroalDataSource db, ApiConfig config, StoreBounds bounds, MeterRegistry registry) {
         this.db = db;
+        this.queryTimeoutSeconds = bounds.queryTimeoutSeconds();
         long ttlNanos = config.sentLogCacheTtl().toNanos();
         long maxBytes = config.sentLogCacheMaxBytes().asLongValue();
         this.hits = Counter.builder("sms.sentlog.cache").tag("result", "hit")
@@ -124,21 +134,18 @@ public class SentLog {
         // the hottest read, and entities would only be copied again.
         String pageSql = "WITH page AS MATERIALIZED (SELECT id, queued_at FROM messages WHERE " + where
                 + " ORDER BY queued_at DESC, id DESC LIMIT ? OFFSET ?)"
-                + " SELECT m.id, m.type, m.to_number, m.from_number, m.content, m.status, m.queued_at, m.updated_at,"
-                + " m.error_message, m.attempts FROM page JOIN messages m ON m.id = page.id"
+                + " SELECT " + COLUMNS + " FROM page JOIN messages m ON m.id = page.id"
                 + " ORDER BY page.queued_at DESC, page.id DESC";
         try (Connection c = db.getConnection()) {
             List<SentMessage> messages = new ArrayList<>(f.pageSize());
             try (PreparedStatement ps = c.prepareStatement(pageSql)) {
+                ps.setQueryTimeout(queryTimeoutSeconds);
                 int i = bind(ps, params);
                 ps.setInt(i++, f.pageSize());
                 ps.setLong(i, (long) (f.page() - 1) * f.pageSize());
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        messages.add(new SentMessage(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
-                                rs.getString(4), rs.getString(5), rs.getString(6),
-                                rs.getObject(7, OffsetDateTime.class).toInstant(),
-                                rs.getObject(8, OffsetDateTime.class).toInstant(), rs.getString(9), rs.getInt(10)));
+                        messages.add(row(rs));
                     }
                 }
             }
@@ -148,6 +155,7 @@ public class SentLog {
                 total = (long) (f.page() - 1) * f.pageSize() + messages.size();
             } else {
                 try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM messages WHERE " + where)) {
+                    ps.setQueryTimeout(queryTimeoutSeconds);
                     bind(ps, params);
                     try (ResultSet rs = ps.executeQuery()) {
                         rs.next();
@@ -157,8 +165,14 @@ public class SentLog {
             }
             return new Page(total, List.copyOf(messages));
         } catch (SQLException e) {
-            throw new IllegalStateException("reading the sent-log failed", e);
+            throw StoreBounds.postgresFailure("reading the sent-log", e);
         }
+    }
+
+    private static SentMessage row(ResultSet rs) throws SQLException {
+        return new SentMessage(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
+                rs.getString(5), rs.getString(6), rs.getObject(7, OffsetDateTime.class).toInstant(),
+                rs.getObject(8, OffsetDateTime.class).toInstant(), rs.getString(9), rs.getInt(10));
     }
 
     private static int bind(PreparedStatement ps, List<Object> params) throws SQLException {
@@ -169,7 +183,20 @@ public class SentLog {
         return i;
     }
 
+    /** One message of the client; empty for an unknown id and for another client's message alike. */
     public Optional<SentMessage> findOne(String clientId, UUID id) {
-        return Message.<Message>findByIdOptional(id).filter(m -> m.clientId.equals(clientId)).map(SentMessage::of);
+        // Plain JDBC rather than Panache: a statement can carry its query timeout, an entity lookup can not.
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT " + COLUMNS + " FROM messages m WHERE m.id = ? AND m.client_id = ?")) {
+            ps.setQueryTimeout(queryTimeoutSeconds);
+            ps.setObject(1, id);
+            ps.setString(2, clientId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw StoreBounds.postgresFailure("reading a message", e);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package com.acme.sms.api.ratelimit;
 
 import com.acme.sms.api.config.RateLimitConfig;
+import com.acme.sms.api.store.StoreBounds;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.redis.LuaScript;
 import com.acme.sms.redis.LuaScripts;
@@ -31,12 +32,14 @@ public class RateLimiter {
 
     private final LuaScripts scripts;
     private final RateLimitConfig config;
+    private final StoreBounds bounds;
     private final Counter requestsRefused;
     private final Map<MessageType, Counter> messagesRefused = new LinkedHashMap<>();
 
-    public RateLimiter(LuaScripts scripts, RateLimitConfig config, MeterRegistry registry) {
+    public RateLimiter(LuaScripts scripts, RateLimitConfig config, StoreBounds bounds, MeterRegistry registry) {
         this.scripts = scripts;
         this.config = config;
+        this.bounds = bounds;
         // Registered up front, so dashboards and alerts see a 0 rather than no series.
         this.requestsRefused = counter(registry, ANY_TYPE, "requests");
         for (MessageType type : MessageType.values()) {
@@ -52,13 +55,19 @@ public class RateLimiter {
                 .register(registry);
     }
 
-    /** Counts one request of this caller; fails with {@link RateLimitedException} when the window is full (counting nothing). */
+    /**
+     * Counts one request of this caller; fails with {@link RateLimitedException} when the window is full (counting
+     * nothing). Fails closed: when Redis does not answer in time the request is refused with 503 (a
+     * {@link com.acme.sms.api.store.StoreUnavailableException}), never admitted unlimited and never held. A count
+     * that Redis carries out after the request was refused costs the client one place in its window, nothing more.
+     */
     public Uni<Void> admitRequest(String caller) {
         long limit = config.requestsPerSecond();
         if (limit == 0) {
             return Uni.createFrom().voidItem();
         }
-        return scripts.run(RATE_LIMIT, List.of(RedisKeys.requestsRateKey(caller)), List.of(Long.toString(limit), "1"))
+        return bounds.redis(scripts.run(RATE_LIMIT, List.of(RedisKeys.requestsRateKey(caller)),
+                List.of(Long.toString(limit), "1")))
                 .map(r -> {
                     long status = r.get(0).toLong();
                     if (status == STATUS_ADMITTED) {

@@ -3,6 +3,8 @@ package com.acme.sms.api.security;
 import com.acme.sms.api.config.AuthConfig;
 import com.acme.sms.api.error.ProblemCode;
 import com.acme.sms.api.error.ProblemException;
+import com.acme.sms.api.store.StoreBounds;
+import com.acme.sms.api.store.StoreUnavailableException;
 import com.acme.sms.redis.LuaScript;
 import com.acme.sms.redis.LuaScripts;
 import com.acme.sms.redis.RedisKeys;
@@ -45,13 +47,15 @@ public class AuthThrottle {
 
     private final AuthConfig config;
     private final LuaScripts scripts;
+    private final StoreBounds bounds;
     private final Counter throttled;
     /** Address to the epoch millisecond its block ends. */
     private final Map<String, Long> blockedUntil = new ConcurrentHashMap<>();
 
-    public AuthThrottle(AuthConfig config, LuaScripts scripts, MeterRegistry registry) {
+    public AuthThrottle(AuthConfig config, LuaScripts scripts, StoreBounds bounds, MeterRegistry registry) {
         this.config = config;
         this.scripts = scripts;
+        this.bounds = bounds;
         this.throttled = Counter.builder("sms.auth.throttled")
                 .description("Requests refused with 429 because of repeated failed authentication")
                 .register(registry);
@@ -102,15 +106,18 @@ public class AuthThrottle {
                 return Uni.createFrom().failure(tooMany("this caller", c[1]));
             }
             return Uni.createFrom().failure(failure);
-        }).onFailure(f -> !(f instanceof ProblemException)).recoverWithUni(e -> {
-            // Redis unreachable: the client still gets its 401/403; the throttle must not turn it into a 500.
+        }).onFailure(f -> !(f instanceof ProblemException)).transform(e -> {
+            // Fails closed: a failure that cannot be counted must not be free, or a key guesser would only need
+            // Redis to be slow to guess unthrottled. The client is told to come back (503), not refused for good.
             Log.warnf("Could not count a failed authentication: %s", e.toString());
-            return Uni.createFrom().failure(failure);
+            return e instanceof StoreUnavailableException ? e
+                    : new StoreUnavailableException(StoreBounds.REDIS,
+                            "Failed authentications can not be counted right now; try again shortly.", e);
         });
     }
 
     private Uni<long[]> count(String key, String window) {
-        return scripts.run(AUTH_FAILURES, List.of(key), List.of(window))
+        return bounds.redis(scripts.run(AUTH_FAILURES, List.of(key), List.of(window)))
                 .map(r -> new long[] {r.get(0).toLong(), r.get(1).toLong()});
     }
 

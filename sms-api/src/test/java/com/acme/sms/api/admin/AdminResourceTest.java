@@ -89,6 +89,35 @@ class AdminResourceTest {
     }
 
     @Test
+    void aRequeuedDeadLetterKeepsItsValidityAndOnceItPassedIsRefusedWithNothingCharged() {
+        String client = credited(5);
+        long now = System.currentTimeMillis();
+        String expiresAt = Long.toString(now + 600_000);
+        String live = stores.redis().stream(String.class).xadd(RedisKeys.deadLetterKey(MessageType.EXPRESS), Map.of(
+                "id", UuidV7.next().toString(), "c", client, "to", "+4917012345", "f", "App", "b", "otp 1",
+                "q", Long.toString(now - 60_000), "x", expiresAt, "reason", "delivered 6 times without finishing"));
+        String expired = stores.redis().stream(String.class).xadd(RedisKeys.deadLetterKey(MessageType.EXPRESS), Map.of(
+                "id", UuidV7.next().toString(), "c", client, "to", "+4917012345", "f", "App", "b", "otp 2",
+                "q", Long.toString(now - 3_600_000), "x", Long.toString(now - 3_300_000),
+                "reason", "delivered 6 times without finishing"));
+
+        String newId = admin().when().post("/api/admin/dead-letters/express/" + live + "/requeue")
+                .then().statusCode(202).extract().path("id");
+        // The OTP goes out within its original validity or not at all: the new entry carries the same expiry.
+        assertThat(stores.queued(MessageType.EXPRESS, client)).singleElement()
+                .satisfies(m -> assertThat(m.payload()).containsEntry("id", newId).containsEntry("x", expiresAt));
+        assertThat(stores.balanceKey(client)).isEqualTo("4");
+
+        admin().when().post("/api/admin/dead-letters/express/" + expired + "/requeue")
+                .then().statusCode(422).contentType("application/problem+json").body("code", equalTo("dead-letter-expired"));
+        assertThat(stores.balanceKey(client)).isEqualTo("4");
+        assertThat(stores.queued(MessageType.EXPRESS, client)).hasSize(1);
+        assertThat(stores.redis().stream(String.class).xrange(RedisKeys.deadLetterKey(MessageType.EXPRESS),
+                io.quarkus.redis.datasource.stream.StreamRange.of(expired, expired))).hasSize(1);
+        admin().when().delete("/api/admin/dead-letters/express/" + expired).then().statusCode(204);
+    }
+
+    @Test
     void reconciliationFindsDriftAndRebuildRepairsIt() {
         String client = credited(10);
         // 3 queued (charged in Redis, not yet in PostgreSQL): balanced

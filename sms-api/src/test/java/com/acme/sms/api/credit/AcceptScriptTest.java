@@ -215,6 +215,51 @@ class AcceptScriptTest {
     }
 
     @Test
+    void aCallRedisReachesAfterItsDeadlineChangesNothing() {
+        String client = Stores.newClient();
+        stores.setBalance(client, 5);
+        AcceptScript.Idempotency key = new AcceptScript.Idempotency("late", "h", Duration.ofMinutes(5));
+        // A deadline already past by Redis' clock: the call the API gave up on, run late.
+        long passed = System.currentTimeMillis() - 60_000;
+        AcceptScript.Acceptance late = acceptance.accept(client, MessageType.NORMAL, messages(2), 0, key, 5, passed)
+                .await().atMost(WAIT);
+        assertThat(late.outcome()).isEqualTo(AcceptScript.Outcome.TOO_LATE);
+        assertThat(stores.balanceKey(client)).isEqualTo("5");
+        assertThat(stores.queued(MessageType.NORMAL, client)).isEmpty();
+        assertThat(stores.redis().key(String.class).exists(RedisKeys.idempotency(client, "late"))).isFalse();
+        assertThat(stores.redis().key(String.class).exists(RedisKeys.messagesRateKey(client, MessageType.NORMAL))).isFalse();
+
+        // Within its deadline the same call is carried out.
+        long ahead = System.currentTimeMillis() + 60_000;
+        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(2), 0, key, 5, ahead).await().atMost(WAIT)
+                .accepted()).isEqualTo(2);
+        assertThat(stores.balanceKey(client)).isEqualTo("3");
+    }
+
+    @Test
+    void anIdempotencyRecordLivesToTheMillisecondItWasGiven() {
+        String client = Stores.newClient();
+        stores.setBalance(client, 5);
+        // 10 h and 999 ms: kept in whole seconds, as before, the record would live at most 10 h.
+        AcceptScript.Idempotency key = new AcceptScript.Idempotency("ms", "h", Duration.ofMillis(36_000_999));
+        assertThat(acceptance.accept(client, MessageType.NORMAL, messages(1), 0, key, 0).await().atMost(WAIT).accepted())
+                .isEqualTo(1);
+        assertThat(stores.redis().key(String.class).pttl(RedisKeys.idempotency(client, "ms")))
+                .isGreaterThan(36_000_000L).isLessThanOrEqualTo(36_000_999L);
+    }
+
+    @Test
+    void aRequestThatAcceptedNothingWritesNoRecord() {
+        String client = Stores.newClient();
+        AcceptScript.Idempotency key = new AcceptScript.Idempotency("poor", "h", Duration.ofMinutes(5));
+        AcceptScript.Acceptance none = acceptance.accept(client, MessageType.NORMAL, messages(2), 0, key, 0).await()
+                .atMost(WAIT);
+        assertThat(none.outcome()).isEqualTo(AcceptScript.Outcome.QUEUED);
+        assertThat(none.accepted()).isZero();
+        assertThat(stores.redis().key(String.class).exists(RedisKeys.idempotency(client, "poor"))).isFalse();
+    }
+
+    @Test
     void withoutALimitNoCounterIsKept() {
         String client = Stores.newClient();
         stores.setBalance(client, 5);

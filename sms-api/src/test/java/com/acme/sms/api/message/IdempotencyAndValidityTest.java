@@ -81,6 +81,22 @@ class IdempotencyAndValidityTest {
     }
 
     @Test
+    void aRequestThatChargedNothingDoesNotHoldItsKeySoARetryAfterATopUpIsAccepted() {
+        String client = Stores.newClient();
+        String key = UUID.randomUUID().toString();
+        send(client, key, TWO).then().statusCode(402).body("code", equalTo("insufficient-credit"));
+        assertThat(stores.redis().key().exists(com.acme.sms.redis.RedisKeys.idempotency(client, key))).isFalse();
+
+        given().header("X-Client-ID", client).contentType("application/json").body("{\"balance\": 5}")
+                .when().post("/api/credit/increase").then().statusCode(200);
+        send(client, key, TWO).then().statusCode(202).header("Idempotent-Replayed", (String) null)
+                .body("accepted", equalTo(2)).body("balance", equalTo(3));
+        // From now on the key holds this answer.
+        send(client, key, TWO).then().statusCode(202).header("Idempotent-Replayed", "true").body("balance", equalTo(3));
+        assertThat(stores.balanceKey(client)).isEqualTo("3");
+    }
+
+    @Test
     void keysAreScopedToTheClient() {
         String key = UUID.randomUUID().toString();
         String a = credited(5);

@@ -4,6 +4,7 @@ import static com.acme.sms.api.security.AuthThrottleJwtModeTest.address;
 import static com.acme.sms.api.security.AuthThrottleJwtModeTest.from;
 import static org.hamcrest.Matchers.equalTo;
 
+import com.acme.sms.api.StoreFaults;
 import com.acme.sms.api.Stores;
 import com.acme.sms.redis.RedisKeys;
 import io.quarkus.test.junit.QuarkusTest;
@@ -54,6 +55,21 @@ class AuthThrottleHeaderModeTest {
         from(address()).header("X-Admin-Key", "guess-x").when().post("/api/admin/reconciliation/rebuild")
                 .then().statusCode(429).body("limit", equalTo("auth-failures"));
         from(address()).when().get("/api/admin/reconciliation").then().statusCode(429);
+        from(address()).header("X-Admin-Key", KEY).when().get("/api/admin/reconciliation").then().statusCode(200);
+    }
+
+    @Test
+    void aFailedAuthenticationThatRedisCannotCountIs503NotAFreeGuess() {
+        StoreFaults.pauseRedis(20_000);
+        io.restassured.response.Response answer;
+        try {
+            answer = from(address()).header("X-Admin-Key", "guess-while-paused").when().get("/api/admin/reconciliation");
+        } finally {
+            StoreFaults.unpauseRedis();
+        }
+        // Fails closed and quickly: neither a 403 that cost the guesser nothing, nor an answer held until Redis is back.
+        answer.then().statusCode(503).contentType("application/problem+json")
+                .body("code", equalTo("service-unavailable")).header("Retry-After", org.hamcrest.Matchers.notNullValue());
         from(address()).header("X-Admin-Key", KEY).when().get("/api/admin/reconciliation").then().statusCode(200);
     }
 }

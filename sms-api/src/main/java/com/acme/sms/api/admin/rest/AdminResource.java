@@ -80,11 +80,13 @@ public class AdminResource {
     @Path("/dead-letters/{type}/{entryId}/requeue")
     @Operation(summary = "Send a dead letter again", description = """
             Queues the message again as a new message (new id), charging its client one credit; the dead letter is \
-            removed. The original was recorded as failed and refunded when it was dead-lettered.""")
+            removed. The original was recorded as failed and refunded when it was dead-lettered. A message with a \
+            validity (every express message) keeps its original expiry: once it has passed, the requeue is refused.""")
     @APIResponse(responseCode = "202", description = "Queued again; the answer names the new message id")
     @APIResponse(responseCode = "402", description = "The client has no credit (problem+json)")
     @APIResponse(responseCode = "404", description = "No such dead letter (problem+json)")
-    @APIResponse(responseCode = "422", description = "The entry is malformed and cannot be sent (problem+json)")
+    @APIResponse(responseCode = "422", description = """
+            The entry is malformed and cannot be sent, or its validity has passed (problem+json)""")
     public Response requeue(@HeaderParam(AdminGuard.HEADER) String adminKey, @PathParam("type") String type,
             @PathParam("entryId") String entryId) {
         guard.require(adminKey);
@@ -99,6 +101,8 @@ public class AdminResource {
                 throw new ProblemException(ProblemCode.INSUFFICIENT_CREDIT, "The message's client has no credit left.");
             case NOT_REQUEUABLE -> throw new ProblemException(ProblemCode.NOT_REQUEUABLE,
                     "This entry is malformed (no client, recipient or content) and cannot be sent; discard it.");
+            case EXPIRED -> throw new ProblemException(ProblemCode.DEAD_LETTER_EXPIRED,
+                    "This message's validity has passed; it is not sent late. Discard it.");
         };
     }
 
