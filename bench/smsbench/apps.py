@@ -19,10 +19,15 @@ class App:
     proc: subprocess.Popen
     log: str
     role: str  # api | worker: what the sampler scrapes
+    management_port: int  # health and metrics: never on the HTTP port
 
     @property
     def url(self):
         return "http://127.0.0.1:%d" % self.port
+
+    @property
+    def management_url(self):
+        return "http://127.0.0.1:%d" % self.management_port
 
     @property
     def pid(self):
@@ -54,11 +59,15 @@ class Apps:
     def start(self, name, port, db, app, *args):
         """Start one app (api or worker) against database DB and the bench's Redis db, in the background.
         bin/lib/launch execs the JVM, so the process started here is the JVM itself."""
-        if port_open(port):
-            raise BenchError("port %d (for %s) is already in use; set BENCH_PORT_BASE to another range" % (port, name))
+        # bin/lib/launch's rule, stated: the management port is the HTTP port + 1000.
+        management_port = port + 1000
+        for p in (port, management_port):
+            if port_open(p):
+                raise BenchError("port %d (for %s) is already in use; set BENCH_PORT_BASE to another range" % (p, name))
         env = dict(os.environ)
         env.update(
             QUARKUS_HTTP_PORT=str(port),
+            QUARKUS_MANAGEMENT_PORT=str(management_port),
             QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://127.0.0.1:%d/%s" % (self.s.pg_port, db),
             QUARKUS_DATASOURCE_USERNAME="sms",
             QUARKUS_DATASOURCE_PASSWORD="sms",
@@ -76,13 +85,13 @@ class Apps:
             # Its own session: a Ctrl-C reaches the bench, which then stops the apps gracefully itself.
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                                     start_new_session=True)
-        self.running[name] = App(name, port, proc, log, "worker" if app == "worker" else "api")
+        self.running[name] = App(name, port, proc, log, "worker" if app == "worker" else "api", management_port)
 
     def wait_ready(self, *names):
         """Wait for each app's readiness with `bin/lib/launch --wait-ready`, failing early if the app exits."""
         for name in names:
             a = self.running[name]
-            waiter = subprocess.Popen([self.launch, "--wait-ready", str(a.port), str(self.s.start_timeout)],
+            waiter = subprocess.Popen([self.launch, "--wait-ready", str(a.management_port), str(self.s.start_timeout)],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
             try:
                 while True:
@@ -128,7 +137,7 @@ class Apps:
     def metrics(self, name):
         """Prometheus text of an app (empty on failure)."""
         try:
-            with urllib.request.urlopen(self.running[name].url + "/q/metrics", timeout=5) as r:
+            with urllib.request.urlopen(self.running[name].management_url + "/q/metrics", timeout=5) as r:
                 return r.read().decode("utf-8", "replace")
         except Exception:  # noqa: BLE001 - a failed scrape leaves an empty file, as before
             return ""

@@ -26,7 +26,8 @@ Scenarios (in this order): ceiling ingest otp e2e sla sentlog
 Settings (environment):
   BENCH_QUICK=1             small sizes and short runs
   BENCH_SKIP_BUILD=1        use the jars in */target/quarkus-app as they are (also SMS_SKIP_BUILD=1)
-  BENCH_PORT_BASE           first of the 5 HTTP ports used (default 18080)
+  BENCH_PORT_BASE           first of the 5 HTTP ports used (default 18080); each app's
+                            management port (health, metrics) is its HTTP port + 1000
   BENCH_REDIS_DB            Redis logical db of the bench (default 13; it is EMPTIED)
   BENCH_DB, BENCH_LOG_DB    PostgreSQL databases (default sms_bench, sms_bench_log; created, owner sms)
   BENCH_JAVA_OPTS           JVM options for the apps (default: the JVM's default heap)

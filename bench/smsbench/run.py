@@ -180,7 +180,7 @@ class Bench:
     def start_sampler(self, scenario, *app_names):
         """Sample every second into samples-SCENARIO.jsonl until stop_sampler; returns the file."""
         out = self.path("samples-%s.jsonl" % scenario)
-        apps = [(a.name, a.pid, a.url, a.role) for a in (self.apps[n] for n in app_names)]
+        apps = [(a.name, a.pid, a.management_url, a.role) for a in (self.apps[n] for n in app_names)]
         self.sampler = Sampler(out, apps, self.s.redis_port, self.s.redis_db)
         self.sampler.start()
         # the first sample lies before the measured window

@@ -101,7 +101,7 @@ def system_cpu():
 class Sampler:
     """Writes one JSON line per second to OUT until stop(); runs in a thread of the bench.
 
-    apps: (name, pid, url, role) of the bench's apps, whose CPU and memory are reported by name.
+    apps: (name, pid, management url, role) of the bench's apps, whose CPU and memory are reported by name.
     """
 
     def __init__(self, out, apps, redis_port, redis_db, interval=1.0, max_seconds=1800):

@@ -647,7 +647,8 @@ _sms_stop_pg() {
 #   PostgreSQL server     the fault tests' private clusters (initdb, pg_ctl and
 #                         psql under /usr/lib/postgresql/<version>/bin)
 #   runuser               as root: server commands run as user postgres
-_SMS_TEST_TOOLS=(promtool prometheus kubectl redis-server postgresql-server runuser)
+#   python3               NemesisIT runs bin/nemesis (standard library only)
+_SMS_TEST_TOOLS=(promtool prometheus kubectl redis-server postgresql-server runuser python3)
 
 _sms_test_tool_package() {
     case $1 in
@@ -656,6 +657,7 @@ _sms_test_tool_package() {
         redis-server) echo redis-server redis-tools ;;
         postgresql-server) echo postgresql ;;
         runuser) echo util-linux ;;
+        python3) echo python3 ;;
     esac
 }
 
@@ -667,6 +669,7 @@ _sms_test_package_purpose() {
         redis-server | redis-tools) echo "the fault tests' own Redis servers" ;;
         postgresql) echo "the fault tests' own PostgreSQL clusters" ;;
         util-linux) echo "runuser: PostgreSQL runs as user postgres when bin/test runs as root" ;;
+        python3) echo "python3: the fault simulator bin/nemesis (NemesisIT)" ;;
     esac
 }
 

@@ -13,6 +13,7 @@
 -- KEYS[1]   stream key                                        sms:<type>
 -- KEYS[2]   retry schedule (sorted set) of the stream's type  sms:retry:<type>
 -- KEYS[3]   dead-letter stream of the stream's type           sms:<type>:dead
+-- KEYS[4]   handed records of the stream's type (hash)        sms:handed:<type>
 -- ARGV[1]   consumer group
 -- ARGV[2]   number of entry ids k
 -- ARGV[3]   number of retries r
@@ -20,6 +21,7 @@
 -- then k entry ids
 -- then r pairs: due time (epoch millis), the retry's fields as JSON
 -- then d dead letters, each: the entry id it replaces, the number of fields n, then n field/value pairs
+-- then the message ids of the batch, whose "handed to the provider" records (lua/hand.lua) end here
 -- Returns {entries acknowledged now (0 for one another consumer already finished), dead letters appended}.
 
 local function type_of(key, allowed)
@@ -61,12 +63,20 @@ for _ = 1, d do
   dead[#dead + 1] = { source = source, fields = fields }
   i = i + 2 + 2 * n
 end
-if i ~= #ARGV + 1 then
-  return redis.error_reply('ERR ack: bad arguments')
+local handed = {}
+for j = i, #ARGV do
+  handed[#handed + 1] = ARGV[j]
 end
+local _, err4 = type_of(KEYS[4], 'hash')
+if err4 then return err4 end
 
 for j = retries_at, retries_at + 2 * r - 1, 2 do
   redis.call('ZADD', KEYS[2], ARGV[j], ARGV[j + 1])
+end
+
+-- The outcome is recorded (PostgreSQL has it before this script runs), so the record has done its work.
+for j = 1, #handed, 1000 do
+  redis.call('HDEL', KEYS[4], unpack(handed, j, math.min(j + 999, #handed)))
 end
 
 if stream_type ~= 'stream' or k == 0 then

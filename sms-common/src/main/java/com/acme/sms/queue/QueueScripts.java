@@ -40,10 +40,20 @@ public class QueueScripts {
      */
     public Uni<Finished> finish(MessageType type, Collection<String> entryIds, Collection<Retry> retries,
             Collection<DeadLetter> deadLetters) {
-        if (entryIds.isEmpty() && retries.isEmpty()) {
+        return finish(type, entryIds, retries, deadLetters, List.of());
+    }
+
+    /**
+     * As {@link #finish(MessageType, Collection, Collection, Collection)}, and removes the "handed to the provider"
+     * records ({@link RedisKeys#handed}) of the given messages in the same step: their outcome is recorded.
+     */
+    public Uni<Finished> finish(MessageType type, Collection<String> entryIds, Collection<Retry> retries,
+            Collection<DeadLetter> deadLetters, Collection<String> handedMessageIds) {
+        if (entryIds.isEmpty() && retries.isEmpty() && handedMessageIds.isEmpty()) {
             return Uni.createFrom().item(new Finished(0, 0));
         }
-        List<String> args = new ArrayList<>(4 + entryIds.size() + 2 * retries.size() + 16 * deadLetters.size());
+        List<String> args = new ArrayList<>(
+                4 + entryIds.size() + 2 * retries.size() + 16 * deadLetters.size() + handedMessageIds.size());
         args.add(Streams.GROUP);
         args.add(Integer.toString(entryIds.size()));
         args.add(Integer.toString(retries.size()));
@@ -61,7 +71,9 @@ public class QueueScripts {
                 args.add(value);
             });
         }
-        return scripts.run(ACK, List.of(RedisKeys.stream(type), RedisKeys.retryKey(type), RedisKeys.deadLetterKey(type)), args)
+        args.addAll(handedMessageIds);
+        return scripts.run(ACK, List.of(RedisKeys.stream(type), RedisKeys.retryKey(type), RedisKeys.deadLetterKey(type),
+                RedisKeys.handed(type)), args)
                 .map(r -> new Finished(r.get(0).toInteger(), r.get(1).toInteger()));
     }
 

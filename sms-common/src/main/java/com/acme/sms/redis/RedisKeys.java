@@ -58,6 +58,15 @@ public final class RedisKeys {
         return "sms:retry:" + type.wireName();
     }
 
+    /**
+     * Messages a worker has handed to the provider and not finished yet: a hash of message id to attempt, written
+     * before the send (lua/hand.lua) and removed with the acknowledgement (lua/ack.lua), so a consumer that takes the
+     * entry over knows it may already be on its way and does not send it again.
+     */
+    public static String handed(MessageType type) {
+        return "sms:handed:" + type.wireName();
+    }
+
     /** Entries a worker could not process (undecodable, or failing again and again) are moved here for operators. */
     public static String deadLetterKey(MessageType type) {
         return "sms:" + type.wireName() + ":dead";

@@ -97,7 +97,8 @@ class ComposeFileTest {
             Map<String, Object> s = services.get(name);
             assertThat(s).as(name + ": a host port or a container name forbids --scale")
                     .doesNotContainKeys("ports", "container_name");
-            assertThat(list(s.get("expose"))).as(name + " expose").contains(httpPort(name));
+            // Prometheus reaches each replica's management port inside the network; the HTTP port serves nothing.
+            assertThat(list(s.get("expose"))).as(name + " expose").containsExactly(managementPort(name));
         }
     }
 
@@ -173,11 +174,25 @@ class ComposeFileTest {
     }
 
     @Test
+    void operatorEndpointsAreOnAManagementPortNoHostPortPublishes() {
+        for (String name : appServices()) {
+            assertThat(effectiveConfig(name, "quarkus.management.enabled")).as(name + ": management interface")
+                    .isEqualTo("true");
+            assertThat(managementPort(name)).as(name + ": the management port is not the HTTP port")
+                    .isNotEqualTo(httpPort(name));
+            List<String> published = list(services.get(name).get("ports")).stream().map(ComposeFileTest::containerPort)
+                    .toList();
+            assertThat(published).as(name + ": metrics, health and OpenAPI are not for the host")
+                    .doesNotContain(managementPort(name));
+        }
+    }
+
+    @Test
     void healthchecksProbeTheAppsHealthEndpoints() {
         for (String name : appServices()) {
             URI probe = healthcheckUrl(name);
             assertThat(probe.getHost()).as(name + " healthcheck host").isEqualTo("localhost");
-            assertThat(String.valueOf(probe.getPort())).as(name + " healthcheck port").isEqualTo(httpPort(name));
+            assertThat(String.valueOf(probe.getPort())).as(name + " healthcheck port").isEqualTo(managementPort(name));
             assertThat(probe.getPath()).as(name + " healthcheck path").isIn(HEALTH_PATHS);
         }
         assertThat(String.join(" ", list(map(services.get("redis").get("healthcheck")).get("test"))))
@@ -190,6 +205,7 @@ class ComposeFileTest {
             assertThat(appConfig(module).keySet()).as(module + ": keys that move /q/health")
                     .noneMatch(k -> k.startsWith("quarkus.http.non-application-root-path")
                             || k.startsWith("quarkus.http.root-path")
+                            || k.startsWith("quarkus.management.root-path")
                             || k.matches("quarkus\\.smallrye-health\\.(root|liveness|readiness)-path"));
         }
     }
@@ -268,15 +284,20 @@ class ComposeFileTest {
             assertThat(users.get(users.size() - 1)).as(where + " runs as").isNotIn("root", "0", "0:0", "root:root")
                     .isEqualTo("185");
 
-            assertThat(all(instructions, "EXPOSE")).as(where + " EXPOSE")
-                    .containsExactly(appConfig(module).get("quarkus.http.port"));
+            // The API's port and the management port; a worker's HTTP port serves nothing and is not exposed.
+            String managementPort = appConfig(module).get("quarkus.management.port");
+            List<String> exposed = module.endsWith("sms-worker") ? List.of(managementPort)
+                    : List.of(appConfig(module).get("quarkus.http.port"), managementPort);
+            assertThat(all(instructions, "EXPOSE").stream().flatMap(e -> Arrays.stream(e.split("\\s+"))).toList())
+                    .as(where + " EXPOSE").containsExactlyElementsOf(exposed);
+            assertThat(all(instructions, "ENV")).as(where + ": the management interface listens beyond localhost")
+                    .anyMatch(e -> e.contains("-Dquarkus.management.host=0.0.0.0"));
             String healthcheck = single(instructions, "HEALTHCHECK");
             Matcher url = URL.matcher(healthcheck);
             assertThat(url.find()).as(where + " HEALTHCHECK URL").isTrue();
             URI probe = URI.create(interpolateDefaults(url.group()));
             assertThat(probe.getPath()).as(where + " HEALTHCHECK path").isIn(HEALTH_PATHS);
-            assertThat(String.valueOf(probe.getPort())).as(where + " HEALTHCHECK port")
-                    .isEqualTo(appConfig(module).get("quarkus.http.port"));
+            assertThat(String.valueOf(probe.getPort())).as(where + " HEALTHCHECK port").isEqualTo(managementPort);
             assertThat(healthcheck).contains("curl");
 
             assertThat(single(instructions, "ENTRYPOINT")).as(where + " ENTRYPOINT")
@@ -331,7 +352,8 @@ class ComposeFileTest {
             Map<String, Object> sd = map(dns.get(0));
             assertThat(list(sd.get("names"))).as(jobName + " DNS name").containsExactly(name);
             assertThat(sd.get("type")).isEqualTo("A");
-            assertThat(String.valueOf(sd.get("port"))).as(jobName + " port").isEqualTo(httpPort(name));
+            assertThat(String.valueOf(sd.get("port"))).as(jobName + " port: the management port")
+                    .isEqualTo(managementPort(name));
         }
     }
 
@@ -484,6 +506,10 @@ class ComposeFileTest {
 
     static String httpPort(String service) {
         return effectiveConfig(service, "quarkus.http.port");
+    }
+
+    static String managementPort(String service) {
+        return effectiveConfig(service, "quarkus.management.port");
     }
 
     static URI healthcheckUrl(String service) {

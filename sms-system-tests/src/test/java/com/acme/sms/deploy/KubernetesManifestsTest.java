@@ -187,11 +187,16 @@ class KubernetesManifestsTest {
 
     @ParameterizedTest
     @MethodSource("overlays")
-    void containerPortsAreTheAppsHttpPorts(String overlay) {
+    void containerPortsAreTheAppsHttpAndManagementPorts(String overlay) {
         for (String name : appNames()) {
             Container c = appContainer(overlay, name);
+            // A worker's HTTP port serves nothing: only its management port (health, metrics) is declared.
+            List<Integer> ports = name.equals(API) ? List.of(httpPort(overlay, c), managementPort(overlay, c))
+                    : List.of(managementPort(overlay, c));
             assertThat(c.getPorts()).as(name + " ports").extracting(ContainerPort::getContainerPort)
-                    .containsExactly(httpPort(overlay, c));
+                    .containsExactlyElementsOf(ports);
+            assertThat(managementPort(overlay, c)).as(name + ": management port apart from the HTTP port")
+                    .isNotEqualTo(httpPort(overlay, c));
         }
     }
 
@@ -254,7 +259,8 @@ class KubernetesManifestsTest {
     void probesHitTheAppsHealthEndpoints(String overlay) {
         for (String name : appNames()) {
             Container c = appContainer(overlay, name);
-            int port = httpPort(overlay, c);
+            // Health is served on the management port only (issue 16).
+            int port = managementPort(overlay, c);
             assertThat(httpGet(c, c.getLivenessProbe(), name + " liveness").getPath()).isEqualTo("/q/health/live");
             assertThat(httpGet(c, c.getReadinessProbe(), name + " readiness").getPath()).isEqualTo("/q/health/ready");
             assertThat(httpGet(c, c.getStartupProbe(), name + " startup").getPath()).isIn(HEALTH_PATHS);
@@ -273,7 +279,7 @@ class KubernetesManifestsTest {
             Container c = appContainer(overlay, name);
             assertThat(annotations).as(name + " pod annotations")
                     .containsEntry("prometheus.io/path", "/q/metrics")
-                    .containsEntry("prometheus.io/port", String.valueOf(httpPort(overlay, c)))
+                    .containsEntry("prometheus.io/port", String.valueOf(managementPort(overlay, c)))
                     // With a ServiceMonitor, an annotation-based Prometheus would scrape every pod a second time.
                     .containsEntry("prometheus.io/scrape", String.valueOf(!operator));
         }
@@ -335,7 +341,7 @@ class KubernetesManifestsTest {
             ServicePort port = apiService.getSpec().getPorts().stream().filter(p -> p.getPort() == url.getPort()).findFirst()
                     .orElseGet(() -> fail("%s polls port %d, which the Service %s does not have", name, url.getPort(), API));
             assertThat(containerPort(appContainer(overlay, API), port.getTargetPort())).as("Service sms-api target port")
-                    .isEqualTo(httpPort(overlay, appContainer(overlay, API)));
+                    .isEqualTo(managementPort(overlay, appContainer(overlay, API)));
         }
         // One new API pod at a time: one migration per rollout, and old pods stay until new ones are ready.
         assertThat(api.getSpec().getStrategy().getRollingUpdate().getMaxSurge()).isEqualTo(new IntOrString(1));
@@ -533,8 +539,8 @@ class KubernetesManifestsTest {
                 ServicePort port = s.getSpec().getPorts().stream().filter(p -> Objects.equals(p.getName(), e.getPort()))
                         .findFirst()
                         .orElseGet(() -> fail("Service %s has no port named %s (ServiceMonitor endpoint)", name, e.getPort()));
-                assertThat(containerPort(appContainer(overlay, name), port.getTargetPort()))
-                        .isEqualTo(httpPort(overlay, appContainer(overlay, name)));
+                assertThat(containerPort(appContainer(overlay, name), port.getTargetPort())).as(name + ": metrics port")
+                        .isEqualTo(managementPort(overlay, appContainer(overlay, name)));
             }
         }
 
@@ -599,6 +605,12 @@ class KubernetesManifestsTest {
     static int httpPort(String overlay, Container c) {
         String fromEnv = env(overlay, c).get("QUARKUS_HTTP_PORT");
         return Integer.parseInt(fromEnv != null ? fromEnv : ComposeFileTest.appConfig(module(c)).get("quarkus.http.port"));
+    }
+
+    static int managementPort(String overlay, Container c) {
+        String fromEnv = env(overlay, c).get("QUARKUS_MANAGEMENT_PORT");
+        return Integer.parseInt(
+                fromEnv != null ? fromEnv : ComposeFileTest.appConfig(module(c)).get("quarkus.management.port"));
     }
 
     static PodSpec podSpec(Rendered r) {

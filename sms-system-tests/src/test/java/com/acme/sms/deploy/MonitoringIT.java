@@ -92,7 +92,7 @@ class MonitoringIT {
     }
 
     /**
-     * deploy/prometheus/prometheus.yml with each job's Docker DNS discovery replaced by its app on 127.0.0.1 (and
+     * deploy/prometheus/prometheus.yml with each job's Docker DNS discovery replaced by its app's management port on 127.0.0.1 (and
      * Prometheus' own job pointed at this Prometheus), scraping every second; the rules file as it is.
      */
     static String prometheusConfig(int port) throws IOException {
@@ -110,7 +110,7 @@ class MonitoringIT {
             String name = String.valueOf(job.get("job_name"));
             int target;
             if (apps.containsKey(name)) {
-                target = apps.get(name).port;
+                target = apps.get(name).managementPort;
                 covered.add(name);
             } else if (name.equals("prometheus")) {
                 target = port;
@@ -166,7 +166,7 @@ class MonitoringIT {
         // Every metric the alerts and the dashboard use is served by the apps (histogram suffixes included).
         Map<String, Set<String>> served = new TreeMap<>();
         for (Map.Entry<String, AppProcess> app : apps.entrySet()) {
-            for (String name : sampleNames(get(app.getValue().port, "/q/metrics"))) {
+            for (String name : sampleNames(get(app.getValue().managementPort, "/q/metrics"))) {
                 served.computeIfAbsent(name, k -> new TreeSet<>()).add(app.getKey());
             }
         }
@@ -198,7 +198,7 @@ class MonitoringIT {
         for (String type : List.of("express", "normal")) {
             AppProcess worker = apps.get("sms-worker-" + type);
             await(type + " messages delivered").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> get(worker.port, "/q/metrics").lines()
+                    .until(() -> get(worker.managementPort, "/q/metrics").lines()
                             .anyMatch(l -> l.startsWith("sms_delivery_latency_seconds_count{")
                                     && l.contains("type=\"" + type + "\"")
                                     && Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) > 0));

@@ -22,6 +22,9 @@ class DataStoreOutagesIT {
                 Platform platform = new Platform(6379, 14, pg.jdbcUrl())) {
             platform.cleanQueues();
             AppProcess api = platform.api();
+            // Two workers: the outage lasts fifteen times reclaim-idle (2 s), so each could take over the other's
+            // batch, already sent, while PostgreSQL is away; the audit counts provider sends per message.
+            platform.worker("normal", Map.of()).awaitReady();
             platform.worker("normal", Map.of()).awaitReady();
             long credit = 2_000;
             String client = platform.newClient(api, credit);

@@ -89,10 +89,28 @@ class EndToEndIT {
                 .then().statusCode(200).body("status", equalTo("sent")).body("content", equalTo("Your OTP code is 1234"));
         client("someone-else").get("/api/messages/" + expressIds.get(0)).then().statusCode(404);
 
-        given().port(express.port).get("/q/metrics").then().statusCode(200)
+        given().port(express.managementPort).get("/q/metrics").then().statusCode(200)
                 .body(containsString("sms_messages_processed_total{status=\"sent\",type=\"express\"}"))
                 .body(containsString("sms_delivery_latency_seconds_count{type=\"express\"}"));
-        given().port(normal.port).get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+        given().port(normal.managementPort).get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void operatorEndpointsAreOnTheManagementPortsOnly() {
+        // Issue 16: metrics, health and the API's description are not for whoever reaches the public port.
+        for (String path : List.of("/q/metrics", "/q/health/ready", "/q/openapi", "/q/swagger-ui/")) {
+            given().port(api.port).get(path).then().statusCode(404);
+        }
+        for (String path : List.of("/q/metrics", "/q/health/ready")) {
+            given().port(express.port).get(path).then().statusCode(404);
+        }
+        given().port(api.managementPort).get("/q/metrics").then().statusCode(200)
+                .body(containsString("sms_queue_depth{type=\"express\"}"));
+        given().port(api.managementPort).get("/q/health/ready").then().statusCode(200);
+        given().port(api.managementPort).queryParam("format", "json").get("/q/openapi").then().statusCode(200)
+                .body("info.title", equalTo("SMS delivery API"));
+        given().port(api.managementPort).get("/q/swagger-ui/").then().statusCode(200);
+        given().port(api.managementPort).header("X-Client-ID", "acme").get("/api/credit").then().statusCode(404);
     }
 
     @Test

@@ -8,6 +8,8 @@ import com.acme.sms.system.AppProcess;
 import com.acme.sms.system.BuiltApp;
 import io.restassured.response.Response;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -15,9 +17,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -34,12 +39,19 @@ final class Platform implements AutoCloseable {
     final int redisPort;
     final int redisDb;
     final String jdbcUrl;
+    /** Every worker's simulated provider appends the ids it accepted here, so the audit counts sends per message. */
+    final Path sendLog;
     private final List<AppProcess> processes = new ArrayList<>();
 
     Platform(int redisPort, int redisDb, String jdbcUrl) {
         this.redisPort = redisPort;
         this.redisDb = redisDb;
         this.jdbcUrl = jdbcUrl;
+        try {
+            this.sendLog = Files.createTempFile("provider-sends-", ".log");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The machine's Redis (logical database 14) and the test database: for tests that do not kill them. */
@@ -55,6 +67,10 @@ final class Platform implements AutoCloseable {
         env.put("SMS_PROVIDER_FAIL_PREFIX", FAIL_PREFIX);
         env.put("SMS_WORKER_RECLAIM_IDLE", "2s");
         env.put("SMS_WORKER_RECLAIM_INTERVAL", "500ms");
+        // Provider timeout + one PostgreSQL write must fit inside reclaim-idle, or the worker refuses to start.
+        env.put("SMS_PROVIDER_TIMEOUT", "500ms");
+        env.put("SMS_WORKER_PERSIST_TIMEOUT", "1s");
+        env.put("SMS_PROVIDER_SEND_LOG", sendLog.toString());
         env.putAll(extra);
         return env;
     }
@@ -126,7 +142,19 @@ final class Platform implements AutoCloseable {
 
     /** The counts that prove the invariants for one client after draining, printed and asserted. */
     record Audit(int accepted, long rows, long distinctRows, long missing, long sent, long failed, long liveBalance,
-            long postgresBalance, long ledgerSent, long drift) {}
+            long postgresBalance, long ledgerSent, long drift, long sentTwice, long presumedSent) {}
+
+    /** How often the provider accepted each of the messages (from the workers' send log). */
+    Map<String, Integer> sends(Collection<String> ids) throws IOException {
+        Set<String> wanted = new HashSet<>(ids);
+        Map<String, Integer> counts = new HashMap<>();
+        for (String line : Files.readAllLines(sendLog)) {
+            if (wanted.contains(line.trim())) {
+                counts.merge(line.trim(), 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
 
     Audit audit(String label, AppProcess api, String client, long credit, List<String> acceptedIds) throws Exception {
         return audit(label, api, client, credit, acceptedIds, false);
@@ -151,12 +179,24 @@ final class Platform implements AutoCloseable {
         long failed;
         long pgBalance;
         long ledgerSent;
+        long presumed;
+        List<String> rowIds = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(jdbcUrl, "sms", "sms")) {
             rows = number(c, "SELECT count(*) FROM messages WHERE client_id = ?", client);
             distinct = number(c, "SELECT count(DISTINCT id) FROM messages WHERE client_id = ?", client);
             sent = number(c, "SELECT count(*) FROM messages WHERE client_id = ? AND status = 'sent'", client);
             failed = number(c, "SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client);
             pgBalance = number(c, "SELECT balance FROM credits WHERE client_id = ?", client);
+            presumed = number(c, "SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'presumed sent:%'",
+                    client);
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM messages WHERE client_id = ?")) {
+                ps.setString(1, client);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        rowIds.add(rs.getString(1));
+                    }
+                }
+            }
             ledgerSent = -number(c, "SELECT COALESCE(sum(delta), 0) FROM credit_ledger WHERE client_id = ? AND reason = 'sent'",
                     client);
             try (PreparedStatement ps = c.prepareStatement(
@@ -173,10 +213,16 @@ final class Platform implements AutoCloseable {
         long drift = given().port(api.port).header("X-Admin-Key", ADMIN_KEY).queryParam("client", client)
                 .queryParam("all", true).get("/api/admin/reconciliation")
                 .then().statusCode(200).extract().<Integer>path("clients[0].drift");
-        Audit audit = new Audit(acceptedIds.size(), rows, distinct, missing, sent, failed, live, pgBalance, ledgerSent, drift);
+        Map<String, Integer> sends = sends(rowIds);
+        long sentTwice = sends.values().stream().filter(n -> n > 1).count();
+        long providerSends = sends.values().stream().mapToLong(Integer::longValue).sum();
+        Audit audit = new Audit(acceptedIds.size(), rows, distinct, missing, sent, failed, live, pgBalance, ledgerSent, drift,
+                sentTwice, presumed);
         System.out.printf("[%s] accepted=%d rows=%d duplicates=%d missing=%d sent=%d failed(refunded)=%d "
-                + "live_balance=%d pg_balance=%d ledger_sent=%d drift=%d%n",
-                label, audit.accepted(), rows, rows - distinct, missing, sent, failed, live, pgBalance, ledgerSent, drift);
+                + "live_balance=%d pg_balance=%d ledger_sent=%d drift=%d provider_sends=%d sent_twice=%d/%d "
+                + "presumed_sent=%d%n",
+                label, audit.accepted(), rows, rows - distinct, missing, sent, failed, live, pgBalance, ledgerSent, drift,
+                providerSends, sentTwice, sent, presumed);
 
         assertThat(missing).as("accepted messages missing from PostgreSQL").isZero();
         assertThat(rows).as("one row per message").isEqualTo(distinct);
@@ -191,6 +237,11 @@ final class Platform implements AutoCloseable {
         assertThat(pgBalance).as("PostgreSQL balance = credit - sent").isEqualTo(credit - sent);
         assertThat(ledgerSent).as("ledger charged each sent message once").isEqualTo(sent);
         assertThat(drift).as("reconciliation drift").isZero();
+        if (!unansweredPossible) {
+            // After Redis itself lost writes (its last second without fsync), a handed record can be lost too: that
+            // is the documented window, so it is printed above, not asserted.
+            assertThat(sentTwice).as("messages the provider accepted more than once").isZero();
+        }
         return audit;
     }
 

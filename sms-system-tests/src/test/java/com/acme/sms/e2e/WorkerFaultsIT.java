@@ -108,7 +108,9 @@ class WorkerFaultsIT {
         String client = platform.newClient(api, credit);
         List<String> accepted = Platform.send(api, client, "normal", 40, 8);
         // A slow provider keeps the batch in flight while the worker is frozen.
-        AppProcess paused = platform.worker("normal", Map.of("SMS_PROVIDER_LATENCY_MS", "2000", "SMS_WORKER_CONCURRENCY", "1"))
+        AppProcess paused = platform.worker("normal", Map.of("SMS_PROVIDER_LATENCY_MS", "2000", "SMS_WORKER_CONCURRENCY", "1",
+                // The provider takes 2 s: its timeout, and reclaim-idle after it, must be longer (TimeoutOrder).
+                "SMS_PROVIDER_TIMEOUT", "5s", "SMS_WORKER_RECLAIM_IDLE", "7s"))
                 .awaitReady();
         await().atMost(Duration.ofSeconds(20)).until(() -> pendingCount() > 0);
         paused.signal("STOP");
@@ -127,7 +129,8 @@ class WorkerFaultsIT {
         long credit = 100;
         String client = platform.newClient(api, credit);
         List<String> accepted = Platform.send(api, client, "express", 30, 5);
-        AppProcess worker = platform.worker("express", Map.of("SMS_PROVIDER_LATENCY_MS", "3000", "SMS_WORKER_CONCURRENCY", "1"))
+        AppProcess worker = platform.worker("express", Map.of("SMS_PROVIDER_LATENCY_MS", "3000", "SMS_WORKER_CONCURRENCY", "1",
+                "SMS_PROVIDER_TIMEOUT", "5s", "SMS_WORKER_RECLAIM_IDLE", "7s"))
                 .awaitReady();
         await().atMost(Duration.ofSeconds(20)).until(() -> pendingCount() > 0);
         long start = System.nanoTime();

@@ -32,13 +32,17 @@ public final class AppProcess implements AutoCloseable {
     public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     public final String name;
+    /** The HTTP port: the API's endpoints (a worker's answers 404 to everything). */
     public final int port;
+    /** The management port: health and metrics (and the API's OpenAPI); the same as {@link #port} for a program. */
+    public final int managementPort;
     public final Process process;
     public final Path log;
 
-    private AppProcess(String name, int port, Process process, Path log) {
+    private AppProcess(String name, int port, int managementPort, Process process, Path log) {
         this.name = name;
         this.port = port;
+        this.managementPort = managementPort;
         this.process = process;
         this.log = log;
     }
@@ -48,11 +52,13 @@ public final class AppProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the app on a free port with {@link #TEST_ENV} plus {@code env} (which wins); not awaited. A small heap
-     * (several apps share the machine with the build) and target/tmp as its temporary folder.
+     * Starts the app on a free port, and its management interface on another, with {@link #TEST_ENV} plus {@code env}
+     * (which wins); not awaited. A small heap (several apps share the machine with the build) and target/tmp as its
+     * temporary folder.
      */
     public static AppProcess start(BuiltApp app, String name, Map<String, String> env, String... args) {
         int port = freePort();
+        int managementPort = freePort();
         List<String> command = new ArrayList<>(List.of(Repository.LAUNCH.toString(), app.launchName));
         command.addAll(List.of(args));
         Map<String, String> environment = new HashMap<>();
@@ -63,21 +69,24 @@ public final class AppProcess implements AutoCloseable {
         environment.put("SMS_JAVA_OPTS", "-Xmx256m -XX:-UsePerfData -Djava.io.tmpdir=" + TestOutput.tmpDir());
         environment.putAll(TEST_ENV);
         environment.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        // Explicit, not launch's HTTP port + 1000: that port may be taken on a shared machine.
+        environment.put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         environment.putAll(env);
-        return launch(name, port, command, environment);
+        return launch(name, port, Integer.parseInt(environment.get("QUARKUS_MANAGEMENT_PORT")), command, environment);
     }
 
     /** Another server a test runs beside the apps (Prometheus), with its output in target/logs; not awaited. */
     public static AppProcess program(String name, int port, List<String> command) {
-        return launch(name, port, command, Map.of());
+        return launch(name, port, port, command, Map.of());
     }
 
-    private static AppProcess launch(String name, int port, List<String> command, Map<String, String> env) {
+    private static AppProcess launch(String name, int port, int managementPort, List<String> command,
+            Map<String, String> env) {
         Path log = TestOutput.logFile(name);
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
         try {
-            return new AppProcess(name, port, pb.start(), log);
+            return new AppProcess(name, port, managementPort, pb.start(), log);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name + ": " + String.join(" ", command), e);
         }
@@ -87,9 +96,12 @@ public final class AppProcess implements AutoCloseable {
         return awaitReady(START_TIMEOUT);
     }
 
-    /** Waits until /q/health/ready answers 200; fails at once, with the log's end, if the app exits first. */
+    /**
+     * Waits until /q/health/ready on the management port answers 200; fails at once, with the log's end, if the app
+     * exits first.
+     */
     public AppProcess awaitReady(Duration timeout) {
-        List<String> command = List.of(Repository.LAUNCH.toString(), "--wait-ready", Integer.toString(port),
+        List<String> command = List.of(Repository.LAUNCH.toString(), "--wait-ready", Integer.toString(managementPort),
                 Long.toString(timeout.toSeconds()), Long.toString(process.pid()));
         try {
             Process wait = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 
+import com.acme.sms.api.Management;
 import com.acme.sms.api.Stores;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
@@ -14,10 +15,10 @@ class OperationsTest {
 
     @Test
     void readinessChecksRedisAndPostgres() {
-        given().when().get("/q/health/ready").then().statusCode(200)
+        Management.given().when().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItems("Redis connection health check", "Database connections health check"));
-        given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        Management.given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }
 
     @Test
@@ -30,7 +31,7 @@ class OperationsTest {
                         + "{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"b\"},"
                         + "{\"to\": \"x\", \"from\": \"App\", \"content\": \"c\"}]}")
                 .when().post("/api/messages/bulk/send").then().statusCode(202);
-        given().when().get("/q/metrics").then().statusCode(200)
+        Management.given().when().get("/q/metrics").then().statusCode(200)
                 .body(containsString("sms_messages_accepted_total{type=\"express\"}"))
                 .body(containsString("sms_messages_rejected_total{reason=\"insufficient_credit\",type=\"express\"}"))
                 .body(containsString("sms_messages_rejected_total{reason=\"invalid_to\",type=\"express\"}"))
@@ -40,13 +41,13 @@ class OperationsTest {
 
     @Test
     void openApiDescribesEveryEndpointWithItsHeaders() {
-        given().queryParam("format", "json").when().get("/q/openapi").then().statusCode(200)
+        Management.given().queryParam("format", "json").when().get("/q/openapi").then().statusCode(200)
                 .body("paths.keySet()", hasItems("/api/credit/increase", "/api/credit", "/api/messages/bulk/send",
                         "/api/messages/sent-log", "/api/messages/{id}"))
                 .body(containsString("X-Client-ID"))
                 .body(containsString("X-SMS-TYPE"))
                 .body(containsString("\"402\""));
-        given().when().get("/q/swagger-ui/").then().statusCode(200);
+        Management.given().when().get("/q/swagger-ui/").then().statusCode(200);
     }
 
     @Test

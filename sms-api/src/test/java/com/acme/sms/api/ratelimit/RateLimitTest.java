@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import com.acme.sms.api.Management;
 import com.acme.sms.api.Stores;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.redis.RedisKeys;
@@ -159,7 +160,7 @@ class RateLimitTest {
 
     @Test
     void metricsShowRefusalsByTypeAndLimit() {
-        String body = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        String body = Management.given().when().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(body).contains("sms_rate_limited_total{limit=\"requests\",type=\"all\"}")
                 .contains("sms_rate_limited_total{limit=\"messages\",type=\"normal\"}")
                 .contains("sms_rate_limited_total{limit=\"messages\",type=\"express\"}");
@@ -181,7 +182,7 @@ class RateLimitTest {
     }
 
     private static double refused(String type, String limit) {
-        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics = Management.given().when().get("/q/metrics").then().statusCode(200).extract().asString();
         Matcher m = Pattern.compile("sms_rate_limited_total\\{limit=\"" + limit + "\",type=\"" + type + "\"} ([0-9.E]+)")
                 .matcher(metrics);
         return m.find() ? Double.parseDouble(m.group(1)) : 0;

@@ -20,11 +20,19 @@ public interface WorkerConfig {
     Duration block();
 
     /**
-     * An entry pending this long with another consumer is taken over: that consumer is presumed dead. Far above
-     * a batch's processing time, so live work is not duplicated.
+     * An entry pending this long with another consumer is taken over: that consumer is presumed dead. A live consumer
+     * refreshes its batch every quarter of this (BatchHeartbeat), so only a dead, frozen or cut-off one loses it; it
+     * must exceed {@code sms.provider.timeout} plus {@code sms.worker.persist-timeout} (checked at start).
      */
     @WithDefault("60s")
     Duration reclaimIdle();
+
+    /**
+     * One attempt to write a batch to PostgreSQL is cancelled after this long (rounded up to whole seconds) and tried
+     * again; the worker keeps the batch meanwhile, however long PostgreSQL is away.
+     */
+    @WithDefault("5s")
+    Duration persistTimeout();
 
     /** How often each consumer looks for entries to take over; also how often the process forgets gone consumers. */
     @WithDefault("5s")

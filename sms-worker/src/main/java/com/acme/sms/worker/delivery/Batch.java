@@ -19,7 +19,8 @@ import java.util.UUID;
  * @param entryIds every entry of the batch, all acknowledged at the end
  * @param work one per message, in the order of the entries
  * @param malformed entries that are not a message; they are dead-lettered
- * @param toLookUp messages an earlier delivery may have saved: those of a reclaimed batch, and retries
+ * @param toLookUp the messages whose rows are looked up before sending: all of them, since after Redis lost data
+ *     (failover to a lagging replica, a restore) an entry finished long ago comes back looking new
  */
 public record Batch(List<String> entryIds, List<Work> work, List<Malformed> malformed, Set<UUID> toLookUp) {
 
@@ -30,7 +31,7 @@ public record Batch(List<String> entryIds, List<Work> work, List<Malformed> malf
     public record Malformed(StreamEntry entry, String problem) {}
 
     /**
-     * @param reclaimed true for entries taken over from another consumer, which may have processed them in part
+     * @param reclaimed true for entries taken over from another consumer (no longer changes what is looked up)
      */
     public static Batch decode(MessageType type, List<StreamEntry> entries, boolean reclaimed) {
         List<String> entryIds = new ArrayList<>(entries.size());
@@ -51,10 +52,8 @@ public record Batch(List<String> entryIds, List<Work> work, List<Malformed> malf
                 continue; // the same message twice in one batch: handle its latest attempt once, ack both entries
             }
             work.put(m.id(), new Work(e, m));
-            // Only a reclaimed entry or a retry can meet a row written before.
-            if (reclaimed || m.attempt() > 1) {
-                toLookUp.add(m.id());
-            }
+            // One indexed query per batch, for every entry: a first delivery can meet a row too, after Redis lost data.
+            toLookUp.add(m.id());
         }
         return new Batch(List.copyOf(entryIds), List.copyOf(work.values()), List.copyOf(malformed), toLookUp);
     }

@@ -32,6 +32,9 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
 
     static final String EXPIRED = "expired: not sent within its validity period";
     static final String MALFORMED = "malformed entry";
+    static final String PRESUMED_SENT = "presumed sent: handed to the provider by an earlier delivery (attempt %d)"
+            + " that recorded no answer; not sent again";
+    static final String NO_RESULT = "provider returned no result for this message";
 
     /** One message and its verdict. */
     public record Decided(Batch.Work work, Verdict verdict) {
@@ -45,6 +48,11 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
 
         public List<QueuedMessage> toSend() {
             return messages(Verdict.SEND);
+        }
+
+        /** The works to send, with their entries (whose ownership is checked when they are marked as handed). */
+        public List<Batch.Work> worksToSend() {
+            return decided.stream().filter(d -> d.verdict() == Verdict.SEND).map(Decided::work).toList();
         }
 
         public List<QueuedMessage> messages(Verdict verdict) {
@@ -82,20 +90,34 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
      * @param saved what PostgreSQL holds of the batch's {@link Batch#toLookUp() messages to look up}
      */
     public Plan triage(Batch batch, Map<UUID, MessageStore.Saved> saved, long nowMillis) {
+        return triage(batch, saved, Map.of(), nowMillis);
+    }
+
+    /**
+     * @param handed the attempt of each message an earlier delivery handed to the provider without recording an
+     *     outcome (see HandedRecords)
+     * @param nowMillis Redis' time: the clock that stamped the validity and that the retry schedule is read with
+     */
+    public Plan triage(Batch batch, Map<UUID, MessageStore.Saved> saved, Map<UUID, Integer> handed, long nowMillis) {
         List<Decided> decided = new ArrayList<>(batch.work().size());
         for (Batch.Work w : batch.work()) {
-            decided.add(new Decided(w, verdict(w, saved.get(w.message().id()), nowMillis)));
+            UUID id = w.message().id();
+            decided.add(new Decided(w, verdict(w, saved.get(id), handed.get(id), nowMillis)));
         }
         return new Plan(batch, List.copyOf(decided), nowMillis);
     }
 
-    private Verdict verdict(Batch.Work w, MessageStore.Saved before, long nowMillis) {
+    private Verdict verdict(Batch.Work w, MessageStore.Saved before, Integer handedAttempt, long nowMillis) {
         QueuedMessage m = w.message();
         if (before != null && before.status() != MessageStatus.QUEUED) {
             return Verdict.ALREADY_FINAL;
         }
         if (before != null && before.attempts() >= m.attempt()) {
             return Verdict.RETRY_AGAIN;
+        }
+        // Before the delivery count: takeovers of a message that may be on a handset must not fail and refund it.
+        if (handedAttempt != null && handedAttempt >= m.attempt()) {
+            return Verdict.HANDED_BEFORE;
         }
         if (w.entry().deliveries() > maxDeliveries) {
             return Verdict.POISON;
@@ -106,10 +128,13 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
         return Verdict.SEND;
     }
 
-    /** The outcomes of the messages failed without sending: poison and expired. */
+    /** The outcomes of the messages not sent now: poison and expired (failed), handed before (presumed sent). */
     public List<Outcome> unsentOutcomes(Plan plan) {
         List<Outcome> outcomes = new ArrayList<>();
         for (Decided d : plan.decided()) {
+            if (d.verdict() == Verdict.HANDED_BEFORE) {
+                outcomes.add(new Outcome(d.message(), MessageStatus.SENT, PRESUMED_SENT.formatted(d.message().attempt()), 0));
+            }
             if (d.verdict() == Verdict.POISON) {
                 outcomes.add(Outcome.failed(d.message(), "dead-lettered: processing failed " + maxDeliveries + " times"));
             } else if (d.verdict() == Verdict.EXPIRED) {
@@ -121,8 +146,26 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
 
     /** The provider's answers as outcomes: a transient failure is retried while the policy allows. */
     public List<Outcome> outcomesOf(List<SmsProvider.Result> results, long nowMillis) {
-        List<Outcome> outcomes = new ArrayList<>(results.size());
+        return outcomesOf(results.stream().map(SmsProvider.Result::message).toList(), results, nowMillis);
+    }
+
+    /**
+     * One outcome per message sent, matched to the provider's results by message id. A message the provider gave no
+     * result for is a transient failure (retried while the policy allows, then failed and refunded), so no message
+     * is acknowledged without an outcome; results for messages not sent are ignored.
+     */
+    public List<Outcome> outcomesOf(List<QueuedMessage> sent, List<SmsProvider.Result> results, long nowMillis) {
+        Map<UUID, SmsProvider.Result> resultOf = new HashMap<>();
         for (SmsProvider.Result r : results) {
+            if (r != null && r.message() != null) {
+                resultOf.putIfAbsent(r.message().id(), r);
+            }
+        }
+        List<Outcome> outcomes = new ArrayList<>(sent.size());
+        for (QueuedMessage sentMessage : sent) {
+            SmsProvider.Result answered = resultOf.get(sentMessage.id());
+            SmsProvider.Result r = answered != null ? new SmsProvider.Result(sentMessage, answered.error(),
+                    answered.transientFailure()) : new SmsProvider.Result(sentMessage, NO_RESULT, true);
             QueuedMessage m = r.message();
             if (r.sent()) {
                 outcomes.add(new Outcome(m, MessageStatus.SENT, null, 0));
@@ -170,7 +213,9 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
             if (status == MessageStatus.FAILED) {
                 refunds.computeIfAbsent(m.clientId(), c -> new ArrayList<>()).add(m.id());
             }
-            if (d.verdict() == Verdict.POISON) {
+            // Only a message whose recorded status is failed is dead-lettered: a poison verdict that lost to another
+            // consumer's "sent" leaves no dead letter, and nothing refunds it.
+            if (d.verdict() == Verdict.POISON && status == MessageStatus.FAILED) {
                 deadLetters.add(deadLetter(d.work().entry(),
                         "delivered " + d.work().entry().deliveries() + " times without finishing"));
             }

@@ -2,6 +2,7 @@ package com.acme.sms.worker.delivery;
 
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
+import com.acme.sms.message.QueuedMessage;
 import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.config.WorkerConfig;
@@ -15,16 +16,18 @@ import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 
 /**
  * Takes one batch of stream entries to their end, in an order that survives a crash at any step:
- * send, then write PostgreSQL, then refund failures in Redis, then schedule retries, dead-letter and acknowledge
+ * record the messages as handed to the provider and send, then write PostgreSQL, then refund failures in Redis, then schedule retries, dead-letter and acknowledge
  * (one script). A crash before the acknowledgement leaves the entries pending; whoever gets them next finds the
- * rows already written, does not send again, and repeats only what is idempotent: the refund (once per message
+ * rows already written (or the messages recorded as handed, presumed sent), does not send again, and repeats only what is idempotent: the refund (once per message
  * id), the retry schedule (a set member per message and attempt) and the finish (a dead letter only for an entry
  * it acknowledges). What to do is decided by {@link DeliveryDecision}, which touches nothing; this class only reads
  * its inputs and carries out its answers, one named step each.
@@ -40,9 +43,14 @@ public class DeliveryPipeline {
     private final WorkerMetrics metrics;
     private final WorkerConfig config;
     private final FaultInjection faults;
+    private final HandedRecords handed;
+    private final BatchHeartbeat heartbeat;
 
     public DeliveryPipeline(SendStep send, PersistStep persist, RefundStep refund, FinishStep finish,
-            WorkerMetrics metrics, WorkerConfig config, FaultInjection faults) {
+            WorkerMetrics metrics, WorkerConfig config, FaultInjection faults, HandedRecords handed,
+            BatchHeartbeat heartbeat) {
+        this.handed = handed;
+        this.heartbeat = heartbeat;
         this.send = send;
         this.persist = persist;
         this.refund = refund;
@@ -68,12 +76,39 @@ public class DeliveryPipeline {
             Log.errorf("Entry %s of %s is malformed (%s); moving it to the dead letters", bad.entry().entryId(),
                     RedisKeys.stream(type), bad.problem());
         }
+        // While this consumer works on the batch, it keeps it: a slow batch is not taken over (see BatchHeartbeat).
+        try (BatchHeartbeat.Beat beat = heartbeat.start(type, worker, batch.entryIds())) {
+            run(type, batch, worker, keepTrying);
+        }
+    }
+
+    private void run(MessageType type, Batch batch, String worker, BooleanSupplier keepTrying)
+            throws InterruptedException {
         Map<UUID, MessageStore.Saved> saved = persist.saved(batch.toLookUp(), keepTrying);
-        long now = System.currentTimeMillis();
-        DeliveryDecision.Plan plan = decision.triage(batch, saved, now);
+        List<UUID> ids = batch.work().stream().map(w -> w.message().id()).toList();
+        HandedRecords.Snapshot before = handed.read(type, ids);
+        long now = before.nowMillis(); // Redis' clock, the one that stamped validity and orders the retry schedule
+        DeliveryDecision.Plan plan = decision.triage(batch, saved, before.handed(), now);
+
+        // Recorded as handed before the send, only for entries still this consumer's: those taken over meanwhile are
+        // left to their new owner (not sent, not acknowledged here).
+        Set<UUID> mine = handed.hand(type, worker, plan.worksToSend());
+        List<QueuedMessage> toSend = plan.toSend().stream().filter(m -> mine.contains(m.id())).toList();
+        Set<String> lostEntries = new HashSet<>();
+        Set<UUID> lost = new HashSet<>();
+        for (Batch.Work w : plan.worksToSend()) {
+            if (!mine.contains(w.message().id())) {
+                lostEntries.add(w.entry().entryId());
+                lost.add(w.message().id());
+            }
+        }
+        if (!lost.isEmpty()) {
+            Log.warnf("Consumer %s: %d entries of its batch were taken over by another consumer; left to it", worker,
+                    lost.size());
+        }
 
         List<DeliveryDecision.Outcome> outcomes = new ArrayList<>(decision.unsentOutcomes(plan));
-        outcomes.addAll(decision.outcomesOf(send.send(plan.toSend()), now));
+        outcomes.addAll(decision.outcomesOf(toSend, send.send(toSend), now));
         faults.reached(FaultInjection.AFTER_SEND);
 
         PersistStep.Persisted persisted = persist.persist(type,
@@ -86,8 +121,10 @@ public class DeliveryPipeline {
         int refunded = refund.refund(settlement.refundsByClient());
         faults.reached(FaultInjection.AFTER_REFUND);
 
-        QueueScripts.Finished finished = finish.finish(type, batch.entryIds(), settlement.retries(),
-                RefusedRows.withDeadLetters(settlement.deadLetters(), plan, persisted.refused()));
+        List<String> entryIds = batch.entryIds().stream().filter(e -> !lostEntries.contains(e)).toList();
+        List<String> finishedMessages = ids.stream().filter(id -> !lost.contains(id)).map(UUID::toString).toList();
+        QueueScripts.Finished finished = finish.finish(type, entryIds, settlement.retries(),
+                RefusedRows.withDeadLetters(settlement.deadLetters(), plan, persisted.refused()), finishedMessages);
         count(type, plan, outcomes, persisted, settlement, refunded, finished, now);
     }
 

@@ -8,6 +8,11 @@ public enum Verdict {
     ALREADY_FINAL,
     /** This attempt was recorded as waiting for a retry, but the retry may not be scheduled yet: schedule it again. */
     RETRY_AGAIN,
+    /**
+     * Handed to the provider by an earlier delivery that recorded no outcome (it crashed, stalled, or timed out
+     * waiting for the answer): presumed sent, recorded as sent, charged, never sent again.
+     */
+    HANDED_BEFORE,
     /** Delivered more often than allowed without being finished: failed, refunded and dead-lettered. */
     POISON,
     /** Its validity ran out before it could be sent: failed as expired and refunded. */

@@ -32,11 +32,17 @@ public class FinishStep {
 
     public QueueScripts.Finished finish(MessageType type, List<String> entryIds, List<Retry> retries,
             List<QueueScripts.DeadLetter> deadLetters) {
+        return finish(type, entryIds, retries, deadLetters, List.of());
+    }
+
+    /** Also ends the "handed to the provider" records of the batch's messages, in the same script. */
+    public QueueScripts.Finished finish(MessageType type, List<String> entryIds, List<Retry> retries,
+            List<QueueScripts.DeadLetter> deadLetters, List<String> handedMessageIds) {
         List<QueueScripts.Retry> scheduled = new ArrayList<>(retries.size());
         for (Retry r : retries) {
             scheduled.add(new QueueScripts.Retry(r.dueMillis(), deterministicJson(r.fields())));
         }
-        return queue.finish(type, entryIds, scheduled, deadLetters).await().atMost(Timeouts.REDIS);
+        return queue.finish(type, entryIds, scheduled, deadLetters, handedMessageIds).await().atMost(Timeouts.REDIS);
     }
 
     /** Sorted fields, so the same retry scheduled twice is the same member of the schedule and waits there once. */

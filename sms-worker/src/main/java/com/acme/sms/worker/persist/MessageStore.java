@@ -3,6 +3,8 @@ package com.acme.sms.worker.persist;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.QueuedMessage;
+import com.acme.sms.worker.config.TimeoutOrder;
+import com.acme.sms.worker.config.WorkerConfig;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Array;
@@ -67,9 +69,11 @@ public class MessageStore {
             """;
 
     private final AgroalDataSource dataSource;
+    private final int timeoutSeconds;
 
-    public MessageStore(AgroalDataSource dataSource) {
+    public MessageStore(AgroalDataSource dataSource, WorkerConfig config) {
         this.dataSource = dataSource;
+        this.timeoutSeconds = TimeoutOrder.persistSeconds(config.persistTimeout());
     }
 
     /** Saves the batch; returns the ids whose rows changed (the others had been saved by an earlier delivery). */
@@ -100,6 +104,8 @@ public class MessageStore {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try (PreparedStatement ps = c.prepareStatement(SAVE)) {
+                // Bounded, so the provider's wait plus one write fits inside reclaim-idle (TimeoutOrder).
+                ps.setQueryTimeout(timeoutSeconds);
                 ps.setArray(1, c.createArrayOf("uuid", ids));
                 ps.setArray(2, c.createArrayOf("text", clients));
                 ps.setArray(3, c.createArrayOf("text", to));
@@ -134,6 +140,7 @@ public class MessageStore {
         }
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT id, status, attempts FROM messages WHERE id = ANY(?)")) {
+            ps.setQueryTimeout(timeoutSeconds);
             Array array = c.createArrayOf("uuid", ids.toArray(new UUID[0]));
             ps.setArray(1, array);
             try (ResultSet rs = ps.executeQuery()) {

@@ -2,6 +2,7 @@ package com.acme.sms.worker.send;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.Optional;
 
 /** Settings of the simulated SMS provider, so tests and users can make sending slow or fail on purpose. */
@@ -11,6 +12,14 @@ public interface ProviderConfig {
     /** Time one send takes; the messages of a batch are sent concurrently, as to a real provider's API. */
     @WithDefault("10")
     long latencyMs();
+
+    /**
+     * How long the worker waits for the provider's answer to one batch. Without an answer the batch stays pending
+     * and its messages count as handed to the provider (presumed sent, never sent again). Must leave room for the
+     * PostgreSQL write inside {@code sms.worker.reclaim-idle} (checked at start, see TimeoutOrder).
+     */
+    @WithDefault("15s")
+    Duration timeout();
 
     /** Share of sends that fail at random, 0.0 to 1.0; these failures are transient (retried). */
     @WithDefault("0.0")

@@ -1,7 +1,6 @@
 package com.acme.sms.worker.send;
 
 import com.acme.sms.message.QueuedMessage;
-import com.acme.sms.worker.config.Timeouts;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -13,20 +12,26 @@ import java.util.concurrent.TimeoutException;
 public class SendStep {
 
     private final SmsProvider provider;
+    private final ProviderConfig config;
 
-    public SendStep(SmsProvider provider) {
+    public SendStep(SmsProvider provider, ProviderConfig config) {
         this.provider = provider;
+        this.config = config;
     }
 
-    /** The provider's results, in the order of {@code messages}. */
+    /**
+     * The provider's results (the decision matches them to the messages by id: a message without one gets an
+     * outcome all the same).
+     */
     public List<SmsProvider.Result> send(List<QueuedMessage> messages) throws InterruptedException {
         if (messages.isEmpty()) {
             return List.of();
         }
         try {
-            return provider.send(messages).toCompletableFuture().get(Timeouts.PROVIDER.toMillis(), TimeUnit.MILLISECONDS);
+            return provider.send(messages).toCompletableFuture().get(config.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            // The provider gave no answer: nothing is known to be sent, so the batch stays pending and is retried.
+            // The provider gave no answer: the batch stays pending, and whoever takes it over finds the messages
+            // handed (HandedRecords) and presumes them sent rather than risk sending them twice.
             throw new IllegalStateException("provider did not answer for a batch of " + messages.size(), e);
         }
     }

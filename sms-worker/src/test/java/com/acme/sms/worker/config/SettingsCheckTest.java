@@ -8,12 +8,14 @@ import org.junit.jupiter.api.Test;
 
 class SettingsCheckTest {
 
-    record Settings(int batchSize, int concurrency, Duration block, Duration reclaimIdle, Duration reclaimInterval,
+    record Settings(int batchSize, int concurrency, Duration block, Duration reclaimIdle, Duration persistTimeout,
+            Duration reclaimInterval,
             int maxDeliveries, int retryMaxAttempts, Duration retryInitialBackoff, Duration retryMaxBackoff,
             Duration expressSla, Optional<String> crashAt, Duration shutdownTimeout) implements WorkerConfig {}
 
     static Settings defaults() {
-        return new Settings(500, 2, Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(5), 5, 4,
+        return new Settings(500, 2, Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5),
+                5, 4,
                 Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofMillis(100), Optional.empty(),
                 Duration.ofSeconds(20));
     }
@@ -26,7 +28,8 @@ class SettingsCheckTest {
     @Test
     void settingsThatMakeAPromiseImpossibleAreEachNamed() {
         Settings d = defaults();
-        Settings bad = new Settings(0, 0, d.block(), Duration.ZERO, d.reclaimInterval(), 0, 0, Duration.ofMinutes(5),
+        Settings bad = new Settings(0, 0, d.block(), Duration.ZERO, d.persistTimeout(), d.reclaimInterval(), 0, 0,
+                Duration.ofMinutes(5),
                 Duration.ofSeconds(60), d.expressSla(), d.crashAt(), d.shutdownTimeout());
 
         assertThat(SettingsCheck.problems(bad)).hasSize(6)

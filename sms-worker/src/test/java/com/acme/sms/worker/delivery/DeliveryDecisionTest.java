@@ -38,7 +38,7 @@ class DeliveryDecisionTest {
     // --- before sending: one entry, its delivery, what PostgreSQL holds -> the verdict ---------------------------
 
     record TriageCase(String name, int attempt, long expiresAt, long deliveries, boolean reclaimed,
-            MessageStore.Saved saved, Verdict verdict, boolean lookedUp) {
+            MessageStore.Saved saved, Verdict verdict) {
         @Override
         public String toString() {
             return name;
@@ -51,24 +51,24 @@ class DeliveryDecisionTest {
         MessageStore.Saved queued1 = new MessageStore.Saved(QUEUED, 1);
         MessageStore.Saved queued2 = new MessageStore.Saved(QUEUED, 2);
         return Stream.of(
-                new TriageCase("fresh first attempt", 1, 0, 1, false, null, Verdict.SEND, false),
-                new TriageCase("reclaimed, never saved (crashed before persisting)", 1, 0, 2, true, null, Verdict.SEND, true),
-                new TriageCase("reclaimed, saved as sent", 1, 0, 2, true, sent, Verdict.ALREADY_FINAL, true),
-                new TriageCase("reclaimed, saved as failed", 1, 0, 2, true, failed, Verdict.ALREADY_FINAL, true),
-                new TriageCase("fresh retry, the previous attempt saved", 2, 0, 1, false, queued1, Verdict.SEND, true),
-                new TriageCase("reclaimed retry whose attempt was saved", 2, 0, 2, true, queued2, Verdict.RETRY_AGAIN, true),
-                new TriageCase("late copy of an earlier attempt", 1, 0, 1, true, queued2, Verdict.RETRY_AGAIN, true),
-                new TriageCase("delivered as often as allowed", 1, 0, MAX_DELIVERIES, true, null, Verdict.SEND, true),
-                new TriageCase("delivered once too often", 1, 0, MAX_DELIVERIES + 1, true, null, Verdict.POISON, true),
+                new TriageCase("fresh first attempt", 1, 0, 1, false, null, Verdict.SEND),
+                new TriageCase("reclaimed, never saved (crashed before persisting)", 1, 0, 2, true, null, Verdict.SEND),
+                new TriageCase("reclaimed, saved as sent", 1, 0, 2, true, sent, Verdict.ALREADY_FINAL),
+                new TriageCase("reclaimed, saved as failed", 1, 0, 2, true, failed, Verdict.ALREADY_FINAL),
+                new TriageCase("fresh retry, the previous attempt saved", 2, 0, 1, false, queued1, Verdict.SEND),
+                new TriageCase("reclaimed retry whose attempt was saved", 2, 0, 2, true, queued2, Verdict.RETRY_AGAIN),
+                new TriageCase("late copy of an earlier attempt", 1, 0, 1, true, queued2, Verdict.RETRY_AGAIN),
+                new TriageCase("delivered as often as allowed", 1, 0, MAX_DELIVERIES, true, null, Verdict.SEND),
+                new TriageCase("delivered once too often", 1, 0, MAX_DELIVERIES + 1, true, null, Verdict.POISON),
                 new TriageCase("delivered too often but final already", 1, 0, MAX_DELIVERIES + 1, true, sent,
-                        Verdict.ALREADY_FINAL, true),
+                        Verdict.ALREADY_FINAL),
                 new TriageCase("delivered too often, its attempt saved", 1, 0, MAX_DELIVERIES + 1, true, queued1,
-                        Verdict.RETRY_AGAIN, true),
-                new TriageCase("validity ends now", 1, NOW, 1, false, null, Verdict.EXPIRED, false),
-                new TriageCase("validity ends a millisecond later", 1, NOW + 1, 1, false, null, Verdict.SEND, false),
+                        Verdict.RETRY_AGAIN),
+                new TriageCase("validity ends now", 1, NOW, 1, false, null, Verdict.EXPIRED),
+                new TriageCase("validity ends a millisecond later", 1, NOW + 1, 1, false, null, Verdict.SEND),
                 new TriageCase("expired and delivered too often", 1, NOW - 5, MAX_DELIVERIES + 1, true, null,
-                        Verdict.POISON, true),
-                new TriageCase("expired but final already", 1, NOW - 5, 2, true, failed, Verdict.ALREADY_FINAL, true));
+                        Verdict.POISON),
+                new TriageCase("expired but final already", 1, NOW - 5, 2, true, failed, Verdict.ALREADY_FINAL));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -77,7 +77,8 @@ class DeliveryDecisionTest {
         UUID id = UUID.randomUUID();
         Batch batch = Batch.decode(TYPE, List.of(entry("1-0", id, "acme", c.attempt(), c.expiresAt(), c.deliveries())),
                 c.reclaimed());
-        assertThat(batch.toLookUp().contains(id)).as("looked up in PostgreSQL").isEqualTo(c.lookedUp());
+        // Every message, first deliveries too: after Redis lost data, a finished entry comes back looking new.
+        assertThat(batch.toLookUp()).as("looked up in PostgreSQL").containsExactly(id);
 
         Map<UUID, MessageStore.Saved> saved = c.saved() == null ? Map.of() : Map.of(id, c.saved());
         DeliveryDecision.Plan plan = DECISION.triage(batch, saved, NOW);
@@ -95,6 +96,57 @@ class DeliveryDecisionTest {
                 assertThat(o.error()).isEqualTo(DeliveryDecision.EXPIRED);
             });
             default -> assertThat(unsent).isEmpty();
+        }
+    }
+
+    // --- handed to the provider by an earlier delivery that recorded no outcome -------------------------------
+
+    record HandedCase(String name, int attempt, long deliveries, MessageStore.Saved saved, Integer handed, Verdict verdict) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<HandedCase> handedTable() {
+        return Stream.of(
+                new HandedCase("handed, crashed before persisting", 1, 2, null, 1, Verdict.HANDED_BEFORE),
+                new HandedCase("handed, never recorded, first delivery (Redis lost the ack)", 1, 1, null, 1,
+                        Verdict.HANDED_BEFORE),
+                new HandedCase("handed and taken over too often: not failed, not refunded", 1, MAX_DELIVERIES + 3, null, 1,
+                        Verdict.HANDED_BEFORE),
+                new HandedCase("handed and expired meanwhile: presumed sent all the same", 1, 2, null, 1,
+                        Verdict.HANDED_BEFORE),
+                new HandedCase("handed and saved as sent", 1, 2, new MessageStore.Saved(SENT, 1), 1, Verdict.ALREADY_FINAL),
+                new HandedCase("handed, saved as waiting for its retry", 1, 2, new MessageStore.Saved(QUEUED, 1), 1,
+                        Verdict.RETRY_AGAIN),
+                new HandedCase("an earlier attempt's record, this attempt never handed", 2, 1,
+                        new MessageStore.Saved(QUEUED, 1), 1, Verdict.SEND),
+                new HandedCase("no record", 1, 2, null, null, Verdict.SEND));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("handedTable")
+    void aMessageHandedBeforeIsPresumedSentAndNeverSentAgain(HandedCase c) {
+        UUID id = UUID.randomUUID();
+        long expires = c.name().contains("expired") ? NOW - 1 : 0;
+        Batch batch = Batch.decode(TYPE, List.of(entry("1-0", id, "acme", c.attempt(), expires, c.deliveries())), true);
+        Map<UUID, MessageStore.Saved> saved = c.saved() == null ? Map.of() : Map.of(id, c.saved());
+        Map<UUID, Integer> handed = c.handed() == null ? Map.of() : Map.of(id, c.handed());
+
+        DeliveryDecision.Plan plan = DECISION.triage(batch, saved, handed, NOW);
+
+        assertThat(plan.verdictOf(id)).isEqualTo(c.verdict());
+        if (c.verdict() == Verdict.HANDED_BEFORE) {
+            List<DeliveryDecision.Outcome> unsent = DECISION.unsentOutcomes(plan);
+            assertThat(unsent).singleElement().satisfies(o -> {
+                assertThat(o.status()).isEqualTo(SENT);
+                assertThat(o.error()).startsWith("presumed sent:");
+            });
+            DeliveryDecision.Settlement s = DECISION.settle(plan, unsent, saved, Set.of(id), Map.of());
+            assertThat(s.refundsByClient()).isEmpty();
+            assertThat(s.deadLetters()).isEmpty();
+            assertThat(s.retries()).isEmpty();
         }
     }
 
@@ -176,6 +228,23 @@ class DeliveryDecisionTest {
                 .containsExactly(new DeliveryDecision.Outcome(m, c.status(), c.savedError(), c.retryDue()));
     }
 
+    @Test
+    void aMessageTheProviderGaveNoResultForGetsAnOutcomeAllTheSame() {
+        QueuedMessage answered = message(UUID.randomUUID(), "acme", 1, 0);
+        QueuedMessage silentFirst = message(UUID.randomUUID(), "acme", 1, 0);
+        QueuedMessage silentLast = message(UUID.randomUUID(), "acme", 3, 0);
+        QueuedMessage notSent = message(UUID.randomUUID(), "acme", 1, 0);
+
+        List<DeliveryDecision.Outcome> outcomes = DECISION.outcomesOf(List.of(answered, silentFirst, silentLast),
+                List.of(SmsProvider.Result.sent(answered), SmsProvider.Result.sent(notSent)), NOW);
+
+        assertThat(outcomes).containsExactly(
+                new DeliveryDecision.Outcome(answered, SENT, null, 0),
+                new DeliveryDecision.Outcome(silentFirst, QUEUED, DeliveryDecision.NO_RESULT, NOW + 500),
+                new DeliveryDecision.Outcome(silentLast, FAILED, DeliveryDecision.NO_RESULT + " (gave up after 3 attempts)",
+                        0));
+    }
+
     // --- after PostgreSQL: what it holds -> refunds, retries, dead letters ---------------------------------
 
     @Test
@@ -255,6 +324,20 @@ class DeliveryDecisionTest {
             assertThat(d.fields()).containsEntry("id", id.toString()).containsEntry("entry", "9-0")
                     .containsEntry("reason", "delivered 5 times without finishing");
         });
+    }
+
+    @Test
+    void aPoisonVerdictThatLostToAnotherConsumersSentLeavesNoDeadLetterAndNoRefund() {
+        UUID id = UUID.randomUUID();
+        Batch batch = Batch.decode(TYPE, List.of(entry("9-0", id, "acme", 1, 0, MAX_DELIVERIES + 2)), true);
+        DeliveryDecision.Plan plan = DECISION.triage(batch, Map.of(), NOW);
+        assertThat(plan.verdictOf(id)).isEqualTo(Verdict.POISON);
+
+        DeliveryDecision.Settlement s = DECISION.settle(plan, DECISION.unsentOutcomes(plan), Map.of(), Set.of(),
+                Map.of(id, SENT));
+
+        assertThat(s.deadLetters()).isEmpty();
+        assertThat(s.refundsByClient()).isEmpty();
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------

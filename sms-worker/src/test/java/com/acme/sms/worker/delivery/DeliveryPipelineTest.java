@@ -1,7 +1,7 @@
 package com.acme.sms.worker.delivery;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 
@@ -12,6 +12,7 @@ import com.acme.sms.message.UuidV7;
 import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.redis.RedisKeys;
+import com.acme.sms.worker.Management;
 import com.acme.sms.worker.WorkerRunner;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.consume.StreamConsumer;
@@ -104,7 +105,7 @@ class DeliveryPipelineTest {
         assertThat(redisBalance()).isEqualTo("4"); // 5 - 3 charged + 2 refunded
         assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(4); // only the sent one
         assertQueueEmpty();
-        given().when().get("/q/metrics").then().statusCode(200)
+        Management.given().when().get("/q/metrics").then().statusCode(200)
                 .body(containsString("sms_refunds_total{type=\"normal\"}"))
                 .body(containsString("sms_messages_processed_total{status=\"failed\",type=\"normal\"}"))
                 .body(containsString("sms_delivery_latency_seconds_bucket{type=\"normal\",le=\"0.1\"}"));
@@ -201,7 +202,7 @@ class DeliveryPipelineTest {
         try {
             await().atMost(WAIT).untilAsserted(() -> assertThat(statuses(ids)).hasSize(3));
             assertQueueEmpty();
-            given().when().get("/q/health/live").then().statusCode(200);
+            Management.given().when().get("/q/health/live").then().statusCode(200);
         } finally {
             runner.stopAndWait();
         }
@@ -266,7 +267,8 @@ class DeliveryPipelineTest {
         Map<String, String> second = new java.util.HashMap<>(first.get(0).fields());
         second.put("a", "2");
         second.put("to", "+4917012345");
-        process(List.of(new StreamEntry("0-1", second, 1)), false);
+        redis.stream(String.class).xadd(RedisKeys.stream(TYPE), second);
+        process(read("c1"), false);
         assertThat(saved(ids.get(0))).isEqualTo("sent/2");
         assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(4);
         assertThat(redisBalance()).isEqualTo("4");
@@ -289,12 +291,107 @@ class DeliveryPipelineTest {
             entries.add(new StreamEntry(m.id(), m.payload(), 1));
         }
         assertThat(entries.get(0).fields()).containsKey("x");
-        processor.process(MessageType.EXPRESS, entries, false, "test", () -> true);
+        processor.process(MessageType.EXPRESS, entries, false, "c1", () -> true);
 
         assertThat(saved(id)).isEqualTo("failed/1");
         assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'expired%'")).isEqualTo(1);
         assertThat(redisBalance()).isEqualTo("3");
-        given().when().get("/q/metrics").then().body(containsString("sms_messages_expired_total{type=\"express\"}"));
+        Management.given().when().get("/q/metrics").then().body(containsString("sms_messages_expired_total{type=\"express\"}"));
+    }
+
+    @Test
+    void aBatchTakenOverAfterItsSendIsPresumedSentNotSentAgain() throws Exception {
+        List<UUID> ids = topUpAndAccept(5, "+4917012345", "+4917098765", "+4917011111");
+        List<StreamEntry> entries = read("c1");
+        // c1 sends, then cannot write PostgreSQL and gives up (as a crash or SIGTERM between the provider's answer and
+        // the write would): the batch stays pending with c1.
+        failWritesOfTheClient();
+        try {
+            assertThatThrownBy(() -> processor.process(TYPE, entries, false, "c1", () -> false))
+                    .isInstanceOf(IllegalStateException.class);
+        } finally {
+            allowWritesOfTheClient();
+        }
+        assertThat(sends(ids)).containsOnlyKeys(ids).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+        assertThat(statuses(ids)).isEmpty();
+
+        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config);
+        await().atMost(WAIT).untilAsserted(() -> {
+            survivor.reclaim(RedisKeys.stream(TYPE));
+            assertThat(statuses(ids)).hasSize(3);
+        });
+
+        assertThat(sends(ids)).as("provider sends per message").allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+        assertThat(statuses(ids).values()).containsOnly("sent");
+        assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'presumed sent:%'"))
+                .isEqualTo(3);
+        assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(2);
+        assertThat(redisBalance()).isEqualTo("2");
+        assertQueueEmpty();
+        assertThat(redis.hash(String.class).hlen(RedisKeys.handed(TYPE))).as("handed records end with the ack").isZero();
+    }
+
+    @Test
+    void aLiveButSlowBatchIsNotTakenOverAndNotSentTwice() throws Exception {
+        List<UUID> ids = topUpAndAccept(5, "+4917012345", "+4917098765");
+        List<StreamEntry> entries = read("c1");
+        failWritesOfTheClient();
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
+        StreamConsumer other = new StreamConsumer(TYPE, "other", processor, redis, config);
+        try {
+            // c1 is alive: it sent and keeps trying to write PostgreSQL, for longer than reclaim-idle.
+            java.util.concurrent.Future<?> slow = threads.submit(() -> {
+                processor.process(TYPE, entries, false, "c1", () -> true);
+                return null;
+            });
+            await().atMost(WAIT).until(() -> sends(ids).size() == 2);
+            // Meanwhile another consumer looks for entries to take over, for twice reclaim-idle.
+            java.util.concurrent.Future<?> taker = threads.submit(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    other.reclaim(RedisKeys.stream(TYPE));
+                    Thread.sleep(100);
+                }
+                return null;
+            });
+            await().pollDelay(config.reclaimIdle().multipliedBy(2)).atMost(WAIT.plus(WAIT)).until(() -> true);
+            other.stop();
+            allowWritesOfTheClient();
+            slow.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            taker.cancel(true);
+        } finally {
+            other.stop();
+            allowWritesOfTheClient();
+            threads.shutdownNow();
+        }
+
+        assertThat(sends(ids)).as("provider sends per message").allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+        assertThat(statuses(ids).values()).containsOnly("sent");
+        assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message IS NOT NULL")).isZero();
+        assertThat(redisBalance()).isEqualTo("3");
+        assertQueueEmpty();
+    }
+
+    @Test
+    void aSentMessageTakenOverTooOftenIsNeitherFailedNorRefundedNorDeadLettered() throws Exception {
+        List<UUID> ids = topUpAndAccept(2, "+4917012345");
+        List<StreamEntry> entries = read("c1");
+        failWritesOfTheClient();
+        try {
+            assertThatThrownBy(() -> processor.process(TYPE, entries, false, "c1", () -> false))
+                    .isInstanceOf(IllegalStateException.class);
+        } finally {
+            allowWritesOfTheClient();
+        }
+        // Taken over again and again (a consumer that froze each time), until the count passes max-deliveries.
+        StreamEntry tooOften = new StreamEntry(entries.get(0).entryId(), entries.get(0).fields(), config.maxDeliveries() + 1);
+        processor.process(TYPE, List.of(tooOften), true, "c1", () -> true);
+
+        assertThat(statuses(ids)).containsEntry(ids.get(0), "sent");
+        assertThat(sends(ids)).containsEntry(ids.get(0), 1);
+        assertThat(redis.stream(String.class).xlen(RedisKeys.deadLetterKey(TYPE))).isZero();
+        assertThat(redisBalance()).as("charged, not refunded").isEqualTo("1");
+        assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(1);
+        assertQueueEmpty();
     }
 
     @Test
@@ -310,7 +407,7 @@ class DeliveryPipelineTest {
 
         // Gives up after a few attempts, as a stopping worker does; the code before issue 17 retried it forever.
         int[] attempts = {0};
-        processor.process(TYPE, read("c1"), false, "test", () -> ++attempts[0] < 5);
+        processor.process(TYPE, read("c1"), false, "c1", () -> ++attempts[0] < 5);
 
         Map<UUID, String> status = statuses(List.of(good.get(0), good.get(1), good.get(2), bad));
         assertThat(status).containsEntry(good.get(0), "sent").containsEntry(good.get(1), "sent")
@@ -334,7 +431,7 @@ class DeliveryPipelineTest {
         List<UUID> corruptIds = topUpAndAccept(3, "+99912345679");
         redis.value(String.class).set(RedisKeys.balance(client), "not a number");
 
-        processor.process(TYPE, read("c1"), false, "test", () -> true);
+        processor.process(TYPE, read("c1"), false, "c1", () -> true);
 
         assertThat(statuses(List.of(healthyIds.get(0), corruptIds.get(0))).values()).containsOnly("failed");
         assertThat(redis.value(String.class).get(RedisKeys.balance(healthy))).isEqualTo("3"); // refunded
@@ -343,9 +440,9 @@ class DeliveryPipelineTest {
                 .containsOnlyKeys(client + ":" + corruptIds.get(0));
         // Parked counts as refunded for redeliveries: the rebuild of the balance gives the credit back once.
         processor.process(TYPE, List.of(new StreamEntry("0-1", Map.of("id", corruptIds.get(0).toString(), "c", client,
-                "to", "+99912345679", "f", "App", "b", "x", "q", "1"), 1)), true, "test", () -> true);
+                "to", "+99912345679", "f", "App", "b", "x", "q", "1"), 1)), true, "c1", () -> true);
         assertThat(redis.hash(String.class).hlen(RedisKeys.refundsParked())).isEqualTo(1);
-        given().when().get("/q/metrics").then().body(containsString("sms_refunds_parked_total 1.0"));
+        Management.given().when().get("/q/metrics").then().body(containsString("sms_refunds_parked_total 1.0"));
         assertQueueEmpty();
         // Other modules' tests share this Redis database: leave no corrupt key behind for their reconciliation.
         redis.key(String.class).del(RedisKeys.refundsParked(), RedisKeys.balance(client));
@@ -375,7 +472,8 @@ class DeliveryPipelineTest {
     }
 
     private void process(List<StreamEntry> entries, boolean mayHaveBeenSeen) throws InterruptedException {
-        processor.process(TYPE, entries, mayHaveBeenSeen, "test", () -> true);
+        // The consumer that read them: a consumer sends only the entries it still owns.
+        processor.process(TYPE, entries, mayHaveBeenSeen, "c1", () -> true);
     }
 
     private XPendingSummary pending() {
@@ -395,6 +493,43 @@ class DeliveryPipelineTest {
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? rs.getString(1) + "/" + rs.getInt(2) : null;
             }
+        }
+    }
+
+    /** How often the simulated provider took each of the messages (its send log; absent: never). */
+    private Map<UUID, Integer> sends(List<UUID> ids) throws java.io.IOException {
+        java.nio.file.Path log = java.nio.file.Path.of(
+                org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("sms.provider.send-log", String.class));
+        Map<UUID, Integer> counts = new java.util.HashMap<>();
+        if (java.nio.file.Files.exists(log)) {
+            for (String line : java.nio.file.Files.readAllLines(log)) {
+                UUID id = UUID.fromString(line.trim());
+                if (ids.contains(id)) {
+                    counts.merge(id, 1, Integer::sum);
+                }
+            }
+        }
+        return counts;
+    }
+
+    /** PostgreSQL refuses this client's message rows, as a transient outage would (a connection failure). */
+    private void failWritesOfTheClient() throws SQLException {
+        try (Connection c = db.getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("""
+                    CREATE OR REPLACE FUNCTION test_refuse_%1$s() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                      RAISE EXCEPTION 'simulated outage' USING ERRCODE = '08006';
+                    END $$;
+                    CREATE TRIGGER test_refuse_%1$s BEFORE INSERT OR UPDATE ON messages FOR EACH ROW
+                      WHEN (NEW.client_id = '%2$s') EXECUTE FUNCTION test_refuse_%1$s();
+                    """.formatted(client.replace('-', '_'), client));
+        }
+    }
+
+    private void allowWritesOfTheClient() throws SQLException {
+        try (Connection c = db.getConnection(); java.sql.Statement st = c.createStatement()) {
+            st.execute("DROP TRIGGER IF EXISTS test_refuse_%1$s ON messages; DROP FUNCTION IF EXISTS test_refuse_%1$s()"
+                    .formatted(client.replace('-', '_')));
         }
     }
 

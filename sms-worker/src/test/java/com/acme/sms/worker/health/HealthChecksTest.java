@@ -1,6 +1,5 @@
 package com.acme.sms.worker.health;
 
-import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,6 +7,7 @@ import com.acme.sms.acceptance.AcceptScript;
 import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
+import com.acme.sms.worker.Management;
 import com.acme.sms.worker.WorkerRunner;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -40,8 +40,8 @@ class HealthChecksTest {
         JsonPath before = health(503);
         assertThat(status(before, ConsumersLiveness.NAME)).isEqualTo("UP");
         assertThat(status(before, ConsumersReadiness.NAME)).isEqualTo("DOWN");
-        given().when().get("/q/health/live").then().statusCode(200);
-        given().when().get("/q/health/ready").then().statusCode(503);
+        Management.given().when().get("/q/health/live").then().statusCode(200);
+        Management.given().when().get("/q/health/ready").then().statusCode(503);
 
         runner.start(MessageType.NORMAL);
         try {
@@ -51,9 +51,9 @@ class HealthChecksTest {
             assertThat(status(running, ConsumersReadiness.NAME)).isEqualTo("UP");
             assertThat(running.getString("checks.find { it.name == '" + ConsumersLiveness.NAME + "' }.data.queue"))
                     .isEqualTo("normal");
-            assertThat(given().when().get("/q/health/live").then().statusCode(200).extract().jsonPath()
+            assertThat(Management.given().when().get("/q/health/live").then().statusCode(200).extract().jsonPath()
                     .<String>getList("checks.name")).contains(ConsumersLiveness.NAME).doesNotContain(ConsumersReadiness.NAME);
-            assertThat(given().when().get("/q/health/ready").then().statusCode(200).extract().jsonPath()
+            assertThat(Management.given().when().get("/q/health/ready").then().statusCode(200).extract().jsonPath()
                     .<String>getList("checks.name")).contains(ConsumersReadiness.NAME).doesNotContain(ConsumersLiveness.NAME);
         } finally {
             runner.stopAndWait();
@@ -73,17 +73,17 @@ class HealthChecksTest {
                     .atMost(Duration.ofSeconds(10));
 
             await().atMost(Duration.ofSeconds(30)).untilAsserted(
-                    () -> given().when().get("/q/health/live").then().statusCode(503));
+                    () -> Management.given().when().get("/q/health/live").then().statusCode(503));
             lock.rollback();
             await().atMost(Duration.ofSeconds(30)).untilAsserted(
-                    () -> given().when().get("/q/health/live").then().statusCode(200));
+                    () -> Management.given().when().get("/q/health/live").then().statusCode(200));
         } finally {
             runner.stopAndWait();
         }
     }
 
     private static JsonPath health(int expectedStatus) {
-        return given().when().get("/q/health").then().statusCode(expectedStatus).extract().jsonPath();
+        return Management.given().when().get("/q/health").then().statusCode(expectedStatus).extract().jsonPath();
     }
 
     private static String status(JsonPath health, String check) {

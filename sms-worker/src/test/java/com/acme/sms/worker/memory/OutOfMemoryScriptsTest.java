@@ -108,7 +108,7 @@ class OutOfMemoryScriptsTest {
 
         List<String> args = new ArrayList<>(List.of("workers", Integer.toString(ids.size()), "0", "0"));
         args.addAll(ids);
-        Response finished = eval("ack", List.of(STREAM, RETRY, DEAD), args);
+        Response finished = eval("ack", List.of(STREAM, RETRY, DEAD, "sms:handed:normal"), args);
         assertThat(finished.get(0).toInteger()).isEqualTo(BACKLOG);
 
         // The backlog's memory is free again, and acceptance works.

@@ -55,6 +55,10 @@ class SimulatedProviderSendLogTest {
             public Optional<String> sendLog() {
                 return Optional.of(log.toString());
             }
+
+            public java.time.Duration timeout() {
+                return java.time.Duration.ofSeconds(15);
+            }
         };
     }
 }
