@@ -1,10 +1,14 @@
-#!lua
+#!lua flags=allow-oom
 -- Finish processed entries in one atomic step: schedule the retries among them, acknowledge them, append the
 -- dead letters of those this call acknowledged, and delete them all, so the stream holds only work still to do
 -- and its memory stays bounded. One script, so an entry is never acknowledged without its retry being scheduled,
 -- and a dead letter is written exactly once: a second finish of the same entry (a redelivery, a worker that
 -- resumes after its batch was taken over) acknowledges nothing and so appends nothing. (Redis 8.2 has XACKDEL;
 -- this keeps Redis 7 supported.)
+--
+-- allow-oom: this script is what frees the stream's memory. Refused at maxmemory, as a plain #!lua script is,
+-- the workers could never acknowledge anything and Redis would stay full for good (issue 17, item 7). The few
+-- writes that grow memory here (a retry, a dead letter) are each in place of an entry deleted in the same call.
 --
 -- KEYS[1]   stream key                                        sms:<type>
 -- KEYS[2]   retry schedule (sorted set) of the stream's type  sms:retry:<type>
@@ -95,5 +99,9 @@ for _, letter in ipairs(dead) do
     acked[letter.source] = nil
   end
 end
-redis.call('XDEL', KEYS[1], unpack(ids))
+-- In chunks: unpack() of more than about 8,000 values overflows Lua's C stack ("too many results to unpack").
+local CHUNK = 1000
+for from = 1, #ids, CHUNK do
+  redis.call('XDEL', KEYS[1], unpack(ids, from, math.min(from + CHUNK - 1, #ids)))
+end
 return { acked_count, written }

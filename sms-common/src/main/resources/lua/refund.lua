@@ -1,4 +1,6 @@
-#!lua
+#!lua flags=allow-oom
+-- allow-oom: a refund must finish even when Redis is full; refusing it would keep the batch (and the
+-- stream's memory) pending forever. It adds one small marker per failed message.
 -- Give back one credit per failed message, at most once per message id, however often a worker sees the
 -- message: each refund leaves a marker key that expires long after any redelivery could happen.
 --

@@ -1,4 +1,6 @@
-#!lua
+#!lua flags=allow-oom
+-- allow-oom: moving a retry from the schedule to the stream frees about what it adds; refused at maxmemory,
+-- retries would pile up while the streams drain.
 -- Move retries whose time has come from the schedule back into the stream, where any worker of the type takes
 -- them. Atomic, so several workers polling at once never move one retry twice.
 --

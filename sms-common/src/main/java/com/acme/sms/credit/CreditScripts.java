@@ -34,6 +34,7 @@ public class CreditScripts {
     public static final Duration APPLIED_MARKER_TTL = Duration.ofDays(7);
 
     private static final LuaScript ADD = LuaScript.load("credit_add");
+    private static final LuaScript PARK = LuaScript.load("refund_park");
     /** credit_add.lua's statuses. */
     private static final long STATUS_ADDED = 1;
     private static final long STATUS_OVER_LIMIT = 0;
@@ -99,6 +100,41 @@ public class CreditScripts {
         }
         return scripts.run(REFUND, keys, List.of(Long.toString(REFUND_MARKER_TTL.toSeconds())))
                 .map(Response::toInteger);
+    }
+
+    /**
+     * Parks the refunds of messages whose client's balance key is corrupt (see lua/refund_park.lua): marks them
+     * refunded and lists them in {@link RedisKeys#refundsParked()}; returns how many were parked now.
+     */
+    public Uni<Integer> park(String clientId, List<UUID> failedMessageIds, String reason) {
+        if (failedMessageIds.isEmpty()) {
+            return Uni.createFrom().item(0);
+        }
+        List<String> keys = new ArrayList<>(1 + failedMessageIds.size());
+        List<String> args = new ArrayList<>(3 + failedMessageIds.size());
+        keys.add(RedisKeys.refundsParked());
+        args.add(Long.toString(REFUND_MARKER_TTL.toSeconds()));
+        args.add(clientId);
+        args.add(reason);
+        for (UUID id : failedMessageIds) {
+            keys.add(RedisKeys.refundMarker(clientId, id));
+            args.add(id.toString());
+        }
+        return scripts.run(PARK, keys, args).map(Response::toInteger);
+    }
+
+    /**
+     * True when a refund failed because the client's balance key holds something that is not a balance (refund.lua
+     * says so); an outage or a timeout is not such a failure.
+     */
+    public static boolean isCorruptBalance(Throwable failure, String clientId) {
+        String balanceKey = "balance key " + RedisKeys.balance(clientId);
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains(balanceKey)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The live balance; 0 for a client never seen or whose balance is spent (the key is then deleted). */

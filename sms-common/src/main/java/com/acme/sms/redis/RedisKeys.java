@@ -45,6 +45,15 @@ public final class RedisKeys {
         return "sms:refund:{" + clientId + "}:" + messageId;
     }
 
+    /**
+     * Refunds that could not be made because the client's balance key is corrupt (a hash: {@code client:messageId}
+     * to the reason). Their markers are set, so a redelivery does not refund again; repairing the balance from
+     * PostgreSQL (reconciliation's rebuild) gives the credit back. One key for all clients so operators find it.
+     */
+    public static String refundsParked() {
+        return "sms:refunds:failed";
+    }
+
     /** The client's window counter of requests per second (see {@code rate_limit.lua}). */
     public static String requestsRateKey(String clientId) {
         return "sms:rate:{" + clientId + "}:requests";

@@ -1,11 +1,14 @@
 package com.acme.sms.worker;
 
 import com.acme.sms.message.MessageType;
+import com.acme.sms.worker.config.SettingsCheck;
+import com.acme.sms.worker.config.WorkerConfig;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.QuarkusApplication;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import jakarta.inject.Inject;
+import java.util.List;
 import java.util.Optional;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
@@ -19,6 +22,7 @@ public class WorkerMain implements QuarkusApplication {
 
     static final int EXIT_USAGE = 2;
     static final int EXIT_SCHEMA = 3;
+    static final int EXIT_SETTINGS = 4;
     static final String USAGE = "usage: java -jar sms-worker/target/quarkus-app/quarkus-run.jar --queue=express|normal";
 
     @Inject
@@ -26,6 +30,9 @@ public class WorkerMain implements QuarkusApplication {
 
     @Inject
     Flyway flyway;
+
+    @Inject
+    WorkerConfig config;
 
     public static void main(String... args) {
         // Checked before Quarkus starts: a wrong argument should not wait for database connections to fail.
@@ -41,6 +48,11 @@ public class WorkerMain implements QuarkusApplication {
     @Override
     public int run(String... args) {
         MessageType type = queueArgument(args).flatMap(MessageType::parse).orElseThrow();
+        List<String> impossible = SettingsCheck.problems(config);
+        if (!impossible.isEmpty()) {
+            impossible.forEach(p -> Log.errorf("Impossible setting: %s. Refusing to run.", p));
+            return EXIT_SETTINGS;
+        }
         MigrationInfo[] pending = flyway.info().pending();
         if (flyway.info().current() == null || pending.length > 0) {
             Log.errorf("The database schema is %s: start the API first, which migrates it. Refusing to run.",

@@ -41,6 +41,9 @@ import java.util.UUID;
 @ApplicationScoped
 public class Reconciliation {
 
+    /** The live balance reported for a corrupt balance key: no real balance is negative, so it is always drift. */
+    static final long CORRUPT = -1;
+
     private static final int SCAN_CHUNK = 10_000;
 
     private static final Duration FREEZE_MARGIN = Duration.ofMinutes(2);
@@ -276,11 +279,35 @@ public class Reconciliation {
         long sent = figures[1];
         long pgBalance = figures[2];
         long ledgerSum = figures[3];
-        String raw = redis.value(String.class).get(RedisKeys.balance(client));
-        long live = raw == null ? 0 : Long.parseLong(raw);
+        long live = liveBalance(client);
         long expected = added - sent - queued;
         boolean ledgerOk = pgBalance == ledgerSum && pgBalance == added - sent;
         return new ClientCheck(client, added, sent, queued, live, expected, live - expected, pgBalance, ledgerOk);
+    }
+
+    /**
+     * The client's live balance; {@link #CORRUPT} when its key holds no integer (a string that is not a number, a key
+     * of another type): reported as drift, so the rebuild sets it, instead of failing the whole check (the repair
+     * of refunds the workers parked for such a client, README Operations).
+     */
+    private long liveBalance(String client) {
+        String raw;
+        try {
+            raw = redis.value(String.class).get(RedisKeys.balance(client));
+        } catch (RuntimeException e) {
+            if (String.valueOf(e.getMessage()).contains("WRONGTYPE")) {
+                return CORRUPT;
+            }
+            throw e;
+        }
+        if (raw == null) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(raw);
+        } catch (NumberFormatException e) {
+            return CORRUPT;
+        }
     }
 
     /** client → {credit added, messages sent, credits.balance, sum of the ledger, credit added and applied}. */

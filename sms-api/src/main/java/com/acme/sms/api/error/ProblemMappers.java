@@ -188,7 +188,9 @@ public class ProblemMappers {
     /**
      * A store that cannot serve now, as opposed to a defect: PostgreSQL unreachable, out of connections or too slow
      * ({@link StoreBounds#isUnavailable}); Redis unreachable, still loading its data after a restart ({@code LOADING}),
-     * busy with a long script ({@code BUSY}), gone while commands were in flight ({@code CONNECTION_CLOSED}), or this API's queue of commands waiting for it full.
+     * busy with a long script ({@code BUSY}), gone while commands were in flight ({@code CONNECTION_CLOSED}), at
+     * maxmemory ({@code OOM}: a script without allow-oom, such as acceptance, is refused whole before any write, so
+     * nothing was charged), or this API's queue of commands waiting for it full.
      */
     static boolean isDataStoreOutage(Throwable e) {
         if (StoreBounds.isUnavailable(e)) {
@@ -201,7 +203,7 @@ public class ProblemMappers {
                 return true;
             }
             if (t instanceof io.vertx.redis.client.impl.types.ErrorType
-                    && (message.startsWith("LOADING") || message.startsWith("BUSY")
+                    && (message.startsWith("LOADING") || message.startsWith("BUSY") || message.startsWith("OOM ")
                     // The client fails the commands in flight this way when Redis dies under them.
                             || message.startsWith("CONNECTION_CLOSED"))) {
                 return true;

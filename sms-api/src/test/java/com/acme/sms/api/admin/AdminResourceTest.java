@@ -76,6 +76,19 @@ class AdminResourceTest {
     }
 
     @Test
+    void aCorruptBalanceKeyIsReportedAsDriftAndTheRebuildRepairsIt() {
+        // The repair the README gives for parked refunds: the worker could not refund a client whose key is
+        // corrupt; reconciliation must report it (not fail on it) and the rebuild must set it from PostgreSQL.
+        String client = credited(10);
+        stores.redis().value(String.class).set(RedisKeys.balance(client), "not a number");
+        admin().queryParam("client", client).when().get("/api/admin/reconciliation")
+                .then().statusCode(200).body("clients_with_drift", equalTo(1)).body("clients[0].live_balance", equalTo(-1));
+        admin().when().post("/api/admin/reconciliation/rebuild").then().statusCode(200)
+                .body("clients.client_id", hasItem(client));
+        assertThat(stores.balanceKey(client)).isEqualTo("10");
+    }
+
+    @Test
     void aRequeuedDeadLetterKeepsItsValidityAndOnceItPassedIsRefusedWithNothingCharged() {
         String client = credited(5);
         long now = System.currentTimeMillis();

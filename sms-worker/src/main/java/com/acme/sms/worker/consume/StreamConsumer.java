@@ -35,7 +35,10 @@ public class StreamConsumer implements Runnable {
     private final DeliveryPipeline pipeline;
     private final WorkerConfig config;
     private final StreamCommands<String, String, String> stream;
+    private final RedisDataSource redis;
     private volatile boolean running = true;
+    /** When this consumer last finished a loop: read, and processed what it read. Liveness watches it. */
+    private volatile long lastProgressMillis = System.currentTimeMillis();
 
     public StreamConsumer(MessageType type, String name, DeliveryPipeline pipeline, RedisDataSource redis,
             WorkerConfig config) {
@@ -44,6 +47,7 @@ public class StreamConsumer implements Runnable {
         this.pipeline = pipeline;
         this.config = config;
         this.stream = redis.stream(String.class);
+        this.redis = redis;
     }
 
     /** Creates the consumer group, reading from the stream's start so entries queued before any worker ran count. */
@@ -60,6 +64,11 @@ public class StreamConsumer implements Runnable {
 
     public String name() {
         return name;
+    }
+
+    /** How long since this consumer last finished a loop. */
+    public long millisSinceProgress(long nowMillis) {
+        return nowMillis - lastProgressMillis;
     }
 
     public void stop() {
@@ -88,12 +97,24 @@ public class StreamConsumer implements Runnable {
                     pipeline.process(type, entries, false, name, () -> running);
                 }
                 pauseMs = 100;
+                lastProgressMillis = System.currentTimeMillis();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             } catch (RuntimeException e) {
                 if (!running) {
                     break;
+                }
+                if (isNoGroup(e)) {
+                    // The stream or its group was deleted (by an operator, a restore of an old snapshot): without
+                    // the group every read fails the same way, for good. Entries queued since count (read from 0).
+                    Log.warnf("Consumer %s: the group of %s is gone; creating it again", name, key);
+                    try {
+                        ensureGroup(redis, type);
+                        continue;
+                    } catch (RuntimeException again) {
+                        Log.errorf(again, "Consumer %s: could not create the group again", name);
+                    }
                 }
                 // The batch stays pending and will be reclaimed; pause so a Redis outage is not a busy loop.
                 Log.errorf(e, "Consumer %s: batch failed, pausing %d ms", name, pauseMs);
@@ -107,6 +128,15 @@ public class StreamConsumer implements Runnable {
             }
         }
         Log.infof("Consumer %s stopped", name);
+    }
+
+    private static boolean isNoGroup(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (String.valueOf(t.getMessage()).startsWith("NOGROUP")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Takes over entries idle beyond the reclaim timeout and processes them as possibly seen before. */

@@ -113,6 +113,7 @@ public class DeliveryPipeline {
 
         PersistStep.Persisted persisted = persist.persist(type,
                 outcomes.stream().map(DeliveryDecision.Outcome::row).toList(), worker, keepTrying);
+        outcomes = RefusedRows.asFailed(outcomes, persisted.refused());
         faults.reached(FaultInjection.AFTER_PERSIST);
 
         DeliveryDecision.Settlement settlement = decision.settle(plan, outcomes, saved, persisted.written(),
@@ -122,8 +123,8 @@ public class DeliveryPipeline {
 
         List<String> entryIds = batch.entryIds().stream().filter(e -> !lostEntries.contains(e)).toList();
         List<String> finishedMessages = ids.stream().filter(id -> !lost.contains(id)).map(UUID::toString).toList();
-        QueueScripts.Finished finished = finish.finish(type, entryIds, settlement.retries(), settlement.deadLetters(),
-                finishedMessages);
+        QueueScripts.Finished finished = finish.finish(type, entryIds, settlement.retries(),
+                RefusedRows.withDeadLetters(settlement.deadLetters(), plan, persisted.refused()), finishedMessages);
         count(type, plan, outcomes, persisted, settlement, refunded, finished, now);
     }
 

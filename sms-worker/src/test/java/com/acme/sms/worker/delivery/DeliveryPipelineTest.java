@@ -211,6 +211,21 @@ class DeliveryPipelineTest {
     }
 
     @Test
+    void aDeletedStreamOrGroupIsRecreatedAndTheRunningWorkerGoesOn() throws Exception {
+        runner.start(TYPE);
+        try {
+            // An operator deletes the queue (or restores an old snapshot without the group): every read answers
+            // NOGROUP, and before issue 17 the consumers looped on it for good.
+            redis.key(String.class).del(RedisKeys.stream(TYPE));
+            List<UUID> ids = topUpAndAccept(2, "+4917012345");
+            await().atMost(WAIT).untilAsserted(() -> assertThat(statuses(ids)).containsValue("sent"));
+            assertQueueEmpty();
+        } finally {
+            runner.stopAndWait();
+        }
+    }
+
+    @Test
     void aTransientFailureIsRetriedWithBackoffShownAsQueuedAndRefundedOnlyWhenItFinallyFails() throws Exception {
         List<UUID> ids = topUpAndAccept(5, "+88812345678");
         UUID id = ids.get(0);
@@ -377,6 +392,60 @@ class DeliveryPipelineTest {
         assertThat(redisBalance()).as("charged, not refunded").isEqualTo("1");
         assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(1);
         assertQueueEmpty();
+    }
+
+    @Test
+    void aMessagePostgresRefusesIsIsolatedDeadLetteredAndRefundedAndTheRestGoThrough() throws Exception {
+        List<UUID> good = topUpAndAccept(5, "+4917012345", "+4917098765", "+4917011111");
+        // A recipient longer than its column: the API never queues one, but an entry written straight into the
+        // stream (an older API, an operator, a bug) can carry one, and PostgreSQL refuses it on every attempt.
+        UUID bad = UuidV7.next();
+        redis.stream(String.class).xadd(RedisKeys.stream(TYPE), Map.of("id", bad.toString(), "c", client,
+                "to", "+49170123456789012345", "f", "App", "b", "too long", "q", Long.toString(System.currentTimeMillis())));
+        redis.value(String.class).decr(RedisKeys.balance(client)); // charged, as acceptance would have
+        assertThat(redisBalance()).isEqualTo("1");
+
+        // Gives up after a few attempts, as a stopping worker does; the code before issue 17 retried it forever.
+        int[] attempts = {0};
+        processor.process(TYPE, read("c1"), false, "c1", () -> ++attempts[0] < 5);
+
+        Map<UUID, String> status = statuses(List.of(good.get(0), good.get(1), good.get(2), bad));
+        assertThat(status).containsEntry(good.get(0), "sent").containsEntry(good.get(1), "sent")
+                .containsEntry(good.get(2), "sent").containsEntry(bad, "failed");
+        assertThat(number("SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'refused by PostgreSQL%'"))
+                .isEqualTo(1);
+        assertThat(redisBalance()).isEqualTo("2"); // the refused one refunded
+        assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(2); // three sent
+        List<StreamMessage<String, String, String>> dead = redis.stream(String.class)
+                .xrange(RedisKeys.deadLetterKey(TYPE), io.quarkus.redis.datasource.stream.StreamRange.of("-", "+"));
+        assertThat(dead).singleElement().satisfies(d -> assertThat(d.payload()).containsEntry("id", bad.toString())
+                .hasEntrySatisfying("reason", r -> assertThat(r).startsWith("refused by PostgreSQL")));
+        assertQueueEmpty();
+    }
+
+    @Test
+    void aCorruptBalanceOfOneClientParksItsRefundAndDoesNotBlockTheOthers() throws Exception {
+        String healthy = client;
+        List<UUID> healthyIds = topUpAndAccept(3, "+99912345678");
+        client = "w-" + UUID.randomUUID().toString().substring(0, 12);
+        List<UUID> corruptIds = topUpAndAccept(3, "+99912345679");
+        redis.value(String.class).set(RedisKeys.balance(client), "not a number");
+
+        processor.process(TYPE, read("c1"), false, "c1", () -> true);
+
+        assertThat(statuses(List.of(healthyIds.get(0), corruptIds.get(0))).values()).containsOnly("failed");
+        assertThat(redis.value(String.class).get(RedisKeys.balance(healthy))).isEqualTo("3"); // refunded
+        assertThat(redisBalance()).isEqualTo("not a number"); // left for the operator
+        assertThat(redis.hash(String.class).hgetall(RedisKeys.refundsParked()))
+                .containsOnlyKeys(client + ":" + corruptIds.get(0));
+        // Parked counts as refunded for redeliveries: the rebuild of the balance gives the credit back once.
+        processor.process(TYPE, List.of(new StreamEntry("0-1", Map.of("id", corruptIds.get(0).toString(), "c", client,
+                "to", "+99912345679", "f", "App", "b", "x", "q", "1"), 1)), true, "c1", () -> true);
+        assertThat(redis.hash(String.class).hlen(RedisKeys.refundsParked())).isEqualTo(1);
+        Management.given().when().get("/q/metrics").then().body(containsString("sms_refunds_parked_total 1.0"));
+        assertQueueEmpty();
+        // Other modules' tests share this Redis database: leave no corrupt key behind for their reconciliation.
+        redis.key(String.class).del(RedisKeys.refundsParked(), RedisKeys.balance(client));
     }
 
     // --- helpers ---------------------------------------------------------------------------------------------

@@ -84,6 +84,22 @@ class FinishStepTest {
         assertThat(redis.sortedSet(String.class).zcard(RedisKeys.retryKey(TYPE))).isZero();
     }
 
+    @Test
+    void tenThousandEntriesAreFinishedInOneCall() {
+        // Beyond Lua's unpack limit (about 8,000 values): the script deletes the entries in chunks.
+        int n = 10_000;
+        for (int i = 0; i < n; i++) {
+            redis.stream(String.class).xadd(RedisKeys.stream(TYPE), Map.of("id", "m" + i));
+        }
+        List<String> ids = redis.stream(String.class)
+                .xreadgroup(Streams.GROUP, "c1", RedisKeys.stream(TYPE), ">", new XReadGroupArgs().count(n))
+                .stream().map(StreamMessage::id).toList();
+        assertThat(ids).hasSize(n);
+
+        assertThat(finish.finish(TYPE, ids, List.of(), List.of())).isEqualTo(new QueueScripts.Finished(n, 0));
+        assertStreamDrained();
+    }
+
     @SafeVarargs
     private List<String> queueAndRead(Map<String, String>... entries) {
         for (Map<String, String> fields : entries) {

@@ -1,13 +1,20 @@
 package com.acme.sms.worker.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import com.acme.sms.acceptance.AcceptScript;
+import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
+import com.acme.sms.message.UuidV7;
 import com.acme.sms.worker.Management;
 import com.acme.sms.worker.WorkerRunner;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +24,15 @@ class HealthChecksTest {
 
     @Inject
     WorkerRunner runner;
+
+    @Inject
+    AgroalDataSource db;
+
+    @Inject
+    CreditScripts credit;
+
+    @Inject
+    AcceptScript acceptance;
 
     @Test
     void theConsumerChecksHaveDistinctNamesAndFollowTheConsumers() {
@@ -39,6 +55,28 @@ class HealthChecksTest {
                     .<String>getList("checks.name")).contains(ConsumersLiveness.NAME).doesNotContain(ConsumersReadiness.NAME);
             assertThat(Management.given().when().get("/q/health/ready").then().statusCode(200).extract().jsonPath()
                     .<String>getList("checks.name")).contains(ConsumersReadiness.NAME).doesNotContain(ConsumersLiveness.NAME);
+        } finally {
+            runner.stopAndWait();
+        }
+    }
+
+    @Test
+    void aConsumerHeldLongerThanStuckAfterTurnsLivenessRedUntilItMovesAgain() throws Exception {
+        runner.start(MessageType.NORMAL);
+        try (Connection lock = db.getConnection()) {
+            // A batch whose write never returns: the table locked by someone else (a migration, a stuck session).
+            lock.setAutoCommit(false);
+            lock.createStatement().execute("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE");
+            credit.add("stuck-client", 1).await().atMost(Duration.ofSeconds(10));
+            acceptance.accept("stuck-client", MessageType.NORMAL,
+                    List.of(new AcceptScript.Outgoing(UuidV7.next(), "+4917012345", "App", "held"))).await()
+                    .atMost(Duration.ofSeconds(10));
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(
+                    () -> Management.given().when().get("/q/health/live").then().statusCode(503));
+            lock.rollback();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(
+                    () -> Management.given().when().get("/q/health/live").then().statusCode(200));
         } finally {
             runner.stopAndWait();
         }

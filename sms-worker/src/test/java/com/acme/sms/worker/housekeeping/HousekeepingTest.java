@@ -114,6 +114,25 @@ class HousekeepingTest {
     }
 
     @Test
+    void aConsumerThatResumesAndReadsWhilePruningRunsKeepsItsPendingEntries() {
+        redis.stream(String.class).xadd(RedisKeys.stream(TYPE), Map.of("id", "1"));
+        join("resumed"); // idle, nothing pending: in the snapshot, a consumer to forget
+        // The predicate is asked after the snapshot and before the deletion: the moment the consumer resumes and
+        // reads a batch (a process that was paused, say). Deleting it now would drop its pending entry for good.
+        int forgotten = pruning.prune(TYPE, name -> {
+            if (name.equals("resumed")) {
+                assertThat(read("resumed", 1)).hasSize(1);
+            }
+            return false;
+        }, Duration.ZERO);
+
+        assertThat(forgotten).isZero();
+        assertThat(consumers()).contains("resumed");
+        assertThat(redis.stream(String.class).xpending(RedisKeys.stream(TYPE), Streams.GROUP).getPendingCount())
+                .isEqualTo(1);
+    }
+
+    @Test
     void recentlyActiveConsumersAreKept() {
         join("busy-a-second-ago"); // nothing pending, idle for milliseconds
         assertThat(pruning.prune(TYPE, name -> false, ConsumerPruning.FORGET_AFTER)).isZero();
