@@ -1,4 +1,4 @@
-#!lua
+#!lua flags=allow-oom
 -- Record "handed to the provider" for the entries this consumer still owns, right before it sends them, and refresh
 -- their idle time. A consumer that takes an entry over later (this one stalled or died) reads the record before it
 -- sends (lua/handed_read.lua) and does not send again; an entry already taken over from this consumer is not

@@ -1,4 +1,4 @@
-#!lua
+#!lua flags=allow-oom
 -- What a consumer reads before deciding a batch: Redis' clock (the one clock that acceptance stamps validity with
 -- and the retry schedule is compared against), and which of the messages were handed to the provider before by a
 -- delivery that did not finish (see lua/hand.lua).

@@ -1,4 +1,4 @@
-#!lua
+#!lua flags=allow-oom
 -- A live consumer keeps its batch: it resets the idle time of those of its entries it still owns, so that no other
 -- consumer takes over a batch that is only slow (a slow provider, PostgreSQL away). Without this, each takeover of
 -- a live batch raised the delivery count until the message was dead-lettered, and the work was done twice.

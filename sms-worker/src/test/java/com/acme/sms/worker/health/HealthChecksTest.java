@@ -67,7 +67,7 @@ class HealthChecksTest {
             // A batch whose write never returns: the table locked by someone else (a migration, a stuck session).
             lock.setAutoCommit(false);
             lock.createStatement().execute("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE");
-            credit.add("stuck-client", 1).await().atMost(Duration.ofSeconds(10));
+            credit.add("stuck-client", System.nanoTime(), 1).await().atMost(Duration.ofSeconds(10));
             acceptance.accept("stuck-client", MessageType.NORMAL,
                     List.of(new AcceptScript.Outgoing(UuidV7.next(), "+4917012345", "App", "held"))).await()
                     .atMost(Duration.ofSeconds(10));

@@ -76,7 +76,7 @@ class OutOfMemoryScriptsTest {
     }
 
     @Test
-    void atMaxmemoryWorkersStillFinishRefundAndRetryWhileAcceptanceChargesNothing() {
+    void atMaxmemoryWorkersStillHandFinishRefundAndRetryWhileAcceptanceChargesNothing() {
         call(Command.XGROUP, "CREATE", STREAM, "workers", "0", "MKSTREAM");
         String body = "x".repeat(1000);
         for (int i = 0; i < BACKLOG; i++) {
@@ -102,6 +102,16 @@ class OutOfMemoryScriptsTest {
         assertThat(call(Command.GET, BALANCE).toString()).isEqualTo("10"); // charged nothing
         assertThat(call(Command.XLEN, STREAM).toLong()).isEqualTo(BACKLOG); // queued nothing
 
+        // The delivery of the backlog goes on: a consumer records its hand-offs, keeps its batch and reads the records
+        // (without these, a full Redis stopped every send, so nothing was ever acknowledged and freed).
+        List<String> handArgs = new ArrayList<>(List.of("workers", "c1"));
+        for (int i = 0; i < 3; i++) {
+            handArgs.addAll(List.of(ids.get(i), "m" + i, "1"));
+        }
+        assertThat(eval("hand", List.of(STREAM, "sms:handed:normal"), handArgs)).hasSize(3);
+        List<String> beatArgs = new ArrayList<>(List.of("workers", "c1"));
+        beatArgs.addAll(ids.subList(0, 3));
+        assertThat(eval("heartbeat", List.of(STREAM), beatArgs).toInteger()).isEqualTo(3);
         assertThat(eval("retry_due", List.of(RETRY, STREAM), List.of("100")).toInteger()).isEqualTo(1);
         assertThat(eval("refund", List.of(BALANCE, "sms:refund:{oom}:m0"), List.of("604800")).toInteger()).isEqualTo(1);
         assertThat(call(Command.GET, BALANCE).toString()).isEqualTo("11");
