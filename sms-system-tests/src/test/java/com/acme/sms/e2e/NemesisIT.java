@@ -30,8 +30,9 @@ class NemesisIT {
      * fix that makes it hold has landed.
      */
     static final List<String> ENFORCED = List.of("drained", "no-loss", "no-phantom", "idempotent-replay",
-            "sent-was-sent", "no-dead-letter-for-sent", "refund-once", "no-credit-created", "ledger-consistent",
-            "topups-accounted");
+            "sends-bounded", "sent-was-sent", "failed-not-sent", "no-dead-letter-for-sent", "refund-once",
+            "credit-conservation", "no-credit-created", "stores-agree", "ledger-consistent", "topups-accounted",
+            "no-500");
 
     static final int DURATION_SECONDS = 40;
 

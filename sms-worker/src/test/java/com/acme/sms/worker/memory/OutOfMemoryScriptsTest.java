@@ -31,6 +31,7 @@ class OutOfMemoryScriptsTest {
     static final String RETRY = "sms:retry:normal";
     static final String DEAD = "sms:normal:dead";
     static final String BALANCE = "sms:credit:{oom}";
+    static final String FREEZE = "sms:credit:rebuild";
     static final int BACKLOG = 3000;
 
     static Process server;
@@ -96,7 +97,7 @@ class OutOfMemoryScriptsTest {
         // Full: the limit just under what the backlog already uses.
         call(Command.CONFIG, "SET", "maxmemory", Long.toString(usedMemory() - 100_000));
 
-        assertThatThrownBy(() -> eval("accept", List.of(BALANCE, STREAM),
+        assertThatThrownBy(() -> eval("accept", List.of(BALANCE, STREAM, FREEZE),
                 List.of("oom", "1", "0", "", "0", "0", "0", "new-1", "+4917012345", "App", "hi")))
                 .hasMessageContaining("OOM");
         assertThat(call(Command.GET, BALANCE).toString()).isEqualTo("10"); // charged nothing
@@ -112,7 +113,7 @@ class OutOfMemoryScriptsTest {
         List<String> beatArgs = new ArrayList<>(List.of("workers", "c1"));
         beatArgs.addAll(ids.subList(0, 3));
         assertThat(eval("heartbeat", List.of(STREAM), beatArgs).toInteger()).isEqualTo(3);
-        assertThat(eval("retry_due", List.of(RETRY, STREAM), List.of("100")).toInteger()).isEqualTo(1);
+        assertThat(eval("retry_due", List.of(RETRY, STREAM, FREEZE), List.of("100")).toInteger()).isEqualTo(1);
         assertThat(eval("refund", List.of(BALANCE, "sms:refund:{oom}:m0"), List.of("604800")).toInteger()).isEqualTo(1);
         assertThat(call(Command.GET, BALANCE).toString()).isEqualTo("11");
 
@@ -122,7 +123,7 @@ class OutOfMemoryScriptsTest {
         assertThat(finished.get(0).toInteger()).isEqualTo(BACKLOG);
 
         // The backlog's memory is free again, and acceptance works.
-        Response accepted = eval("accept", List.of(BALANCE, STREAM),
+        Response accepted = eval("accept", List.of(BALANCE, STREAM, FREEZE),
                 List.of("oom", "1", "0", "", "0", "0", "0", "new-1", "+4917012345", "App", "hi"));
         assertThat(accepted.get(0).toInteger()).isEqualTo(1);
         assertThat(call(Command.GET, BALANCE).toString()).isEqualTo("10");
