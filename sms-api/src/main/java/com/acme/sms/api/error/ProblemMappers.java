@@ -198,8 +198,11 @@ public class ProblemMappers {
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             String message = String.valueOf(t.getMessage());
-            if (t instanceof java.net.ConnectException || t instanceof io.vertx.core.impl.NoStackTraceThrowable
-                    && message.contains("Connection")) {
+            // A refused connection, or one a store reset under a command (Redis or PostgreSQL killed).
+            if (t instanceof java.net.ConnectException
+                    || t instanceof java.net.SocketException && message.contains("Connection reset")
+                    || t instanceof io.vertx.core.impl.NoStackTraceThrowable
+                            && message.contains("Connection")) {
                 return true;
             }
             if (t instanceof io.vertx.redis.client.impl.types.ErrorType

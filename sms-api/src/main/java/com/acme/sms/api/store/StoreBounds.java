@@ -79,7 +79,9 @@ public class StoreBounds {
                     return true;
                 }
                 // Agroal's pool answers a wait beyond its acquisition timeout with a plain SQLException.
-                if (state == null && String.valueOf(sql.getMessage()).contains("acquisition timeout")) {
+                // ("Acquisition timeout while waiting for new connection" when PostgreSQL is down: bin/nemesis.)
+                if (state == null && String.valueOf(sql.getMessage()).toLowerCase(java.util.Locale.ROOT)
+                        .contains("acquisition timeout")) {
                     return true;
                 }
             }

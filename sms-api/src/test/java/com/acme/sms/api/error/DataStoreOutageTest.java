@@ -31,6 +31,10 @@ class DataStoreOutageTest {
                 .isTrue();
         assertThat(ProblemMappers.isDataStoreOutage(new SQLException("Connection refused", "08001"))).isTrue();
         assertThat(ProblemMappers.isDataStoreOutage(new SQLException("Sorry, acquisition timeout!"))).isTrue();
+        // Both seen answering 500 in bin/nemesis runs (seeds 101, 105, 106) while PostgreSQL or Redis was down.
+        assertThat(ProblemMappers.isDataStoreOutage(new IllegalStateException("reading a message failed",
+                new SQLException("Acquisition timeout while waiting for new connection")))).isTrue();
+        assertThat(ProblemMappers.isDataStoreOutage(new java.net.SocketException("Connection reset"))).isTrue();
     }
 
     @Test
