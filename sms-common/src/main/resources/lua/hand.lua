@@ -1,7 +1,7 @@
 #!lua flags=allow-oom
--- Record "handed to the provider" for the entries this consumer still owns, right before it sends them, and refresh
--- their idle time. A consumer that takes an entry over later (this one stalled or died) reads the record before it
--- sends (lua/handed_read.lua) and does not send again; an entry already taken over from this consumer is not
+-- Record "handed to the provider" for the entries this consumer still owns, right before it sends them. A consumer
+-- that takes an entry over later (this one stalled or died) reads the record before it sends (lua/handed_read.lua)
+-- and does not send again; an entry already taken over from this consumer is not
 -- marked, and this consumer must not send it. Ownership is checked here, in one script with the mark, so no other
 -- consumer can take the entry over between the check and the record.
 --
@@ -9,8 +9,11 @@
 -- KEYS[2]  handed records (hash: id -> attempt)  sms:handed:<type>
 -- ARGV[1]  consumer group
 -- ARGV[2]  this consumer's name
--- then triples: entry id, message id, attempt
--- Returns the message ids marked (those whose entries this consumer still owns), in order.
+-- then quadruples: entry id, message id, attempt, expiry (epoch millis by Redis' clock; 0 = no expiry, or not
+--          to be judged here)
+-- Returns { Redis' time in epoch millis, then the message ids marked, in order }: those whose entries this
+-- consumer still owns and that have not expired by that time (the caller judges expiry with the same time and
+-- the same rule, expiry > 0 and now >= expiry, so it sends exactly the ones marked).
 
 -- One range query for the whole batch, not one per entry: the entries between the batch's lowest and highest id
 -- that this consumer owns. (Entries of this consumer outside the batch may lie in the range too; the count leaves
@@ -46,39 +49,32 @@ local function owned_entries(first, step)
   end
   return owned
 end
--- XCLAIM ... JUSTID of many ids at once, in chunks that keep unpack far below Lua's stack limit. The idle time
--- starts again, the delivery count does not grow.
-local function claim(ids)
-  for i = 1, #ids, 1000 do
-    local args = { KEYS[1], ARGV[1], ARGV[2], 0 }
-    for j = i, math.min(i + 999, #ids) do
-      args[#args + 1] = ids[j]
-    end
-    args[#args + 1] = 'JUSTID'
-    redis.call('XCLAIM', unpack(args))
-  end
-end
-
+local time = redis.call('TIME')
+local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local stream_type = redis.call('TYPE', KEYS[1]).ok
-if stream_type ~= 'stream' or #ARGV < 5 then
-  return {}
+if stream_type ~= 'stream' or #ARGV < 6 then
+  return { now_ms }
 end
-local owned, bad = owned_entries(3, 3)
+local owned, bad = owned_entries(3, 4)
 if owned == nil then
   return redis.error_reply('ERR hand: bad entry id ' .. tostring(bad))
 end
-local claimed, marked = {}, {}
-for i = 3, #ARGV, 3 do
-  if owned[ARGV[i]] then
-    claimed[#claimed + 1] = ARGV[i]
-    marked[#marked + 1] = ARGV[i + 1]
+-- No XCLAIM to reset the idle time here: the batch heartbeat (lua/heartbeat.lua) keeps a live batch, and the
+-- ownership check above is what makes the mark safe. (It cost a third of this script's time per batch.)
+local function markable(i)
+  local expiry = tonumber(ARGV[i + 3])
+  return owned[ARGV[i]] and not (expiry ~= nil and expiry > 0 and now_ms >= expiry)
+end
+local result = { now_ms }
+for i = 3, #ARGV, 4 do
+  if markable(i) then
+    result[#result + 1] = ARGV[i + 1]
   end
 end
-claim(claimed)
-for i = 3, #ARGV, 3000 do
+for i = 3, #ARGV, 4000 do
   local args = { KEYS[2] }
-  for j = i, math.min(i + 2999, #ARGV), 3 do
-    if owned[ARGV[j]] then
+  for j = i, math.min(i + 3999, #ARGV), 4 do
+    if markable(j) then
       args[#args + 1] = ARGV[j + 1]
       args[#args + 1] = ARGV[j + 2]
     end
@@ -87,4 +83,4 @@ for i = 3, #ARGV, 3000 do
     redis.call('HSET', unpack(args))
   end
 end
-return marked
+return result

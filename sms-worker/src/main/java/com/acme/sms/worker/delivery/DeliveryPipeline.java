@@ -13,6 +13,7 @@ import com.acme.sms.worker.refund.RefundStep;
 import com.acme.sms.worker.retry.RetryPolicy;
 import com.acme.sms.worker.send.SendStep;
 import io.quarkus.logging.Log;
+import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -34,6 +41,21 @@ import java.util.function.BooleanSupplier;
  */
 @ApplicationScoped
 public class DeliveryPipeline {
+
+    /**
+     * How long marks set in parallel with the PostgreSQL lookup may stand waiting for it, and how old a clock read in
+     * parallel with it may be. A normal lookup takes a few milliseconds.
+     */
+    static final Duration MARK_LEAD = Duration.ofMillis(500);
+
+    private static final long FRESH_MARK_NANOS = MARK_LEAD.toNanos();
+
+    /** Withdraws marks whose lookup is late; its tasks only start Redis calls, they never block. */
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "handed-marks-guard");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final SendStep send;
     private final PersistStep persist;
@@ -78,21 +100,22 @@ public class DeliveryPipeline {
         }
         // While this consumer works on the batch, it keeps it: a slow batch is not taken over (see BatchHeartbeat).
         try (BatchHeartbeat.Beat beat = heartbeat.start(type, worker, batch.entryIds())) {
-            run(type, batch, worker, keepTrying);
+            run(type, batch, mayHaveBeenSeen, worker, keepTrying);
         }
     }
 
-    private void run(MessageType type, Batch batch, String worker, BooleanSupplier keepTrying)
-            throws InterruptedException {
-        Map<UUID, MessageStore.Saved> saved = persist.saved(batch.toLookUp(), keepTrying);
-        List<UUID> ids = batch.work().stream().map(w -> w.message().id()).toList();
-        HandedRecords.Snapshot before = handed.read(type, ids);
-        long now = before.nowMillis(); // Redis' clock, the one that stamped validity and orders the retry schedule
-        DeliveryDecision.Plan plan = decision.triage(batch, saved, before.handed(), now);
+    /** What was decided before the send, and which messages this consumer marked as handed and may send. */
+    private record Decided(DeliveryDecision.Plan plan, Map<UUID, MessageStore.Saved> saved, Set<UUID> mine) {}
 
-        // Recorded as handed before the send, only for entries still this consumer's: those taken over meanwhile are
-        // left to their new owner (not sent, not acknowledged here).
-        Set<UUID> mine = handed.hand(type, worker, plan.worksToSend());
+    private void run(MessageType type, Batch batch, boolean mayHaveBeenSeen, String worker,
+            BooleanSupplier keepTrying) throws InterruptedException {
+        List<UUID> ids = batch.work().stream().map(w -> w.message().id()).toList();
+        Decided d = mayHaveBeenSeen ? decideCarefully(type, batch, ids, worker, keepTrying, null)
+                : decideFirstDelivery(type, batch, ids, worker, keepTrying);
+        DeliveryDecision.Plan plan = d.plan();
+        Map<UUID, MessageStore.Saved> saved = d.saved();
+        Set<UUID> mine = d.mine();
+        long now = plan.nowMillis(); // Redis' clock, the one that stamped validity and orders the retry schedule
         List<QueuedMessage> toSend = plan.toSend().stream().filter(m -> mine.contains(m.id())).toList();
         Set<String> lostEntries = new HashSet<>();
         Set<UUID> lost = new HashSet<>();
@@ -126,6 +149,102 @@ public class DeliveryPipeline {
         QueueScripts.Finished finished = finish.finish(type, entryIds, settlement.retries(),
                 RefusedRows.withDeadLetters(settlement.deadLetters(), plan, persisted.refused()), finishedMessages);
         count(type, plan, outcomes, persisted, settlement, refunded, finished, now);
+    }
+
+    /**
+     * A first delivery (read as new): no earlier delivery can have handed these messages, since a record is only
+     * written for an entry already delivered, and Redis keeps its writes in order even when it loses the last ones.
+     * So the messages are marked right away, in parallel with the PostgreSQL lookup (the two were a fifth of a
+     * batch's time one after the other), and the mark's script judges expiry with the same clock the decision
+     * then uses, so exactly the messages decided for sending are marked. A message marked whose row turns up
+     * in PostgreSQL is not sent (a row comes before a record in the decision), and the acknowledgement removes
+     * its record.
+     *
+     * <p>The marks must not stand long before the send, though: a consumer that dies while they stand leaves
+     * messages a taker presumes sent. If the lookup has not answered within {@link #MARK_LEAD} (PostgreSQL slow or
+     * away), a timer withdraws the marks, and the batch is decided the careful way once PostgreSQL has answered.
+     */
+    private Decided decideFirstDelivery(MessageType type, Batch batch, List<UUID> ids, String worker,
+            BooleanSupplier keepTrying) throws InterruptedException {
+        CompletableFuture<HandedRecords.Handed> marking = handed.handAsync(type, worker, batch.work(), true);
+        // Whoever sets this first owns the marks: the decision below (which then sends under them) or the timer
+        // (which withdraws them). Never both.
+        AtomicBoolean claimed = new AtomicBoolean();
+        CompletableFuture<Void> withdrawal = new CompletableFuture<>();
+        ScheduledFuture<?> guard = timer.schedule(() -> {
+            if (claimed.compareAndSet(false, true)) {
+                withdraw(type, marking).whenComplete((ok, failure) -> {
+                    if (failure == null) {
+                        withdrawal.complete(null);
+                    } else {
+                        withdrawal.completeExceptionally(failure);
+                    }
+                });
+            }
+        }, MARK_LEAD.toMillis(), TimeUnit.MILLISECONDS);
+        Map<UUID, MessageStore.Saved> saved;
+        try {
+            saved = persist.saved(batch.toLookUp(), keepTrying);
+        } catch (InterruptedException | RuntimeException e) {
+            guard.cancel(false);
+            if (claimed.compareAndSet(false, true)) {
+                withdrawQuietly(type, marking, worker);
+            }
+            throw e;
+        }
+        guard.cancel(false);
+        if (!claimed.compareAndSet(false, true)) {
+            // PostgreSQL was slow and the marks were withdrawn (if that failed, the batch stays pending).
+            handed.await(withdrawal);
+            return decideCarefully(type, batch, ids, worker, keepTrying, saved);
+        }
+        HandedRecords.Handed marked = handed.await(marking);
+        DeliveryDecision.Plan plan = decision.triage(batch, saved, Map.of(), marked.nowMillis());
+        return new Decided(plan, saved, marked.marked());
+    }
+
+    private CompletableFuture<Void> withdraw(MessageType type, CompletableFuture<HandedRecords.Handed> marking) {
+        return marking.thenCompose(h -> handed.unhandAsync(type, h.marked()));
+    }
+
+    /** Withdraws the marks of a batch given up before its send; a failure leaves them to the acknowledgement. */
+    private void withdrawQuietly(MessageType type, CompletableFuture<HandedRecords.Handed> marking, String worker) {
+        try {
+            handed.await(withdraw(type, marking));
+        } catch (RuntimeException e) {
+            Log.warnf("Consumer %s could not remove the handed records of a batch it gave up (%s)", worker,
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * A delivery that may follow an earlier one (a takeover): read the records an earlier delivery left, with
+     * Redis' clock, decide, and only then mark what is to be sent.
+     *
+     * @param saved the PostgreSQL lookup if already made, else null
+     */
+    private Decided decideCarefully(MessageType type, Batch batch, List<UUID> ids, String worker,
+            BooleanSupplier keepTrying, Map<UUID, MessageStore.Saved> saved) throws InterruptedException {
+        // The Redis read runs while PostgreSQL is asked: neither needs the other. Its clock must not be older than
+        // the lookup, though: if the lookup had to wait (PostgreSQL away), read again, so that expiry is judged
+        // against the time of the send, not of the read.
+        long start = System.nanoTime();
+        CompletableFuture<HandedRecords.Snapshot> reading = handed.readAsync(type, ids);
+        if (saved == null) {
+            saved = persist.saved(batch.toLookUp(), keepTrying);
+        }
+        HandedRecords.Snapshot before = System.nanoTime() - start > FRESH_MARK_NANOS ? handed.read(type, ids)
+                : handed.await(reading);
+        DeliveryDecision.Plan plan = decision.triage(batch, saved, before.handed(), before.nowMillis());
+        // Marked as handed before the send, only for entries still this consumer's: those taken over meanwhile are
+        // left to their new owner (not sent, not acknowledged here).
+        Set<UUID> mine = handed.hand(type, worker, plan.worksToSend()).marked();
+        return new Decided(plan, saved, mine);
+    }
+
+    @PreDestroy
+    void stop() {
+        timer.shutdownNow();
     }
 
     /** Counts only what this batch changed: an outcome another delivery wrote first was counted there. */

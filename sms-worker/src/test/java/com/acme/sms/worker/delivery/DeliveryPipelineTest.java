@@ -332,6 +332,39 @@ class DeliveryPipelineTest {
     }
 
     @Test
+    void aFirstDeliveryWaitingForASlowPostgresDoesNotLeaveItsMessagesMarkedAsHanded() throws Exception {
+        List<UUID> ids = topUpAndAccept(5, "+4917012345", "+4917098765");
+        List<StreamEntry> entries = read("c1");
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        // The lookup before the send waits behind a lock on the table (a slow PostgreSQL).
+        try (Connection locker = db.getConnection(); java.sql.Statement st = locker.createStatement()) {
+            locker.setAutoCommit(false);
+            st.execute("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE");
+            java.util.concurrent.Future<?> processing = thread.submit(() -> {
+                processor.process(TYPE, entries, false, "c1", () -> true);
+                return null;
+            });
+            // The marks were set in parallel with the lookup; once it is late they are withdrawn, so a consumer that
+            // died now would leave messages to be sent by whoever takes them over, not presumed sent.
+            await().pollDelay(DeliveryPipeline.MARK_LEAD).atMost(WAIT).untilAsserted(() -> assertThat(
+                    redis.hash(String.class).hmget(RedisKeys.handed(TYPE), ids.get(0).toString(), ids.get(1).toString())
+                            .values())
+                    .containsOnlyNulls());
+            assertThat(sends(ids)).as("nothing sent while PostgreSQL is asked").isEmpty();
+            locker.rollback();
+            processing.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } finally {
+            thread.shutdownNow();
+        }
+        assertThat(sends(ids)).as("provider sends per message").containsOnlyKeys(ids)
+                .allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
+        assertThat(statuses(ids).values()).containsExactly("sent", "sent");
+        assertThat(redisBalance()).isEqualTo("3");
+        assertQueueEmpty();
+        assertThat(redis.hash(String.class).hlen(RedisKeys.handed(TYPE))).as("handed records end with the ack").isZero();
+    }
+
+    @Test
     void aLiveButSlowBatchIsNotTakenOverAndNotSentTwice() throws Exception {
         List<UUID> ids = topUpAndAccept(5, "+4917012345", "+4917098765");
         List<StreamEntry> entries = read("c1");

@@ -107,9 +107,10 @@ class OutOfMemoryScriptsTest {
         // (without these, a full Redis stopped every send, so nothing was ever acknowledged and freed).
         List<String> handArgs = new ArrayList<>(List.of("workers", "c1"));
         for (int i = 0; i < 3; i++) {
-            handArgs.addAll(List.of(ids.get(i), "m" + i, "1"));
+            handArgs.addAll(List.of(ids.get(i), "m" + i, "1", "0"));
         }
-        assertThat(eval("hand", List.of(STREAM, "sms:handed:normal"), handArgs)).hasSize(3);
+        // Redis' time, then the three message ids marked
+        assertThat(eval("hand", List.of(STREAM, "sms:handed:normal"), handArgs)).hasSize(4);
         List<String> beatArgs = new ArrayList<>(List.of("workers", "c1"));
         beatArgs.addAll(ids.subList(0, 3));
         assertThat(eval("heartbeat", List.of(STREAM), beatArgs).toInteger()).isEqualTo(3);
