@@ -3,6 +3,7 @@ package com.acme.sms.worker.consume;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.redis.RedisKeys;
+import com.acme.sms.worker.config.Timeouts;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.delivery.DeliveryPipeline;
 import com.acme.sms.worker.delivery.StreamEntry;
@@ -10,6 +11,7 @@ import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.ClaimedMessages;
 import io.quarkus.redis.datasource.stream.PendingMessage;
+import io.quarkus.redis.datasource.stream.ReactiveStreamCommands;
 import io.quarkus.redis.datasource.stream.StreamCommands;
 import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.StreamRange;
@@ -20,7 +22,10 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * One consumer of the group: reads new entries, and now and then takes over entries that another consumer left
@@ -35,6 +40,7 @@ public class StreamConsumer implements Runnable {
     private final DeliveryPipeline pipeline;
     private final WorkerConfig config;
     private final StreamCommands<String, String, String> stream;
+    private final ReactiveStreamCommands<String, String, String> reactiveStream;
     private final RedisDataSource redis;
     private volatile boolean running = true;
     /** When this consumer last finished a loop: read, and processed what it read. Liveness watches it. */
@@ -47,6 +53,7 @@ public class StreamConsumer implements Runnable {
         this.pipeline = pipeline;
         this.config = config;
         this.stream = redis.stream(String.class);
+        this.reactiveStream = redis.getReactive().stream(String.class);
         this.redis = redis;
     }
 
@@ -80,6 +87,10 @@ public class StreamConsumer implements Runnable {
         String key = RedisKeys.stream(type);
         long nextReclaim = 0;
         long pauseMs = 100;
+        // The next batch, read while the current one is processed when a backlog waits: the read is a tenth of a
+        // batch's time, and this way it does not add to it. Its entries are this consumer's from the read on, as they
+        // would be a moment later.
+        CompletableFuture<List<StreamMessage<String, String, String>>> ahead = null;
         Log.infof("Consumer %s reads %s", name, key);
         while (running) {
             try {
@@ -87,14 +98,22 @@ public class StreamConsumer implements Runnable {
                     reclaim(key);
                     nextReclaim = System.currentTimeMillis() + config.reclaimInterval().toMillis();
                 }
-                List<StreamMessage<String, String, String>> read = stream.xreadgroup(Streams.GROUP, name, key, ">",
-                        new XReadGroupArgs().count(config.batchSize()).block(config.block()));
+                List<StreamMessage<String, String, String>> read;
+                if (ahead != null) {
+                    CompletableFuture<List<StreamMessage<String, String, String>>> waiting = ahead;
+                    ahead = null;
+                    read = await(waiting);
+                } else {
+                    read = stream.xreadgroup(Streams.GROUP, name, key, ">",
+                            new XReadGroupArgs().count(config.batchSize()).block(config.block()));
+                }
                 if (read != null && !read.isEmpty()) {
-                    List<StreamEntry> entries = new ArrayList<>(read.size());
-                    for (StreamMessage<String, String, String> m : read) {
-                        entries.add(new StreamEntry(m.id(), m.payload(), 1));
+                    // Only behind a full batch, where a backlog waits: with fewer entries the read ahead would take
+                    // the next message for this busy consumer while an idle one is there to send it at once.
+                    if (read.size() >= config.batchSize()) {
+                        ahead = readAhead(key);
                     }
-                    pipeline.process(type, entries, false, name, () -> running);
+                    process(read);
                 }
                 pauseMs = 100;
                 lastProgressMillis = System.currentTimeMillis();
@@ -127,7 +146,52 @@ public class StreamConsumer implements Runnable {
                 pauseMs = Math.min(pauseMs * 2, 5_000);
             }
         }
+        finishReadAhead(ahead);
         Log.infof("Consumer %s stopped", name);
+    }
+
+    private void process(List<StreamMessage<String, String, String>> read) throws InterruptedException {
+        List<StreamEntry> entries = new ArrayList<>(read.size());
+        for (StreamMessage<String, String, String> m : read) {
+            entries.add(new StreamEntry(m.id(), m.payload(), 1));
+        }
+        pipeline.process(type, entries, false, name, () -> running);
+    }
+
+    private CompletableFuture<List<StreamMessage<String, String, String>>> readAhead(String key) {
+        return reactiveStream.xreadgroup(Streams.GROUP, name, key, ">",
+                new XReadGroupArgs().count(config.batchSize()).block(config.block())).subscribeAsCompletionStage();
+    }
+
+    private List<StreamMessage<String, String, String>> await(
+            CompletableFuture<List<StreamMessage<String, String, String>>> read) throws InterruptedException {
+        try {
+            return read.get(config.block().plus(Timeouts.REDIS).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("Redis did not answer a read of " + RedisKeys.stream(type), e);
+        }
+    }
+
+    /**
+     * On a stop, the batch read ahead is this consumer's already: processed now, it is not left for a takeover after
+     * reclaim-idle. (After an interrupt it is left: a takeover finishes it.)
+     */
+    private void finishReadAhead(CompletableFuture<List<StreamMessage<String, String, String>>> ahead) {
+        if (ahead == null || Thread.currentThread().isInterrupted()) {
+            return;
+        }
+        try {
+            List<StreamMessage<String, String, String>> read = await(ahead);
+            if (read != null && !read.isEmpty()) {
+                process(read);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            Log.warnf("Consumer %s: the batch read ahead is left pending for a takeover (%s)", name, e.getMessage());
+        }
     }
 
     private static boolean isNoGroup(Throwable e) {

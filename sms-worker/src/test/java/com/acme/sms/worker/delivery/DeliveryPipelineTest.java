@@ -211,6 +211,28 @@ class DeliveryPipelineTest {
     }
 
     @Test
+    void aWorkerStoppedWhileABacklogDrainsLeavesNothingPendingToItself() throws Exception {
+        // Many full batches, so the consumers read the next batch ahead while sending one, and are still at it when
+        // told to stop.
+        int n = config.batchSize() * 40;
+        String[] recipients = new String[n];
+        java.util.Arrays.fill(recipients, "+4917012345");
+        topUpAndAccept(n, recipients);
+        runner.start(TYPE);
+        try {
+            await().pollInterval(Duration.ofMillis(2)).atMost(WAIT)
+                    .until(() -> number("SELECT count(*) FROM messages WHERE client_id = ?") >= config.batchSize());
+        } finally {
+            runner.stopAndWait();
+        }
+        // What the stopped consumers read, ahead or not, they finished: nothing waits reclaim-idle for a takeover.
+        assertThat(pending().getPendingCount()).isZero();
+        long saved = number("SELECT count(*) FROM messages WHERE client_id = ?");
+        assertThat(saved).as("stopped while draining").isLessThan(n);
+        assertThat(redis.stream(String.class).xlen(RedisKeys.stream(TYPE))).isEqualTo(n - saved);
+    }
+
+    @Test
     void aDeletedStreamOrGroupIsRecreatedAndTheRunningWorkerGoesOn() throws Exception {
         runner.start(TYPE);
         try {
