@@ -4,8 +4,9 @@ exactly which message ids were accepted and how much credit was added.
 Every send carries an Idempotency-Key. A send whose answer was lost (timeout, 5xx, connection cut) is
 "uncertain": it may or may not have been charged and queued. After the faults are healed each uncertain send is
 replayed with its key and body until it gets a definite answer, so the set of accepted ids is known exactly.
-Top-ups have no key to replay (issue 17, item 1): the checker bounds them between what was confirmed and what
-was confirmed plus what stayed uncertain.
+Top-ups carry an Idempotency-Key too, and are resolved the same way: after the replays, every top-up is either
+confirmed (200: its credit is in the ledger, once) or known to have added nothing (4xx), so the checker can hold
+the ledger's top-ups to exactly what was confirmed.
 """
 
 import http.client
@@ -73,16 +74,45 @@ class Send:
         self.first = ""  # what the first try got
 
 
+class TopUp:
+    __slots__ = ("key", "client", "amount", "state", "replays")
+
+    def __init__(self, key, client, amount):
+        self.key, self.client, self.amount = key, client, amount
+        self.state = "in-flight"  # confirmed | none | uncertain | in-flight
+        self.replays = 0
+
+    def body(self):
+        return json.dumps({"balance": self.amount}).encode()
+
+
 class Ledger:
     """What the load saw, shared by the load threads (one lock: the load is small)."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.sends = {}
-        self.topup_confirmed = {c: 0 for c in CLIENTS}
-        self.topup_uncertain = {c: 0 for c in CLIENTS}
+        self.topups = {}
         self.replay_mismatches = []
         self.counts = {}
+
+    def _topups_in(self, states):
+        with self.lock:
+            out = {c: 0 for c in CLIENTS}
+            for t in self.topups.values():
+                if t.state in states:
+                    out[t.client] += t.amount
+            return out
+
+    @property
+    def topup_confirmed(self):
+        """Credit per client whose top-up was answered 200 (first try or a replay of its key)."""
+        return self._topups_in(("confirmed",))
+
+    @property
+    def topup_uncertain(self):
+        """Credit per client whose top-up still has no definite answer (none after a successful resolve)."""
+        return self._topups_in(("uncertain", "in-flight"))
 
     def count(self, what):
         with self.lock:
@@ -160,16 +190,15 @@ class Load:
         """Give every client its first credit (retried until confirmed)."""
         rng = random.Random(self.seed)
         for c in CLIENTS:
+            t = TopUp(str(uuid.UUID(int=rng.getrandbits(128))), c, INITIAL_CREDIT)
+            with self.ledger.lock:
+                self.ledger.topups[t.key] = t
             while True:
                 try:
-                    status, _, _ = request(self.ports, "POST", "/api/credit/increase", c,
-                                           json.dumps({"balance": INITIAL_CREDIT}).encode(), rng=rng)
-                    if status == 200:
-                        self.ledger.topup_confirmed[c] += INITIAL_CREDIT
+                    if topup_request(self.ports, self.ledger, t, rng) == "200":
                         break
-                    self.ledger.topup_uncertain[c] += INITIAL_CREDIT
-                except (Lost, Refused):
-                    self.ledger.topup_uncertain[c] += INITIAL_CREDIT
+                except Refused:
+                    pass
                 if time.monotonic() > deadline:
                     raise RuntimeError("could not credit %s" % c)
                 time.sleep(0.5)
@@ -229,19 +258,16 @@ class Load:
         self.ledger.count("replay " + replay(self.ports, self.ledger, s, rng))
 
     def _topup(self, rng):
-        client = rng.choice(CLIENTS)
-        amount = rng.randint(10, 150)
-        try:
-            status, _, _ = request(self.ports, "POST", "/api/credit/increase", client,
-                                   json.dumps({"balance": amount}).encode(), rng=rng)
-        except Lost:
-            status = None
+        t = TopUp(str(uuid.UUID(int=rng.getrandbits(128))), rng.choice(CLIENTS), rng.randint(10, 150))
         with self.ledger.lock:
-            if status == 200:
-                self.ledger.topup_confirmed[client] += amount
-            elif status is None or status >= 500:
-                self.ledger.topup_uncertain[client] += amount
-        self.ledger.count("topup %s" % (status or "lost"))
+            self.ledger.topups[t.key] = t
+        try:
+            outcome = topup_request(self.ports, self.ledger, t, rng)
+        except Refused:
+            with self.ledger.lock:
+                t.state = "none"
+            raise
+        self.ledger.count("topup %s" % outcome)
 
     def _read(self, rng):
         client = rng.choice(CLIENTS)
@@ -281,16 +307,44 @@ def replay(ports, ledger, s, rng):
     return apply_send_answer(ledger, s, status, headers, parsed, True)
 
 
+def topup_request(ports, ledger, t, rng):
+    """Post top-up T (first try or a replay of its key) and record the answer: 200 confirms it, a 4xx says nothing
+    was added, anything else (5xx, among them 503 credit-pending, or a lost answer) leaves it uncertain."""
+    try:
+        status, _, _ = request(ports, "POST", "/api/credit/increase", t.client, t.body(),
+                               {"Idempotency-Key": t.key}, rng=rng)
+    except Lost:
+        status = None
+    with ledger.lock:
+        if status == 200:
+            t.state = "confirmed"
+        elif status is not None and 400 <= status < 500:
+            if t.state != "confirmed":
+                t.state = "none"
+        elif t.state != "confirmed":
+            t.state = "uncertain"
+    return str(status) if status else "lost"
+
+
 def resolve_uncertain(ports, ledger, deadline, rng):
-    """Replay every uncertain send until it has a definite answer or the deadline passes; the number left."""
+    """Replay every uncertain send and top-up until it has a definite answer or the deadline passes; the number
+    of sends left without one (top-ups left are counted by the topups-accounted check)."""
     while True:
         with ledger.lock:
             left = [s for s in ledger.sends.values() if s.state in ("uncertain", "in-flight")]
-        if not left or time.monotonic() > deadline:
+            topups = [t for t in ledger.topups.values() if t.state in ("uncertain", "in-flight")]
+        if (not left and not topups) or time.monotonic() > deadline:
             return len(left)
         for s in left:
             try:
                 replay(ports, ledger, s, rng)
+            except Refused:
+                pass
+        for t in topups:
+            with ledger.lock:
+                t.replays += 1
+            try:
+                topup_request(ports, ledger, t, rng)
             except Refused:
                 pass
         time.sleep(0.5)
