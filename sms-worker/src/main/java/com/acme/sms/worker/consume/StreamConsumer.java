@@ -18,14 +18,17 @@ import io.quarkus.redis.datasource.stream.StreamRange;
 import io.quarkus.redis.datasource.stream.XGroupCreateArgs;
 import io.quarkus.redis.datasource.stream.XPendingArgs;
 import io.quarkus.redis.datasource.stream.XReadGroupArgs;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * One consumer of the group: reads new entries, and now and then takes over entries that another consumer left
@@ -87,105 +90,156 @@ public class StreamConsumer implements Runnable {
         String key = RedisKeys.stream(type);
         long nextReclaim = 0;
         long pauseMs = 100;
-        // The next batch, read while the current one is processed when a backlog waits: the read is a tenth of a
-        // batch's time, and this way it does not add to it. Its entries are this consumer's from the read on, as they
-        // would be a moment later.
-        CompletableFuture<List<StreamMessage<String, String, String>>> ahead = null;
+        // When a backlog waits, the next batch is read and prepared (decided, its messages marked as handed) while
+        // the current one is sent and recorded: reading and deciding were a quarter of a batch's time, and this way
+        // they do not add to it. Its entries are this consumer's from the read on, as they would be a moment later.
+        ExecutorService preparing = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, name + "-ahead");
+            t.setDaemon(true);
+            return t;
+        });
+        CompletableFuture<DeliveryPipeline.Prepared> ahead = null;
         Log.infof("Consumer %s reads %s", name, key);
-        while (running) {
-            try {
-                if (System.currentTimeMillis() >= nextReclaim) {
-                    reclaim(key);
-                    nextReclaim = System.currentTimeMillis() + config.reclaimInterval().toMillis();
-                }
-                List<StreamMessage<String, String, String>> read;
-                if (ahead != null) {
-                    CompletableFuture<List<StreamMessage<String, String, String>>> waiting = ahead;
-                    ahead = null;
-                    read = await(waiting);
-                } else {
-                    read = stream.xreadgroup(Streams.GROUP, name, key, ">",
-                            new XReadGroupArgs().count(config.batchSize()).block(config.block()));
-                }
-                if (read != null && !read.isEmpty()) {
-                    // Only behind a full batch, where a backlog waits: with fewer entries the read ahead would take
-                    // the next message for this busy consumer while an idle one is there to send it at once.
-                    if (read.size() >= config.batchSize()) {
-                        ahead = readAhead(key);
-                    }
-                    process(read);
-                }
-                pauseMs = 100;
-                lastProgressMillis = System.currentTimeMillis();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (RuntimeException e) {
-                if (!running) {
-                    break;
-                }
-                if (isNoGroup(e)) {
-                    // The stream or its group was deleted (by an operator, a restore of an old snapshot): without
-                    // the group every read fails the same way, for good. Entries queued since count (read from 0).
-                    Log.warnf("Consumer %s: the group of %s is gone; creating it again", name, key);
-                    try {
-                        ensureGroup(redis, type);
-                        continue;
-                    } catch (RuntimeException again) {
-                        Log.errorf(again, "Consumer %s: could not create the group again", name);
-                    }
-                }
-                // The batch stays pending and will be reclaimed; pause so a Redis outage is not a busy loop.
-                Log.errorf(e, "Consumer %s: batch failed, pausing %d ms", name, pauseMs);
+        try {
+            while (running) {
                 try {
-                    TimeUnit.MILLISECONDS.sleep(pauseMs);
-                } catch (InterruptedException ie) {
+                    if (System.currentTimeMillis() >= nextReclaim) {
+                        reclaim(key);
+                        nextReclaim = System.currentTimeMillis() + config.reclaimInterval().toMillis();
+                    }
+                    DeliveryPipeline.Prepared batch;
+                    if (ahead != null) {
+                        CompletableFuture<DeliveryPipeline.Prepared> waiting = ahead;
+                        ahead = null;
+                        batch = await(waiting);
+                    } else {
+                        batch = prepare(stream.xreadgroup(Streams.GROUP, name, key, ">",
+                                new XReadGroupArgs().count(config.batchSize()).block(config.block())));
+                    }
+                    if (batch != null) {
+                        // Only behind a full batch, where a backlog waits: with fewer entries the read ahead would
+                        // take the next message for this busy consumer while an idle one is there to send it at once.
+                        if (batch.size() >= config.batchSize()) {
+                            ahead = readAhead(key, preparing);
+                        }
+                        pipeline.complete(batch, () -> running);
+                    }
+                    pauseMs = 100;
+                    lastProgressMillis = System.currentTimeMillis();
+                } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     break;
+                } catch (RuntimeException e) {
+                    if (!running) {
+                        break;
+                    }
+                    if (isNoGroup(e)) {
+                        // The stream or its group was deleted (by an operator, a restore of an old snapshot): without
+                        // the group every read fails the same way, for good. Entries queued since count (read from 0).
+                        Log.warnf("Consumer %s: the group of %s is gone; creating it again", name, key);
+                        try {
+                            ensureGroup(redis, type);
+                            continue;
+                        } catch (RuntimeException again) {
+                            Log.errorf(again, "Consumer %s: could not create the group again", name);
+                        }
+                    }
+                    // The batch stays pending and will be reclaimed; pause so a Redis outage is not a busy loop.
+                    Log.errorf(e, "Consumer %s: batch failed, pausing %d ms", name, pauseMs);
+                    try {
+                        TimeUnit.MILLISECONDS.sleep(pauseMs);
+                    } catch (InterruptedException ie) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                    pauseMs = Math.min(pauseMs * 2, 5_000);
                 }
-                pauseMs = Math.min(pauseMs * 2, 5_000);
             }
+            finishAhead(ahead);
+        } finally {
+            preparing.shutdown();
         }
-        finishReadAhead(ahead);
         Log.infof("Consumer %s stopped", name);
     }
 
-    private void process(List<StreamMessage<String, String, String>> read) throws InterruptedException {
+    /** The read entries prepared for sending, or null when the read brought none. */
+    private DeliveryPipeline.Prepared prepare(List<StreamMessage<String, String, String>> read)
+            throws InterruptedException {
+        if (read == null || read.isEmpty()) {
+            return null;
+        }
         List<StreamEntry> entries = new ArrayList<>(read.size());
         for (StreamMessage<String, String, String> m : read) {
             entries.add(new StreamEntry(m.id(), m.payload(), 1));
         }
-        pipeline.process(type, entries, false, name, () -> running);
+        return pipeline.prepare(type, entries, false, name, () -> running);
     }
 
-    private CompletableFuture<List<StreamMessage<String, String, String>>> readAhead(String key) {
+    private CompletableFuture<DeliveryPipeline.Prepared> readAhead(String key, ExecutorService preparing) {
+        Duration readTimeout = config.block().plus(Timeouts.REDIS);
         return reactiveStream.xreadgroup(Streams.GROUP, name, key, ">",
-                new XReadGroupArgs().count(config.batchSize()).block(config.block())).subscribeAsCompletionStage();
+                new XReadGroupArgs().count(config.batchSize()).block(config.block()))
+                .ifNoItem().after(readTimeout)
+                .failWith(() -> new IllegalStateException("Redis did not answer a read of " + key + " within " + readTimeout))
+                .subscribeAsCompletionStage()
+                .thenApplyAsync(read -> {
+                    try {
+                        return prepare(read);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new CompletionException(e);
+                    }
+                }, preparing);
     }
 
-    private List<StreamMessage<String, String, String>> await(
-            CompletableFuture<List<StreamMessage<String, String, String>>> read) throws InterruptedException {
+    /**
+     * Waits for a batch read and prepared ahead. The read is bounded; the preparation waits as long as PostgreSQL
+     * keeps the lookup waiting, as the same step would in line, and ends when this consumer is stopped.
+     */
+    private static DeliveryPipeline.Prepared await(CompletableFuture<DeliveryPipeline.Prepared> ahead)
+            throws InterruptedException {
         try {
-            return read.get(config.block().plus(Timeouts.REDIS).toMillis(), TimeUnit.MILLISECONDS);
+            return ahead.get();
+        } catch (InterruptedException e) {
+            // Whatever arrives later is not this consumer's work any more: let it go (its entries stay pending).
+            ahead.thenAccept(p -> {
+                if (p != null) {
+                    p.close();
+                }
+            });
+            throw e;
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("Redis did not answer a read of " + RedisKeys.stream(type), e);
+            Throwable cause = e.getCause();
+            if (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof InterruptedException) {
+                throw new IllegalStateException("the preparation of a batch was interrupted", cause);
+            }
+            throw cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
         }
     }
 
     /**
-     * On a stop, the batch read ahead is this consumer's already: processed now, it is not left for a takeover after
-     * reclaim-idle. (After an interrupt it is left: a takeover finishes it.)
+     * On a stop, the batch read ahead is this consumer's already: completed now, it is not left for a takeover after
+     * reclaim-idle. (After an interrupt it is let go: a takeover finishes it.)
      */
-    private void finishReadAhead(CompletableFuture<List<StreamMessage<String, String, String>>> ahead) {
-        if (ahead == null || Thread.currentThread().isInterrupted()) {
+    private void finishAhead(CompletableFuture<DeliveryPipeline.Prepared> ahead) {
+        if (ahead == null) {
+            return;
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            ahead.thenAccept(p -> {
+                if (p != null) {
+                    p.close();
+                }
+            });
             return;
         }
         try {
-            List<StreamMessage<String, String, String>> read = await(ahead);
-            if (read != null && !read.isEmpty()) {
-                process(read);
+            DeliveryPipeline.Prepared batch = await(ahead);
+            if (batch != null) {
+                pipeline.complete(batch, () -> running);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

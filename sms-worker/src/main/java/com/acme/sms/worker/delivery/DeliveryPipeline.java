@@ -5,6 +5,7 @@ import com.acme.sms.message.MessageType;
 import com.acme.sms.message.QueuedMessage;
 import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.redis.RedisKeys;
+import com.acme.sms.worker.config.Timeouts;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.finish.FinishStep;
 import com.acme.sms.worker.persist.MessageStore;
@@ -84,13 +85,57 @@ public class DeliveryPipeline {
     }
 
     /**
-     * Processes the entries and acknowledges them.
+     * Processes the entries and acknowledges them: {@link #prepare} then {@link #complete}.
      *
      * @param mayHaveBeenSeen true for reclaimed entries, which an earlier consumer may have partly processed
      * @param keepTrying asked between attempts to write PostgreSQL; when it turns false, the batch is abandoned
      *     unacknowledged (it stays pending and is reclaimed later), so nothing is ever acknowledged early
      */
     public void process(MessageType type, List<StreamEntry> entries, boolean mayHaveBeenSeen, String worker,
+            BooleanSupplier keepTrying) throws InterruptedException {
+        complete(prepare(type, entries, mayHaveBeenSeen, worker, keepTrying), keepTrying);
+    }
+
+    /**
+     * A batch decided and not yet sent. A consumer may prepare its next batch while it completes the current one;
+     * the batch is kept (heartbeat) from here on, and whatever happens it must be {@link #complete completed} or
+     * {@link #close closed}.
+     */
+    public final class Prepared implements AutoCloseable {
+        private final MessageType type;
+        private final Batch batch;
+        private final String worker;
+        private final BatchHeartbeat.Beat beat;
+        private final Decided decided;
+
+        private Prepared(MessageType type, Batch batch, String worker, BatchHeartbeat.Beat beat, Decided decided) {
+            this.type = type;
+            this.batch = batch;
+            this.worker = worker;
+            this.beat = beat;
+            this.decided = decided;
+        }
+
+        /** How many stream entries the batch holds. */
+        public int size() {
+            return batch.entryIds().size();
+        }
+
+        /** Stops keeping the batch without completing it: it stays pending, and its marks are withdrawn if they may. */
+        @Override
+        public void close() {
+            try {
+                if (decided.guard() != null && decided.guard().claim()) {
+                    withdrawQuietly(type, decided.guard().marking(), worker);
+                }
+            } finally {
+                beat.close();
+            }
+        }
+    }
+
+    /** Decodes the entries, starts keeping them, and decides what to send (marking it handed, see below). */
+    public Prepared prepare(MessageType type, List<StreamEntry> entries, boolean mayHaveBeenSeen, String worker,
             BooleanSupplier keepTrying) throws InterruptedException {
         faults.reached(FaultInjection.AFTER_READ);
         Batch batch = Batch.decode(type, entries, mayHaveBeenSeen);
@@ -99,19 +144,104 @@ public class DeliveryPipeline {
                     RedisKeys.stream(type), bad.problem());
         }
         // While this consumer works on the batch, it keeps it: a slow batch is not taken over (see BatchHeartbeat).
-        try (BatchHeartbeat.Beat beat = heartbeat.start(type, worker, batch.entryIds())) {
-            run(type, batch, mayHaveBeenSeen, worker, keepTrying);
+        BatchHeartbeat.Beat beat = heartbeat.start(type, worker, batch.entryIds());
+        try {
+            List<UUID> ids = ids(batch);
+            Decided d = mayHaveBeenSeen ? decideCarefully(type, batch, ids, worker, keepTrying, null)
+                    : decideFirstDelivery(type, batch, worker, keepTrying);
+            return new Prepared(type, batch, worker, beat, d);
+        } catch (InterruptedException | RuntimeException | Error e) {
+            beat.close();
+            throw e;
         }
     }
 
-    /** What was decided before the send, and which messages this consumer marked as handed and may send. */
-    private record Decided(DeliveryDecision.Plan plan, Map<UUID, MessageStore.Saved> saved, Set<UUID> mine) {}
+    /** Sends what was decided, records the outcomes, refunds, and acknowledges the batch. */
+    public void complete(Prepared prepared, BooleanSupplier keepTrying) throws InterruptedException {
+        try (BatchHeartbeat.Beat beat = prepared.beat) {
+            MessageType type = prepared.type;
+            Batch batch = prepared.batch;
+            String worker = prepared.worker;
+            Decided d = prepared.decided;
+            if (!d.mayStillSend()) {
+                // The marks stood too long, or a message ran out of validity meanwhile: they are withdrawn; decide
+                // again the careful way.
+                d = decideCarefully(type, batch, ids(batch), worker, keepTrying, null);
+            }
+            run(type, batch, worker, keepTrying, d);
+        }
+    }
 
-    private void run(MessageType type, Batch batch, boolean mayHaveBeenSeen, String worker,
-            BooleanSupplier keepTrying) throws InterruptedException {
-        List<UUID> ids = batch.work().stream().map(w -> w.message().id()).toList();
-        Decided d = mayHaveBeenSeen ? decideCarefully(type, batch, ids, worker, keepTrying, null)
-                : decideFirstDelivery(type, batch, ids, worker, keepTrying);
+    private static List<UUID> ids(Batch batch) {
+        return batch.work().stream().map(w -> w.message().id()).toList();
+    }
+
+    /**
+     * What was decided before the send, and which messages this consumer marked as handed and may send.
+     *
+     * @param guard for marks set ahead of the decision (a first delivery), else null
+     */
+    private record Decided(DeliveryDecision.Plan plan, Map<UUID, MessageStore.Saved> saved, Set<UUID> mine,
+            MarkGuard guard) {
+
+        /**
+         * Whether the send may go ahead under the marks: always for marks set right before it; for marks set ahead,
+         * only if they are still fresh (not withdrawn by their timer) and no message to send has run out of
+         * validity since Redis' clock was read (the clock has moved on by the time elapsed here). Otherwise the marks
+         * are withdrawn before this returns false.
+         */
+        boolean mayStillSend() {
+            if (guard == null) {
+                return true;
+            }
+            long now = plan.nowMillis() + (System.nanoTime() - guard.markedAtNanos()) / 1_000_000;
+            boolean expired = plan.toSend().stream().anyMatch(m -> mine.contains(m.id()) && m.expiredAt(now));
+            if (!expired && guard.claim()) {
+                guard.timeout().cancel(false);
+                return true;
+            }
+            if (guard.claim()) {
+                guard.withdrawNow();
+            } else {
+                guard.awaitWithdrawal();
+            }
+            return false;
+        }
+    }
+
+    /**
+     * The marks set ahead of a decision: whoever claims them first owns them, the send (which then goes ahead under
+     * them) or the timer (which withdraws them after {@link #MARK_LEAD}). Never both.
+     */
+    private record MarkGuard(CompletableFuture<HandedRecords.Handed> marking, long markedAtNanos, AtomicBoolean claimed,
+            CompletableFuture<Void> withdrawal, ScheduledFuture<?> timeout, Runnable withdrawer) {
+
+        boolean claim() {
+            return claimed.compareAndSet(false, true);
+        }
+
+        void withdrawNow() {
+            timeout.cancel(false);
+            withdrawer.run();
+            awaitWithdrawal();
+        }
+
+        void awaitWithdrawal() {
+            try {
+                withdrawal.get(Timeouts.REDIS.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while withdrawing handed records", e);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                // The batch stays pending; a taker may find the records and presume the messages sent.
+                throw new IllegalStateException("could not withdraw the handed records of a batch", e);
+            }
+        }
+    }
+
+    private void run(MessageType type, Batch batch, String worker, BooleanSupplier keepTrying, Decided d)
+            throws InterruptedException {
+        List<UUID> ids = ids(batch);
         DeliveryDecision.Plan plan = d.plan();
         Map<UUID, MessageStore.Saved> saved = d.saved();
         Set<UUID> mine = d.mine();
@@ -161,46 +291,43 @@ public class DeliveryPipeline {
      * its record.
      *
      * <p>The marks must not stand long before the send, though: a consumer that dies while they stand leaves
-     * messages a taker presumes sent. If the lookup has not answered within {@link #MARK_LEAD} (PostgreSQL slow or
-     * away), a timer withdraws the marks, and the batch is decided the careful way once PostgreSQL has answered.
+     * messages a taker presumes sent. Unless the send claims them within {@link #MARK_LEAD} of the marking
+     * (PostgreSQL slow or away, a batch prepared ahead waiting for a slow one), a timer withdraws them, and the
+     * batch is decided again the careful way (see {@link Decided#mayStillSend}).
      */
-    private Decided decideFirstDelivery(MessageType type, Batch batch, List<UUID> ids, String worker,
-            BooleanSupplier keepTrying) throws InterruptedException {
+    private Decided decideFirstDelivery(MessageType type, Batch batch, String worker, BooleanSupplier keepTrying)
+            throws InterruptedException {
+        long markedAt = System.nanoTime();
         CompletableFuture<HandedRecords.Handed> marking = handed.handAsync(type, worker, batch.work(), true);
-        // Whoever sets this first owns the marks: the decision below (which then sends under them) or the timer
-        // (which withdraws them). Never both.
         AtomicBoolean claimed = new AtomicBoolean();
         CompletableFuture<Void> withdrawal = new CompletableFuture<>();
-        ScheduledFuture<?> guard = timer.schedule(() -> {
+        Runnable withdrawer = () -> withdraw(type, marking).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                withdrawal.complete(null);
+            } else {
+                withdrawal.completeExceptionally(failure);
+            }
+        });
+        ScheduledFuture<?> timeout = timer.schedule(() -> {
             if (claimed.compareAndSet(false, true)) {
-                withdraw(type, marking).whenComplete((ok, failure) -> {
-                    if (failure == null) {
-                        withdrawal.complete(null);
-                    } else {
-                        withdrawal.completeExceptionally(failure);
-                    }
-                });
+                withdrawer.run();
             }
         }, MARK_LEAD.toMillis(), TimeUnit.MILLISECONDS);
+        MarkGuard guard = new MarkGuard(marking, markedAt, claimed, withdrawal, timeout, withdrawer);
         Map<UUID, MessageStore.Saved> saved;
+        HandedRecords.Handed marked;
         try {
             saved = persist.saved(batch.toLookUp(), keepTrying);
+            marked = handed.await(marking);
         } catch (InterruptedException | RuntimeException e) {
-            guard.cancel(false);
-            if (claimed.compareAndSet(false, true)) {
+            timeout.cancel(false);
+            if (guard.claim()) {
                 withdrawQuietly(type, marking, worker);
             }
             throw e;
         }
-        guard.cancel(false);
-        if (!claimed.compareAndSet(false, true)) {
-            // PostgreSQL was slow and the marks were withdrawn (if that failed, the batch stays pending).
-            handed.await(withdrawal);
-            return decideCarefully(type, batch, ids, worker, keepTrying, saved);
-        }
-        HandedRecords.Handed marked = handed.await(marking);
         DeliveryDecision.Plan plan = decision.triage(batch, saved, Map.of(), marked.nowMillis());
-        return new Decided(plan, saved, marked.marked());
+        return new Decided(plan, saved, marked.marked(), guard);
     }
 
     private CompletableFuture<Void> withdraw(MessageType type, CompletableFuture<HandedRecords.Handed> marking) {
@@ -239,7 +366,7 @@ public class DeliveryPipeline {
         // Marked as handed before the send, only for entries still this consumer's: those taken over meanwhile are
         // left to their new owner (not sent, not acknowledged here).
         Set<UUID> mine = handed.hand(type, worker, plan.worksToSend()).marked();
-        return new Decided(plan, saved, mine);
+        return new Decided(plan, saved, mine, null);
     }
 
     @PreDestroy
