@@ -56,9 +56,10 @@ class Apps:
     def __getitem__(self, name):
         return self.running[name]
 
-    def start(self, name, port, db, app, *args):
-        """Start one app (api or worker) against database DB and the bench's Redis db, in the background.
-        bin/lib/launch execs the JVM, so the process started here is the JVM itself."""
+    def start(self, name, port, db, app, *args, java_opts=None):
+        """Start one app (api or worker) against database DB and the bench's Redis db, in the background
+        (JAVA_OPTS, if given, instead of the bench's). bin/lib/launch execs the JVM, so the process started
+        here is the JVM itself."""
         # bin/lib/launch's rule, stated: the management port is the HTTP port + 1000.
         management_port = port + 1000
         for p in (port, management_port):
@@ -73,7 +74,7 @@ class Apps:
             QUARKUS_DATASOURCE_PASSWORD="sms",
             QUARKUS_REDIS_HOSTS="redis://127.0.0.1:%d/%d" % (self.s.redis_port, self.s.redis_db),
             SMS_APP_HOME=str(self.app_home),
-            SMS_JAVA_OPTS=self.s.app_java_opts,
+            SMS_JAVA_OPTS=java_opts or self.s.app_java_opts,
         )
         cmd = [self.launch, app, *args]
         # Normal-queue workers run at a lower CPU priority, as bin/run starts them: on a shared box the express

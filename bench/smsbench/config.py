@@ -39,7 +39,7 @@ Settings (environment):
   SMS_REDIS_PORT, SMS_PG_PORT, SMS_WORKER_*, SMS_PROVIDER_*   as for bin/run
 """
 
-ALL_SCENARIOS = ("ceiling", "ingest", "otp", "e2e", "sla", "sentlog")
+ALL_SCENARIOS = ("ceiling", "ingest", "otp", "e2e", "sla", "sentlog", "attack")
 
 # Databases that hold the user's and the tests' data: the bench creates, truncates and reloads its own.
 FORBIDDEN_DBS = ("sms", "sms_test")
@@ -66,14 +66,15 @@ class Sizes:
     sla_cap_s: int
     sentlog_rows: int
     sentlog_s: int
+    attack_reads: int
 
 
 FULL = Sizes(lua_calls=20000, lua1_calls=300000, copy_rows=1000000, warmup_s=10, ingest_s=30, otp_s=20,
              e2e_s=60, e2e_warm_s=5, e2e_drain_cap_s=120, sla_backlog=1000000, sla_cap_s=360,
-             sentlog_rows=10000000, sentlog_s=10)
+             sentlog_rows=10000000, sentlog_s=10, attack_reads=2000)
 QUICK = Sizes(lua_calls=5000, lua1_calls=50000, copy_rows=100000, warmup_s=3, ingest_s=5, otp_s=5,
               e2e_s=10, e2e_warm_s=2, e2e_drain_cap_s=30, sla_backlog=50000, sla_cap_s=90,
-              sentlog_rows=200000, sentlog_s=3)
+              sentlog_rows=200000, sentlog_s=3, attack_reads=300)
 
 # The clients every scenario but sentlog sends as, credited once through the API.
 CLIENTS = 100

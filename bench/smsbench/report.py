@@ -193,6 +193,33 @@ def report(frags, meta, run_dir, out):
         notes["sentlog"] = ["%-12s ?%s" % (q["name"], q["query"]) for q in sl.get("queries", [])]
         notes["sentlog"] += [x for x in (cpu_line(g(sl, "samples")),) if x]
 
+    at = frags.get("attack")
+    if at:
+        res = at.get("result") or {}
+        before, during = res.get("victim_before_ms") or [None, None], res.get("victim_during_ms") or [None, None, None]
+        mb = lambda v: None if v is None else v / 1048576.0  # noqa: E731
+        add("attack", "%s sent-log reads of %s KB pages, API %s" % (
+            fnum(at.get("reads")), fnum((res.get("page_bytes") or 0) / 1024.0), at.get("heap_opts")),
+            "answers %s" % ", ".join("%s: %s" % kv for kv in sorted((res.get("codes") or {}).items())),
+            raw=res.get("codes"))
+        add("attack", "other client's GET /api/credit p50 / p99, before -> during",
+            "%s / %s -> %s / %s ms (max %s)" % (fms(before[0]), fms(before[1]), fms(during[0]), fms(during[1]),
+                                                 fms(during[2])), "ms",
+            raw={"before": before, "during": during})
+        heap_max = max((g(at, "samples", "heap_max_mb") or {}).values() or [None], key=lambda v: v or 0)
+        add("attack", "API heap: max used during / after a forced GC (before)",
+            "%s / %s MB (%s MB)" % (fnum(heap_max), fnum(mb(res.get("heap_after"))), fnum(mb(res.get("heap_before")))),
+            "MB", raw={"max_mb": heap_max, "after_gc_mb": mb(res.get("heap_after")),
+                       "before_gc_mb": mb(res.get("heap_before"))})
+        add("attack", "health during the attack; stop on SIGTERM after it",
+            "max %s ms, %s not 200; %s" % (fms(at.get("health_max_ms")), fnum(at.get("health_not_200")),
+                                          ("stopped in %s s" % fnum(at.get("sigterm_s"), 1)) if at.get("sigterm_stopped")
+                                          else "did NOT stop"), raw={"health_max_ms": at.get("health_max_ms"),
+                                                                     "sigterm_s": at.get("sigterm_s")})
+        add("attack", "limits of bench/attack/sentlog-flood", "held" if at.get("passed")
+            else "violated: " + "; ".join(res.get("failures") or []), ok=bool(at.get("passed")))
+        notes["attack"] = [x for x in (cpu_line(g(at, "samples")),) if x]
+
     # Memory under load: the largest RSS / heap seen per app over all scenarios.
     rss, heap = {}, {}
     for f in frags.values():

@@ -5,6 +5,7 @@ with bench.frag(scenario, ...); the report turns them into the table.
 """
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -446,4 +447,54 @@ def sentlog(b):
     b.apps.stop("api-log")
 
 
-ALL = {"ceiling": ceiling, "ingest": ingest, "otp": otp, "e2e": e2e, "sla": sla, "sentlog": sentlog}
+# The heap bin/run gives the API, and the Kubernetes limit (768 MiB) leaves room for: the attack must not need more.
+ATTACK_HEAP = "-Xmx512m"
+
+
+def attack(b):
+    """Issue 16's memory attack, replayed by bench/attack/sentlog-flood against an API started as bin/run starts
+    it (-Xmx512m): one client reads 1.9 MB sent-log pages with ever new filters while another reads its balance.
+    Reports the other client's latency before and during, the API's heap (sampled every second, and after a
+    forced GC), health, and how long the API takes to stop on SIGTERM afterwards."""
+    sz, s = b.sz, b.s
+    say("== attack: %d sent-log reads of 1.9 MB pages, 4 at a time, against an API with %s"
+        % (sz.attack_reads, ATTACK_HEAP))
+    b.stop_workers()
+    b.apps.stop("api")
+    b.apps.start("api-attack", s.api_port, s.db, "api", java_opts=ATTACK_HEAP)
+    b.apps.wait_ready("api-attack")
+    app = b.apps["api-attack"]
+    tool = str(s.root / "bench" / "attack" / "sentlog-flood")
+    out = b.path("attack.txt")
+    conninfo = "host=127.0.0.1 port=%d dbname=%s user=sms password=sms" % (s.pg_port, s.db)
+    cmd = [sys.executable, tool, "--url", "http://127.0.0.1:%d" % s.api_port,
+           "--management-url", app.management_url, "--seed", conninfo, "--pid", str(app.pid),
+           "--requests", str(sz.attack_reads), "--sigterm-within", "25"]
+    samples = b.start_sampler("attack", "api-attack")
+    t0 = now()
+    with open(out, "w") as f:
+        rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=dict(os.environ, PGPASSWORD="sms")).returncode
+    t1 = now()
+    b.stop_sampler()
+    # The tool stopped the API with SIGTERM (--sigterm-within): forget it, or stop it if it is still there.
+    b.apps.stop("api-attack")
+    b.psql.run(s.db, "-c", "DELETE FROM messages WHERE client_id = 'flood-attacker'")
+    with open(out) as f:
+        text = f.read()
+    found = [line[len("json: "):] for line in text.splitlines() if line.startswith("json: ")]
+    if not found:
+        raise BenchError("bench/attack/sentlog-flood printed no result (exit %d; see %s)" % (rc, out))
+    result = json.loads(found[-1])
+    sigterm = re.search(r"SIGTERM: (stopped|still running) after ([0-9.]+) s", text)
+    health = re.search(r"health /q/health/live during: max ([0-9.na]+) ms, ([0-9]+) not 200", text)
+    say("attack: %s" % ("held every limit" if rc == 0 else "FAILED: " + "; ".join(result.get("failures", []))))
+    b.frag("attack", result=result, passed=rc == 0, reads=float(sz.attack_reads), heap_opts=ATTACK_HEAP,
+           sigterm_s=float(sigterm.group(2)) if sigterm else None,
+           sigterm_stopped=bool(sigterm and sigterm.group(1) == "stopped"),
+           health_max_ms=float(health.group(1)) if health and health.group(1) != "nan" else None,
+           health_not_200=int(health.group(2)) if health else None,
+           samples=b.summarize(samples, t0, t1))
+
+
+ALL = {"ceiling": ceiling, "ingest": ingest, "otp": otp, "e2e": e2e, "sla": sla, "sentlog": sentlog,
+       "attack": attack}
