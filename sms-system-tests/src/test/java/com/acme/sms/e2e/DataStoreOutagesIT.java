@@ -56,6 +56,41 @@ class DataStoreOutagesIT {
     }
 
     @Test
+    void aFrozenPostgresGetsQuick503sNotHeldRequests() throws Exception {
+        try (PrivateServers.Postgres pg = new PrivateServers.Postgres().init();
+                Platform platform = new Platform(6379, 14, pg.jdbcUrl())) {
+            AppProcess api = platform.api();
+            String client = platform.newClient(api, 100);
+            pg.freeze();
+            try {
+                // A server that is stopped, not down: the query timeout's cancel request gets no answer either, so
+                // only a bound on the socket itself ends the wait (issue 17, item 11).
+                for (String[] call : new String[][] {{"GET", "/api/messages/sent-log"}, {"POST", "/api/credit/increase"},
+                    {"GET", "/api/messages/sent-log?status=sent"}}) {
+                    long t0 = System.nanoTime();
+                    io.restassured.response.Response r = io.restassured.RestAssured.given()
+                            .config(io.restassured.config.RestAssuredConfig.config().httpClient(
+                                    io.restassured.config.HttpClientConfig.httpClientConfig()
+                                            .setParam("http.socket.timeout", 60_000)))
+                            .port(api.port).header("X-Client-ID", client).contentType("application/json")
+                            .body("{\"balance\": 5}").request(call[0], call[1]);
+                    long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+                    System.out.printf("[PostgreSQL frozen] %s %s answered %d after %d s%n", call[0], call[1],
+                            r.statusCode(), seconds);
+                    assertThat(r.statusCode()).as("%s %s", call[0], call[1]).isEqualTo(503);
+                    assertThat(r.header("Retry-After")).isEqualTo("5");
+                    assertThat(seconds).as("%s %s answered within the socket bound", call[0], call[1])
+                            .isLessThanOrEqualTo(15);
+                }
+            } finally {
+                pg.thaw();
+            }
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> io.restassured.RestAssured.given().port(api.port)
+                    .header("X-Client-ID", client).get("/api/messages/sent-log").then().statusCode(200));
+        }
+    }
+
+    @Test
     void appsRefuseToRunOnARedisThatMayEvictKeys() throws Exception {
         try (PrivateServers.Redis redis = new PrivateServers.Redis("allkeys-lru").start();
                 Platform platform = new Platform(redis.port, 0, "jdbc:postgresql://127.0.0.1:5432/sms_test")) {

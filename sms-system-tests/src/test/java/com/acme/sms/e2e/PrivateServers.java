@@ -131,8 +131,35 @@ final class PrivateServers {
                     "stop"), true);
         }
 
+        /**
+         * Freezes the whole server (SIGSTOP to the postmaster and every backend): connections stay open and new ones
+         * are accepted by the kernel, but nothing answers, as with a machine that hangs or a VM paused by its host.
+         */
+        void freeze() throws Exception {
+            signalAll("STOP");
+        }
+
+        void thaw() throws Exception {
+            signalAll("CONT");
+        }
+
+        private void signalAll(String signal) throws Exception {
+            String postmaster = Files.readAllLines(dir.resolve("data").resolve("postmaster.pid")).get(0).trim();
+            // The backends first, so none is started by a postmaster that is still running.
+            new ProcessBuilder("pkill", "-" + signal, "-P", postmaster).start().waitFor(10, TimeUnit.SECONDS);
+            Process p = new ProcessBuilder("kill", "-" + signal, postmaster).start();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + signal + " " + postmaster + " failed");
+            }
+        }
+
         @Override
         public void close() {
+            try {
+                thaw();
+            } catch (Exception notFrozen) {
+                // nothing to thaw
+            }
             try {
                 stop();
             } catch (Exception alreadyStopped) {

@@ -1,5 +1,7 @@
 package com.acme.sms.api.credit;
 
+import com.acme.sms.api.store.StoreBounds;
+import com.acme.sms.api.store.StoreUnavailableException;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -113,7 +115,19 @@ public class TopUpLedger {
                         answer.executeUpdate();
                     }
                 }
-                c.commit();
+                try {
+                    c.commit();
+                } catch (SQLException e) {
+                    if (!StoreBounds.isUnavailable(e)) {
+                        throw e;
+                    }
+                    // The commit was sent and its answer lost (PostgreSQL frozen or gone mid-commit): the top-up may be
+                    // recorded. Saying "nothing was changed" could make a client pay twice; if it was recorded, the
+                    // recovery job brings it into the live balance, and a retry with the same key answers for it.
+                    throw new StoreUnavailableException(StoreBounds.POSTGRESQL, "PostgreSQL did not confirm the top-up;"
+                            + " it may have been recorded. Retry with the same Idempotency-Key to learn which (without a"
+                            + " key, read the balance before retrying).", e);
+                }
                 return new Recorded(ledgerId, currentName, amount);
             } catch (SQLException | RuntimeException e) {
                 c.rollback();

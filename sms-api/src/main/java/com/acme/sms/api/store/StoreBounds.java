@@ -84,6 +84,12 @@ public class StoreBounds {
                         .contains("acquisition timeout")) {
                     return true;
                 }
+                // The pool gave up on a new connection to a PostgreSQL that accepts and never answers (frozen): the
+                // driver reports its interrupted connect as "something unusual" (DataStoreOutagesIT).
+                if (sql.getCause() != null
+                        && String.valueOf(sql.getCause().getMessage()).startsWith("Interrupted while attempting to connect")) {
+                    return true;
+                }
             }
         }
         return false;
