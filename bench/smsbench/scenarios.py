@@ -453,11 +453,12 @@ ATTACK_HEAP = "-Xmx512m"
 
 def attack(b):
     """Issue 16's memory attack, replayed by bench/attack/sentlog-flood against an API started as bin/run starts
-    it (-Xmx512m): one client reads 1.9 MB sent-log pages with ever new filters while another reads its balance.
+    it (-Xmx512m): one client reads its largest sent-log pages (100 messages of 1,600 emoji) with ever new
+    filters while another reads its balance.
     Reports the other client's latency before and during, the API's heap (sampled every second, and after a
     forced GC), health, and how long the API takes to stop on SIGTERM afterwards."""
     sz, s = b.sz, b.s
-    say("== attack: %d sent-log reads of 1.9 MB pages, 4 at a time, against an API with %s"
+    say("== attack: %d sent-log reads of pages of 100 emoji-filled messages, 4 at a time, against an API with %s"
         % (sz.attack_reads, ATTACK_HEAP))
     b.stop_workers()
     b.apps.stop("api")

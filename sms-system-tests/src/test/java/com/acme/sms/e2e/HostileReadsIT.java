@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * One client must not be able to take the API's memory away from the others. The attack a review found: a client
- * whose log holds 1,000 messages of 1,600 emoji (a page of 100 is about 1.9 MB of JSON) reads its sent-log
+ * whose log holds 1,000 messages of 1,600 emoji (a page of 100 is about 0.65 MB of JSON; 1.9 MB before emoji were written unescaped) reads its sent-log
  * again and again with a different {@code from_date} each time, four at a time, against the packaged API with the
  * heap bin/run gives it (512 MB). Before the sent-log cache was bounded in bytes the heap filled, requests failed
  * with OutOfMemoryError and the other client's requests stopped being answered.
