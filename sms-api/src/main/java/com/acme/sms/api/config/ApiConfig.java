@@ -40,6 +40,14 @@ public interface ApiConfig {
     @WithDefault("16M")
     io.quarkus.runtime.configuration.MemorySize sentLogCacheMaxBytes();
 
+    /**
+     * Most sent-log reads one client may have in flight on one API instance; one more is refused at once with 429
+     * and Retry-After (issue 16: a page is up to 0.65 MB of JSON to build, and a client asking for many at once took
+     * the CPU from the others). 0: no bound.
+     */
+    @WithDefault("2")
+    int sentLogReadsInFlight();
+
     /** Most credit one increase may add. */
     @WithDefault("10000000")
     long maxCreditIncrease();

@@ -7,11 +7,13 @@ import com.acme.sms.api.message.MessageDraft;
 import com.acme.sms.api.message.SendCommand;
 import com.acme.sms.api.message.SendService;
 import com.acme.sms.api.message.SentLog;
+import com.acme.sms.api.ratelimit.ReadsInFlight;
 import com.acme.sms.api.rest.Ascii;
 import com.acme.sms.api.security.Caller;
 import com.acme.sms.api.security.Callers;
 import com.acme.sms.message.MessageType;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -20,6 +22,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -51,12 +54,15 @@ public class MessageResource {
     private final SentLog sentLog;
     private final ApiConfig config;
     private final Callers callers;
+    private final ReadsInFlight readsInFlight;
 
-    public MessageResource(SendService sender, SentLog sentLog, ApiConfig config, Callers callers) {
+    public MessageResource(SendService sender, SentLog sentLog, ApiConfig config, Callers callers,
+            ReadsInFlight readsInFlight) {
         this.sender = sender;
         this.sentLog = sentLog;
         this.config = config;
         this.callers = callers;
+        this.readsInFlight = readsInFlight;
     }
 
     @POST
@@ -102,13 +108,23 @@ public class MessageResource {
             @Parameter(
                     description = "Latest queued time: 2026-11-25 (whole day) or 2026-11-25T18:00:00Z") @QueryParam("to_date") String toDate,
             @Parameter(description = "Page number, from 1 (default 1)") @QueryParam("page") String page,
-            @Parameter(description = "Page size, 1 to 100 (default 20)") @QueryParam("page_size") String pageSize) {
+            @Parameter(description = "Page size, 1 to 100 (default 20)") @QueryParam("page_size") String pageSize,
+            @Context RoutingContext routing) {
         String clientId = callers.clientId();
         SentLog.Filter filter = new SentLogQuery(status, type, fromDate, toDate, page, pageSize).filter();
-        SentLog.Page result = sentLog.find(clientId, filter);
-        long totalPages = (result.total() + filter.pageSize() - 1) / filter.pageSize();
-        List<MessageView> views = result.messages().stream().map(MessageView::of).toList();
-        return new SentLogPage(filter.page(), filter.pageSize(), result.total(), totalPages, views);
+        // Held until the answer has been written (the JSON is built after this method returns) or the connection
+        // has closed: the context's end handlers run in both cases. Released exactly once.
+        ReadsInFlight.Permit permit = readsInFlight.acquire(clientId);
+        try {
+            routing.addEndHandler(ended -> permit.close());
+            SentLog.Page result = sentLog.find(clientId, filter);
+            long totalPages = (result.total() + filter.pageSize() - 1) / filter.pageSize();
+            List<MessageView> views = result.messages().stream().map(MessageView::of).toList();
+            return new SentLogPage(filter.page(), filter.pageSize(), result.total(), totalPages, views);
+        } catch (RuntimeException | Error e) {
+            permit.close();
+            throw e;
+        }
     }
 
     @GET
