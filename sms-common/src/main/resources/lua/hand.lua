@@ -15,40 +15,7 @@
 -- consumer still owns and that have not expired by that time (the caller judges expiry with the same time and
 -- the same rule, expiry > 0 and now >= expiry, so it sends exactly the ones marked).
 
--- One range query for the whole batch, not one per entry: the entries between the batch's lowest and highest id
--- that this consumer owns. (Entries of this consumer outside the batch may lie in the range too; the count leaves
--- room for them. Should there ever be more, an entry left out is simply not marked by this call.)
-local function parse(entry)
-  local ms, seq = string.match(entry, '^(%d+)-(%d+)$')
-  return tonumber(ms), tonumber(seq)
-end
-local function owned_entries(first, step)
-  local lo, hi = ARGV[first], ARGV[first]
-  local lo_ms, lo_seq = parse(lo)
-  if lo_ms == nil then
-    return nil, lo
-  end
-  local hi_ms, hi_seq = lo_ms, lo_seq
-  local n = 0
-  for i = first, #ARGV, step do
-    local ms, seq = parse(ARGV[i])
-    if ms == nil then
-      return nil, ARGV[i]
-    end
-    if ms < lo_ms or (ms == lo_ms and seq < lo_seq) then
-      lo, lo_ms, lo_seq = ARGV[i], ms, seq
-    end
-    if ms > hi_ms or (ms == hi_ms and seq > hi_seq) then
-      hi, hi_ms, hi_seq = ARGV[i], ms, seq
-    end
-    n = n + 1
-  end
-  local owned = {}
-  for _, p in ipairs(redis.call('XPENDING', KEYS[1], ARGV[1], lo, hi, n + 10000, ARGV[2])) do
-    owned[p[1]] = true
-  end
-  return owned
-end
+-- #include owned_entries
 local time = redis.call('TIME')
 local now_ms = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local stream_type = redis.call('TYPE', KEYS[1]).ok

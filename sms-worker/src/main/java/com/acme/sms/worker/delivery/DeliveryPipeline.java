@@ -49,8 +49,6 @@ public class DeliveryPipeline {
      */
     static final Duration MARK_LEAD = Duration.ofMillis(500);
 
-    private static final long FRESH_MARK_NANOS = MARK_LEAD.toNanos();
-
     /** Withdraws marks whose lookup is late; its tasks only start Redis calls, they never block. */
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "handed-marks-guard");
@@ -360,7 +358,7 @@ public class DeliveryPipeline {
         if (saved == null) {
             saved = persist.saved(batch.toLookUp(), keepTrying);
         }
-        HandedRecords.Snapshot before = System.nanoTime() - start > FRESH_MARK_NANOS ? handed.read(type, ids)
+        HandedRecords.Snapshot before = System.nanoTime() - start > MARK_LEAD.toNanos() ? handed.read(type, ids)
                 : handed.await(reading);
         DeliveryDecision.Plan plan = decision.triage(batch, saved, before.handed(), before.nowMillis());
         // Marked as handed before the send, only for entries still this consumer's: those taken over meanwhile are
