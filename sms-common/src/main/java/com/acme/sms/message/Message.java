@@ -9,8 +9,8 @@ import java.time.OffsetDateTime;
 import java.util.UUID;
 
 /**
- * One message in its final (or retry-waiting) state. Rows are written by the workers only, once per message id;
- * the API reads them for the sent-log.
+ * One message in its final (or retry-waiting) state. Rows are written by the workers only, once per message id
+ * and attempt, then moved on once by its delivery receipt; the API reads them for the sent-log.
  */
 @Entity
 @Table(name = "messages")
@@ -48,4 +48,20 @@ public class Message extends PanacheEntityBase {
 
     @Column(nullable = false)
     public int attempts;
+
+    /** SMS parts the text takes (concatenated when more than one). */
+    @Column(nullable = false)
+    public int segments;
+
+    /** The provider's id of the message (of its first part), which its receipts carry. */
+    @Column(name = "provider_message_id")
+    public String providerMessageId;
+
+    /** The done date of the receipt that made the message delivered or undelivered. */
+    @Column(name = "delivered_at")
+    public OffsetDateTime deliveredAt;
+
+    /** The provider's error code: an SMPP command status for a refused send, the receipt's error otherwise. */
+    @Column(name = "error_code")
+    public String errorCode;
 }

@@ -3,10 +3,22 @@ package com.acme.sms.message;
 import java.util.Locale;
 import java.util.Optional;
 
+/**
+ * Where a message is: {@code queued} (accepted, or waiting for a retry), {@code sent} (the provider took it),
+ * then {@code delivered} or {@code undelivered} as its delivery receipt says; or {@code failed} (the provider never
+ * took it, refunded). A message the provider took is charged whatever its receipt says.
+ */
 public enum MessageStatus {
     QUEUED,
     SENT,
-    FAILED;
+    FAILED,
+    DELIVERED,
+    UNDELIVERED;
+
+    /** Whether the provider took the message, so it is charged for good (sent, delivered or undelivered). */
+    public boolean charged() {
+        return this == SENT || this == DELIVERED || this == UNDELIVERED;
+    }
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

@@ -101,4 +101,20 @@ public final class RedisKeys {
     public static String authFailuresByCaller(String callerId) {
         return "sms:auth-failures:caller:{" + callerId + "}";
     }
+
+    /**
+     * Delivery receipts as the providers got them, waiting to be applied to PostgreSQL by the workers (group
+     * {@code appliers}). A provider acknowledges a receipt to its carrier only once it is here.
+     */
+    public static String receipts() {
+        return "sms:receipts";
+    }
+
+    /**
+     * Receipts whose message was not found (yet): a receipt can overtake the row of its message. A sorted set scored
+     * by when the receipt arrived; retried until {@code sms.receipts.unmatched-retention} has passed.
+     */
+    public static String unmatchedReceipts() {
+        return "sms:receipts:unmatched";
+    }
 }

@@ -6,6 +6,7 @@ import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.consume.StreamConsumer;
 import com.acme.sms.worker.delivery.DeliveryPipeline;
 import com.acme.sms.worker.housekeeping.Housekeeping;
+import com.acme.sms.worker.receipt.ReceiptApplier;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
@@ -28,11 +29,14 @@ public class WorkerRunner {
     private final Housekeeping housekeeping;
     private final RedisDataSource redis;
     private final WorkerConfig config;
+    private final ReceiptApplier receipts;
     private final List<StreamConsumer> consumers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile MessageType type;
 
-    public WorkerRunner(DeliveryPipeline pipeline, Housekeeping housekeeping, RedisDataSource redis, WorkerConfig config) {
+    public WorkerRunner(DeliveryPipeline pipeline, Housekeeping housekeeping, RedisDataSource redis, WorkerConfig config,
+            ReceiptApplier receipts) {
+        this.receipts = receipts;
         this.pipeline = pipeline;
         this.housekeeping = housekeeping;
         this.redis = redis;
@@ -51,6 +55,8 @@ public class WorkerRunner {
             thread.start();
         }
         housekeeping.start(type, base + "-");
+        // Every worker process applies receipts, whichever queue it serves: they come for both.
+        receipts.start(base + "-receipts");
         Log.infof("Worker for %s started with %d consumers (batch %d, reclaim after %s)", RedisKeys.stream(type),
                 consumers.size(), config.batchSize(), config.reclaimIdle());
     }
@@ -73,6 +79,7 @@ public class WorkerRunner {
 
     public synchronized void stopAndWait() {
         housekeeping.stop();
+        receipts.stop();
         if (threads.isEmpty()) {
             return;
         }

@@ -69,14 +69,19 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
      * The state one attempt of a message ends in: {@code SENT}, {@code FAILED} with the reason, or {@code QUEUED}
      * (waiting for a retry, due at {@code retryDueMillis}) with the transient error.
      */
-    public record Outcome(QueuedMessage message, MessageStatus status, String error, long retryDueMillis) {
+    public record Outcome(QueuedMessage message, MessageStatus status, String error, long retryDueMillis,
+            List<String> providerIds, String errorCode) {
+
+        public Outcome(QueuedMessage message, MessageStatus status, String error, long retryDueMillis) {
+            this(message, status, error, retryDueMillis, List.of(), null);
+        }
 
         static Outcome failed(QueuedMessage m, String why) {
             return new Outcome(m, MessageStatus.FAILED, why, 0);
         }
 
         public MessageStore.Final row() {
-            return new MessageStore.Final(message, status, error);
+            return new MessageStore.Final(message, status, error, providerIds, errorCode);
         }
     }
 
@@ -168,12 +173,14 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
                     answered.transientFailure()) : new SmsProvider.Result(sentMessage, NO_RESULT, true);
             QueuedMessage m = r.message();
             if (r.sent()) {
-                outcomes.add(new Outcome(m, MessageStatus.SENT, null, 0));
+                outcomes.add(new Outcome(m, MessageStatus.SENT, null, 0, answered.providerIds(), null));
             } else if (r.transientFailure() && retry.mayRetryAfter(m.attempt())) {
-                outcomes.add(new Outcome(m, MessageStatus.QUEUED, r.error(), retry.nextDueMillis(nowMillis, m.attempt())));
+                outcomes.add(new Outcome(m, MessageStatus.QUEUED, r.error(), retry.nextDueMillis(nowMillis, m.attempt()),
+                        List.of(), answered == null ? null : answered.errorCode()));
             } else {
                 String why = r.transientFailure() ? r.error() + " (gave up after " + m.attempt() + " attempts)" : r.error();
-                outcomes.add(Outcome.failed(m, why));
+                outcomes.add(new Outcome(m, MessageStatus.FAILED, why, 0, List.of(),
+                        answered == null ? null : answered.errorCode()));
             }
         }
         return outcomes;

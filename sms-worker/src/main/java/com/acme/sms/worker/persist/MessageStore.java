@@ -3,6 +3,7 @@ package com.acme.sms.worker.persist;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.QueuedMessage;
+import com.acme.sms.text.SmsText;
 import com.acme.sms.worker.config.TimeoutOrder;
 import com.acme.sms.worker.config.WorkerConfig;
 import io.agroal.api.AgroalDataSource;
@@ -12,6 +13,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -33,7 +35,13 @@ import java.util.UUID;
 public class MessageStore {
 
     /** A message with the state its current attempt ends in ({@code sent}, {@code failed}, or {@code queued} for a retry). */
-    public record Final(QueuedMessage message, MessageStatus status, String error) {}
+    public record Final(QueuedMessage message, MessageStatus status, String error, List<String> providerIds,
+            String errorCode) {
+
+        public Final(QueuedMessage message, MessageStatus status, String error) {
+            this(message, status, error, List.of(), null);
+        }
+    }
 
     /** What PostgreSQL holds of a message. */
     public record Saved(MessageStatus status, int attempts) {}
@@ -41,19 +49,28 @@ public class MessageStore {
     private static final String SAVE = """
             WITH input AS (
               SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[],
-                                   ?::int[])
-                AS t(id, client_id, to_number, from_number, content, status, queued_ms, error_message, attempts)
+                                   ?::int[], ?::int[], ?::text[], ?::text[])
+                AS t(id, client_id, to_number, from_number, content, status, queued_ms, error_message, attempts,
+                     segments, provider_message_id, error_code)
             ), inserted AS (
               INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at,
-                                    error_message, attempts)
+                                    error_message, attempts, segments, provider_message_id, error_code)
               SELECT id, client_id, ?, to_number, from_number, content, status, to_timestamp(queued_ms / 1000.0), now(),
-                     error_message, attempts
+                     error_message, attempts, segments, provider_message_id, error_code
               FROM input
               ON CONFLICT (id) DO UPDATE
                 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, error_message = EXCLUDED.error_message,
+                    provider_message_id = EXCLUDED.provider_message_id, error_code = EXCLUDED.error_code,
                     updated_at = now()
                 WHERE messages.status = 'queued' AND messages.attempts < EXCLUDED.attempts
               RETURNING id, client_id, status
+            ), parts AS (
+              -- Only for the multi-part messages this write moved to sent: their receipts come part by part.
+              INSERT INTO message_parts (provider_message_id, message_id, part)
+              SELECT p.provider_message_id, p.message_id, p.part
+              FROM unnest(?::text[], ?::uuid[], ?::int[]) AS p(provider_message_id, message_id, part)
+              JOIN inserted i ON i.id = p.message_id AND i.status = 'sent'
+              ON CONFLICT (provider_message_id) DO NOTHING
             ), sent AS (
               SELECT client_id, count(*) AS n FROM inserted WHERE status = 'sent' GROUP BY client_id
             ), balances AS (
@@ -88,6 +105,12 @@ public class MessageStore {
         Long[] queued = new Long[n];
         String[] errors = new String[n];
         Integer[] attempts = new Integer[n];
+        Integer[] segments = new Integer[n];
+        String[] providerIds = new String[n];
+        String[] errorCodes = new String[n];
+        List<String> partIds = new ArrayList<>();
+        List<UUID> partMessages = new ArrayList<>();
+        List<Integer> partNumbers = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Final f = batch.get(i);
             QueuedMessage m = f.message();
@@ -100,6 +123,17 @@ public class MessageStore {
             queued[i] = m.queuedAtMillis();
             errors[i] = f.error();
             attempts[i] = m.attempt();
+            segments[i] = SmsText.segments(m.content());
+            // The first part's id stands for the message; a message in several parts also gets one row per part.
+            providerIds[i] = f.providerIds().isEmpty() ? null : f.providerIds().get(0);
+            errorCodes[i] = f.errorCode();
+            if (f.status() == MessageStatus.SENT && f.providerIds().size() > 1) {
+                for (int p = 0; p < f.providerIds().size(); p++) {
+                    partIds.add(f.providerIds().get(p));
+                    partMessages.add(m.id());
+                    partNumbers.add(p + 1);
+                }
+            }
         }
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
@@ -115,8 +149,14 @@ public class MessageStore {
                 ps.setArray(7, c.createArrayOf("bigint", queued));
                 ps.setArray(8, c.createArrayOf("text", errors));
                 ps.setArray(9, c.createArrayOf("int4", attempts));
-                ps.setString(10, type.wireName());
-                ps.setString(11, worker);
+                ps.setArray(10, c.createArrayOf("int4", segments));
+                ps.setArray(11, c.createArrayOf("text", providerIds));
+                ps.setArray(12, c.createArrayOf("text", errorCodes));
+                ps.setString(13, type.wireName());
+                ps.setArray(14, c.createArrayOf("text", partIds.toArray(new String[0])));
+                ps.setArray(15, c.createArrayOf("uuid", partMessages.toArray(new UUID[0])));
+                ps.setArray(16, c.createArrayOf("int4", partNumbers.toArray(new Integer[0])));
+                ps.setString(17, worker);
                 Set<UUID> inserted = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

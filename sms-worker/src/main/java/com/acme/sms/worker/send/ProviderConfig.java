@@ -5,9 +5,23 @@ import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Optional;
 
-/** Settings of the simulated SMS provider, so tests and users can make sending slow or fail on purpose. */
+/**
+ * Which provider the workers send through, and the settings of the simulated one, so tests and users can make
+ * sending slow or fail on purpose. The SMPP provider's own settings are {@code sms.provider.smpp.*}.
+ */
 @ConfigMapping(prefix = "sms.provider")
 public interface ProviderConfig {
+
+    /** {@code simulated} (no carrier needed) or {@code smpp} (an SMSC, see sms.provider.smpp.*). */
+    @WithDefault("simulated")
+    String kind();
+
+    /** How long after a send the simulated provider reports the delivery receipt. */
+    @WithDefault("1s")
+    Duration receiptDelay();
+
+    /** Recipients starting with this prefix get an "undelivered" receipt from the simulated provider (empty: none). */
+    Optional<String> undeliveredPrefix();
 
     /** Time one send takes; the messages of a batch are sent concurrently, as to a real provider's API. */
     @WithDefault("10")

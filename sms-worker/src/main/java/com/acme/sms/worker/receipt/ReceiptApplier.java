@@ -1,0 +1,188 @@
+package com.acme.sms.worker.receipt;
+
+import com.acme.sms.worker.config.Timeouts;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Applies the receipts in {@code sms:receipts} to PostgreSQL, one thread per worker process (started and stopped
+ * by the WorkerRunner). Each batch is applied in one transaction, then its unmatched receipts are kept and its
+ * entries acknowledged in one Redis script: a crash between the two applies the batch again, which changes nothing.
+ */
+@ApplicationScoped
+public class ReceiptApplier {
+
+    private final ReceiptStream stream;
+    private final ReceiptStore store;
+    private final UnmatchedReceipts unmatched;
+    private final ReceiptsConfig config;
+    private final Map<ReceiptState, Counter> byState = new EnumMap<>(ReceiptState.class);
+    private final Counter duplicates;
+    private final Counter unmatchedCount;
+    private final Counter dropped;
+    private final Timer acceptedToFinal;
+    private final AtomicLong unmatchedNow = new AtomicLong();
+    private volatile boolean running;
+    private Thread thread;
+
+    public ReceiptApplier(ReceiptStream stream, ReceiptStore store, UnmatchedReceipts unmatched, ReceiptsConfig config,
+            MeterRegistry registry) {
+        this.stream = stream;
+        this.store = store;
+        this.unmatched = unmatched;
+        this.config = config;
+        for (ReceiptState s : ReceiptState.values()) {
+            byState.put(s, Counter.builder("sms.receipts.applied").description("Receipts that changed a message or part")
+                    .tag("state", s.name()).register(registry));
+        }
+        duplicates = Counter.builder("sms.receipts.duplicate")
+                .description("Receipts for a message or part that already had its final state").register(registry);
+        unmatchedCount = Counter.builder("sms.receipts.unmatched")
+                .description("Receipts whose message was not found when they arrived (kept and tried again)")
+                .register(registry);
+        dropped = Counter.builder("sms.receipts.unmatched.dropped")
+                .description("Unmatched receipts given up after sms.receipts.unmatched-retention").register(registry);
+        Gauge.builder("sms.receipts.unmatched.waiting", unmatchedNow, AtomicLong::get)
+                .description("Unmatched receipts waiting to be tried again").register(registry);
+        acceptedToFinal = Timer.builder("sms.receipt.latency")
+                .description("From acceptance to the delivery receipt that made the message delivered or undelivered")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10))
+                .maximumExpectedValue(Duration.ofHours(1)).register(registry);
+    }
+
+    public synchronized void start(String consumer) {
+        if (thread != null) {
+            return;
+        }
+        stream.ensureGroup();
+        running = true;
+        thread = new Thread(() -> loop(consumer), "receipts-applier");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public synchronized void stop() {
+        running = false;
+        if (thread != null) {
+            try {
+                thread.join(Timeouts.REDIS.toMillis() + 2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            thread = null;
+        }
+    }
+
+    private void loop(String consumer) {
+        long nextRetry = 0;
+        long nextReclaim = 0;
+        boolean failing = false;
+        while (running) {
+            try {
+                long now = System.currentTimeMillis();
+                if (now >= nextReclaim) {
+                    List<ReceiptStream.Stored> claimed = stream.reclaim(consumer, config.reclaimIdle(), config.batchSize());
+                    if (!claimed.isEmpty()) {
+                        applyEntries(claimed);
+                    }
+                    nextReclaim = now + config.reclaimIdle().toMillis() / 4;
+                }
+                if (now >= nextRetry) {
+                    retryUnmatched(now);
+                    nextRetry = now + config.unmatchedRetry().toMillis();
+                }
+                List<ReceiptStream.Stored> read = stream.read(consumer, config.batchSize(), Duration.ofMillis(500));
+                if (!read.isEmpty()) {
+                    applyEntries(read);
+                }
+                if (failing) {
+                    Log.info("Receipts are applied again");
+                    failing = false;
+                }
+            } catch (Exception e) {
+                if (!running) {
+                    break;
+                }
+                if (!failing) {
+                    // Unacknowledged receipts stay pending and are applied once Redis and PostgreSQL answer again.
+                    Log.warnf(e, "Could not apply receipts; retrying every second");
+                    failing = true;
+                }
+                sleepQuietly(1000);
+            }
+        }
+    }
+
+    /** Applies receipts read from the stream, keeps the unmatched ones and acknowledges them all. */
+    public void applyEntries(List<ReceiptStream.Stored> entries) throws Exception {
+        ReceiptStore.Applied applied = apply(entries);
+        List<ReceiptStream.Stored> notFound = entries.stream()
+                .filter(s -> !applied.known().contains(s.receipt().providerId())).toList();
+        unmatchedCount.increment(notFound.size());
+        stream.done(entries, notFound);
+    }
+
+    /** Tries the unmatched receipts again; drops those older than the retention. */
+    public void retryUnmatched(long nowMillis) throws Exception {
+        List<ReceiptStream.Stored> waiting = unmatched.oldest(config.batchSize());
+        if (waiting.isEmpty()) {
+            unmatchedNow.set(0);
+            return;
+        }
+        ReceiptStore.Applied applied = apply(waiting);
+        List<ReceiptStream.Stored> done = new ArrayList<>();
+        int gaveUp = 0;
+        for (ReceiptStream.Stored s : waiting) {
+            if (applied.known().contains(s.receipt().providerId())) {
+                done.add(s);
+            } else if (nowMillis - s.receivedAtMillis() > config.unmatchedRetention().toMillis()) {
+                done.add(s);
+                gaveUp++;
+            }
+        }
+        if (gaveUp > 0) {
+            dropped.increment(gaveUp);
+            Log.warnf("Dropped %d receipts whose message was not found within %s", gaveUp, config.unmatchedRetention());
+        }
+        unmatched.remove(done);
+        unmatchedNow.set(unmatched.count());
+    }
+
+    private ReceiptStore.Applied apply(List<ReceiptStream.Stored> entries) throws Exception {
+        List<Receipt> receipts = entries.stream().map(ReceiptStream.Stored::receipt).toList();
+        List<Instant> at = entries.stream().map(s -> Instant.ofEpochMilli(s.receivedAtMillis())).toList();
+        ReceiptStore.Applied applied = store.apply(receipts, at);
+        Instant now = Instant.now();
+        for (ReceiptStore.Finalized f : applied.finalized()) {
+            acceptedToFinal.record(Duration.between(f.queuedAt(), now));
+        }
+        for (ReceiptStream.Stored s : entries) {
+            Receipt r = s.receipt();
+            if (applied.changed().contains(r.providerId())) {
+                byState.get(r.state()).increment();
+            } else if (applied.known().contains(r.providerId()) && r.state().isFinal()) {
+                duplicates.increment();
+            }
+        }
+        return applied;
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package com.acme.sms.worker.receipt;
+
+import com.acme.sms.worker.config.TimeoutOrder;
+import com.acme.sms.worker.config.WorkerConfig;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Applies receipts to the messages in PostgreSQL, in one transaction per batch. Only a {@code sent} message moves
+ * (to {@code delivered} or {@code undelivered}) and only a part without a state gets one, so a duplicate receipt, a
+ * late intermediate one or the same batch applied twice changes nothing: a final status never goes back.
+ */
+@ApplicationScoped
+public class ReceiptStore {
+
+    /** A message a receipt moved to a final status now, and when it was accepted. */
+    public record Finalized(UUID messageId, String status, Instant queuedAt) {}
+
+    /**
+     * @param known the provider ids that belong to a message we saved (applied now or before)
+     * @param changed the provider ids whose receipt changed a message or a part now
+     * @param finalized the messages whose status the receipts changed
+     */
+    public record Applied(Set<String> known, Set<String> changed, List<Finalized> finalized) {}
+
+    /** Single-part messages are final at their receipt; parts get their state. One statement, one round trip. */
+    private static final String APPLY = """
+            WITH r AS (
+              SELECT DISTINCT ON (pid) pid, state, done_at, err
+              FROM unnest(?::text[], ?::text[], ?::timestamptz[], ?::text[]) AS t(pid, state, done_at, err)
+              -- a final state wins over an intermediate one of the same batch
+              ORDER BY pid, state IN ('ENROUTE', 'ACCEPTD')
+            ), single AS (
+              UPDATE messages m
+              SET status = CASE WHEN r.state = 'DELIVRD' THEN 'delivered' ELSE 'undelivered' END,
+                  delivered_at = r.done_at,
+                  error_code = CASE WHEN r.state = 'DELIVRD' THEN NULL ELSE coalesce(r.err, r.state) END,
+                  error_message = CASE WHEN r.state = 'DELIVRD' THEN m.error_message
+                                       ELSE 'receipt: ' || r.state || coalesce(' (err ' || r.err || ')', '') END,
+                  updated_at = now()
+              FROM r
+              WHERE m.provider_message_id = r.pid AND m.status = 'sent' AND r.state NOT IN ('ENROUTE', 'ACCEPTD')
+                AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = r.pid)
+              RETURNING r.pid, m.id, m.status, m.queued_at
+            ), part AS (
+              UPDATE message_parts p SET state = r.state, done_at = r.done_at, error_code = coalesce(r.err, r.state)
+              FROM r
+              WHERE p.provider_message_id = r.pid AND p.state IS NULL AND r.state NOT IN ('ENROUTE', 'ACCEPTD')
+              RETURNING r.pid, p.message_id
+            )
+            SELECT 'known', r.pid, NULL::uuid, NULL, NULL::timestamptz FROM r
+            WHERE EXISTS (SELECT 1 FROM messages m WHERE m.provider_message_id = r.pid)
+               OR EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = r.pid)
+            UNION ALL SELECT 'final', pid, id, status, queued_at FROM single
+            UNION ALL SELECT 'part', pid, message_id, NULL, NULL FROM part
+            """;
+
+    /**
+     * A message in parts is delivered once every part is, undelivered once any part is not. Run after APPLY in
+     * the same transaction, so it sees the parts' new states.
+     */
+    private static final String SETTLE_PARTS = """
+            WITH agg AS (
+              SELECT message_id,
+                     count(*) FILTER (WHERE state IS NULL) AS open,
+                     count(*) FILTER (WHERE state IS NOT NULL AND state <> 'DELIVRD') AS bad,
+                     max(done_at) AS done_at,
+                     min(state || coalesce(' (err ' || error_code || ')', '')) FILTER (WHERE state <> 'DELIVRD') AS why,
+                     min(error_code) FILTER (WHERE state <> 'DELIVRD') AS err
+              FROM message_parts WHERE message_id = ANY (?::uuid[]) GROUP BY message_id
+            )
+            UPDATE messages m
+            SET status = CASE WHEN agg.bad > 0 THEN 'undelivered' ELSE 'delivered' END,
+                delivered_at = agg.done_at, error_code = agg.err,
+                error_message = CASE WHEN agg.bad > 0 THEN 'receipt: ' || agg.why ELSE m.error_message END,
+                updated_at = now()
+            FROM agg
+            WHERE m.id = agg.message_id AND m.status = 'sent' AND (agg.bad > 0 OR agg.open = 0)
+            RETURNING m.id, m.status, m.queued_at
+            """;
+
+    private final AgroalDataSource dataSource;
+    private final int timeoutSeconds;
+
+    public ReceiptStore(AgroalDataSource dataSource, WorkerConfig config) {
+        this.dataSource = dataSource;
+        this.timeoutSeconds = TimeoutOrder.persistSeconds(config.persistTimeout());
+    }
+
+    /**
+     * @param receivedAt when each receipt reached us, the done date of a receipt that carries none
+     */
+    public Applied apply(List<Receipt> receipts, List<Instant> receivedAt) throws SQLException {
+        int n = receipts.size();
+        String[] ids = new String[n];
+        String[] states = new String[n];
+        Timestamp[] done = new Timestamp[n];
+        String[] errors = new String[n];
+        for (int i = 0; i < n; i++) {
+            Receipt r = receipts.get(i);
+            ids[i] = r.providerId();
+            states[i] = r.state().name();
+            done[i] = Timestamp.from(r.doneAt() != null ? r.doneAt() : receivedAt.get(i));
+            errors[i] = r.errorCode();
+        }
+        Set<String> known = new HashSet<>();
+        Set<String> changed = new HashSet<>();
+        List<Finalized> finalized = new ArrayList<>();
+        Set<UUID> partsOf = new HashSet<>();
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (PreparedStatement ps = c.prepareStatement(APPLY)) {
+                    ps.setQueryTimeout(timeoutSeconds);
+                    ps.setArray(1, c.createArrayOf("text", ids));
+                    ps.setArray(2, c.createArrayOf("text", states));
+                    ps.setArray(3, c.createArrayOf("timestamptz", done));
+                    ps.setArray(4, c.createArrayOf("text", errors));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            switch (rs.getString(1)) {
+                                case "known" -> known.add(rs.getString(2));
+                                case "final" -> {
+                                    changed.add(rs.getString(2));
+                                    finalized.add(finalized(rs, 3));
+                                }
+                                default -> {
+                                    changed.add(rs.getString(2));
+                                    partsOf.add(rs.getObject(3, UUID.class));
+                                }
+                            }
+                        }
+                    }
+                }
+                if (!partsOf.isEmpty()) {
+                    try (PreparedStatement ps = c.prepareStatement(SETTLE_PARTS)) {
+                        ps.setQueryTimeout(timeoutSeconds);
+                        ps.setArray(1, c.createArrayOf("uuid", partsOf.toArray(new UUID[0])));
+                        try (ResultSet rs = ps.executeQuery()) {
+                            while (rs.next()) {
+                                finalized.add(finalized(rs, 1));
+                            }
+                        }
+                    }
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        return new Applied(known, changed, finalized);
+    }
+
+    private static Finalized finalized(ResultSet rs, int from) throws SQLException {
+        return new Finalized(rs.getObject(from, UUID.class), rs.getString(from + 1),
+                rs.getTimestamp(from + 2).toInstant());
+    }
+}

@@ -1,0 +1,225 @@
+package com.acme.sms.worker.receipt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.acme.sms.message.MessageStatus;
+import com.acme.sms.message.MessageType;
+import com.acme.sms.message.QueuedMessage;
+import com.acme.sms.message.UuidV7;
+import com.acme.sms.redis.RedisKeys;
+import com.acme.sms.worker.persist.MessageStore;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Receipts from the stream to PostgreSQL, against the real Redis and PostgreSQL, one batch at a time. */
+@QuarkusTest
+class ReceiptApplierTest {
+
+    @Inject
+    ReceiptApplier applier;
+
+    @Inject
+    ReceiptStream stream;
+
+    @Inject
+    UnmatchedReceipts unmatched;
+
+    @Inject
+    MessageStore store;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    AgroalDataSource db;
+
+    @Inject
+    ReceiptsConfig config;
+
+    String client;
+
+    @BeforeEach
+    void quietStream() {
+        // This test applies batches itself; an applier thread started by another test would take them.
+        applier.stop();
+        redis.key(String.class).del(RedisKeys.receipts(), RedisKeys.unmatchedReceipts());
+        stream.ensureGroup();
+        client = "r-" + UUID.randomUUID().toString().substring(0, 12);
+    }
+
+    @Test
+    void aDeliveredReceiptMakesTheMessageDeliveredWithItsDoneDate() throws Exception {
+        UUID id = saveSent("p-" + client + "-1");
+        Instant done = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+
+        receive(new Receipt("p-" + client + "-1", ReceiptState.DELIVRD, done, "000"));
+
+        assertThat(row(id)).containsExactly("delivered", done.toString(), null, null);
+    }
+
+    @Test
+    void anUndeliveredReceiptKeepsItsErrorAndTheMessageStaysCharged() throws Exception {
+        UUID id = saveSent("p-" + client + "-1");
+        long balance = balance();
+
+        receive(new Receipt("p-" + client + "-1", ReceiptState.UNDELIV, Instant.now(), "001"));
+
+        assertThat(row(id)).startsWith("undelivered").endsWith("001", "receipt: UNDELIV (err 001)");
+        assertThat(balance()).as("the SMSC took and charged it: no refund").isEqualTo(balance);
+    }
+
+    @Test
+    void aFinalStatusNeverGoesBackAndIntermediateOrDuplicateReceiptsChangeNothing() throws Exception {
+        UUID id = saveSent("p-" + client + "-1");
+        UUID other = saveSent("p-" + client + "-2");
+        Instant done = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+
+        receive(new Receipt("p-" + client + "-1", ReceiptState.DELIVRD, done, null),
+                new Receipt("p-" + client + "-2", ReceiptState.ENROUTE, null, null));
+        receive(new Receipt("p-" + client + "-1", ReceiptState.UNDELIV, Instant.now(), "005"),
+                new Receipt("p-" + client + "-1", ReceiptState.DELIVRD, Instant.now(), null));
+
+        assertThat(row(id)).containsExactly("delivered", done.toString(), null, null);
+        assertThat(row(other).get(0)).as("en route is not an outcome").isEqualTo("sent");
+        assertThat(unmatched.count()).isZero();
+    }
+
+    @Test
+    void aReceiptThatOvertakesItsMessageIsKeptAndAppliedOnceTheRowIsThere() throws Exception {
+        String pid = "p-" + client + "-early";
+        receive(new Receipt(pid, ReceiptState.DELIVRD, Instant.now(), null));
+        assertThat(unmatched.count()).isEqualTo(1);
+
+        UUID id = saveSent(pid);
+        applier.retryUnmatched(System.currentTimeMillis());
+
+        assertThat(row(id).get(0)).isEqualTo("delivered");
+        assertThat(unmatched.count()).isZero();
+    }
+
+    @Test
+    void aReceiptForAnUnknownIdIsDroppedAfterTheRetention() throws Exception {
+        receive(new Receipt("p-" + client + "-nobody", ReceiptState.DELIVRD, Instant.now(), null));
+        applier.retryUnmatched(System.currentTimeMillis());
+        assertThat(unmatched.count()).as("kept a while").isEqualTo(1);
+
+        applier.retryUnmatched(System.currentTimeMillis() + config.unmatchedRetention().toMillis() + 1000);
+
+        assertThat(unmatched.count()).isZero();
+        assertThat(redis.stream(String.class).xlen(RedisKeys.receipts())).as("acknowledged and deleted").isZero();
+    }
+
+    @Test
+    void aMessageInPartsIsDeliveredWhenEveryPartIsAndUndeliveredWhenAnyIsNot() throws Exception {
+        String p = "p-" + client + "-";
+        UUID whole = saveSent(List.of(p + "a1", p + "a2", p + "a3"));
+        UUID broken = saveSent(List.of(p + "b1", p + "b2"));
+
+        receive(new Receipt(p + "a1", ReceiptState.DELIVRD, Instant.now(), null),
+                new Receipt(p + "b2", ReceiptState.EXPIRED, Instant.now(), "010"));
+        assertThat(row(whole).get(0)).as("two parts still out").isEqualTo("sent");
+        assertThat(row(broken)).startsWith("undelivered").endsWith("010", "receipt: EXPIRED (err 010)");
+
+        receive(new Receipt(p + "a3", ReceiptState.DELIVRD, Instant.now(), null));
+        assertThat(row(whole).get(0)).isEqualTo("sent");
+        receive(new Receipt(p + "a2", ReceiptState.DELIVRD, Instant.now(), null),
+                new Receipt(p + "b1", ReceiptState.DELIVRD, Instant.now(), null));
+
+        assertThat(row(whole).get(0)).isEqualTo("delivered");
+        assertThat(row(broken).get(0)).as("a part undelivered decides it").isEqualTo("undelivered");
+        assertThat(number("SELECT segments FROM messages WHERE id = '" + whole + "'")).isEqualTo(3);
+        assertThat(unmatched.count()).isZero();
+    }
+
+    @Test
+    void aBatchAppliedTwiceAfterACrashChangesNothingMore() throws Exception {
+        UUID id = saveSent("p-" + client + "-1");
+        stream.accept(List.of(new Receipt("p-" + client + "-1", ReceiptState.DELIVRD, Instant.now(), null)));
+        List<ReceiptStream.Stored> read = stream.read("t", 100, Duration.ofMillis(10));
+        applier.applyEntries(read);
+        String updated = updatedAt(id);
+
+        // The entries taken over by another applier, as after a crash before the acknowledgement.
+        applier.applyEntries(read);
+
+        assertThat(row(id).get(0)).isEqualTo("delivered");
+        assertThat(updatedAt(id)).isEqualTo(updated);
+    }
+
+    private void receive(Receipt... receipts) throws Exception {
+        stream.accept(List.of(receipts));
+        List<ReceiptStream.Stored> read = stream.read("t", 100, Duration.ofMillis(10));
+        assertThat(read).hasSize(receipts.length);
+        applier.applyEntries(read);
+    }
+
+    private UUID saveSent(String providerId) throws Exception {
+        return saveSent(List.of(providerId));
+    }
+
+    /** A message the provider took, saved as the delivery pipeline saves it; one part per id. */
+    private UUID saveSent(List<String> providerIds) throws Exception {
+        UUID id = UuidV7.next();
+        String content = providerIds.size() == 1 ? "hello" : "x".repeat(153 * (providerIds.size() - 1) + 1);
+        QueuedMessage m = new QueuedMessage(id, client, MessageType.NORMAL, "+4917012345", "ACME", content,
+                System.currentTimeMillis(), 1, 0);
+        store.save(MessageType.NORMAL, List.of(new MessageStore.Final(m, MessageStatus.SENT, null, providerIds, null)),
+                "test");
+        return id;
+    }
+
+    /** status, delivered_at, error_code, error_message. */
+    private List<String> row(UUID id) throws Exception {
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT status, delivered_at, error_code, error_message FROM messages WHERE id = ?")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                assertThat(rs.next()).isTrue();
+                List<String> out = new ArrayList<>();
+                out.add(rs.getString(1));
+                out.add(rs.getTimestamp(2) == null ? null : rs.getTimestamp(2).toInstant().toString());
+                out.add(rs.getString(3));
+                out.add(rs.getString(4));
+                return out;
+            }
+        }
+    }
+
+    private String updatedAt(UUID id) throws Exception {
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT updated_at::text FROM messages WHERE id = ?")) {
+            ps.setObject(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getString(1);
+            }
+        }
+    }
+
+    private long balance() throws Exception {
+        return number("SELECT coalesce(sum(balance), 0) FROM credits WHERE client_id = '" + client + "'");
+    }
+
+    private long number(String sql) throws Exception {
+        try (Connection c = db.getConnection();
+                PreparedStatement ps = c.prepareStatement(sql);
+                ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
