@@ -5,6 +5,7 @@ import com.acme.sms.text.SmsText;
 import com.acme.sms.worker.receipt.Receipt;
 import com.acme.sms.worker.receipt.ReceiptSink;
 import com.acme.sms.worker.receipt.ReceiptState;
+import io.quarkus.arc.lookup.LookupIfProperty;
 import io.quarkus.logging.Log;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * for recipients with {@code sms.provider.undelivered-prefix}).
  */
 @ApplicationScoped
+@LookupIfProperty(name = "sms.provider.kind", stringValue = "simulated", lookupIfMissing = true)
 public class SimulatedProvider implements SmsProvider {
 
     public static final String RANDOM_FAILURE = "provider unavailable (simulated random failure)";

@@ -1,0 +1,8 @@
+package com.acme.sms.worker.send.smpp;
+
+import org.jsmpp.bean.NumberingPlanIndicator;
+import org.jsmpp.bean.TypeOfNumber;
+
+/** One submit_sm as it goes out: addresses already in SMPP form (no '+'), the part's bytes and flags. */
+record SubmitRequest(TypeOfNumber sourceTon, NumberingPlanIndicator sourceNpi, String source, TypeOfNumber destTon,
+        NumberingPlanIndicator destNpi, String destination, byte esmClass, byte dataCoding, byte[] shortMessage) {}
