@@ -294,6 +294,9 @@ class Simulator:
         for line in psql.run("sms", "-Atc", "SELECT id, client_id, status, type, queued_at, attempts, "
                              "coalesce(error_message, '') FROM messages").splitlines():
             i, c, st, rest = line.split("|", 3)
+            # A receipt moves a sent message on; for money and sends, delivered and undelivered are sent (charged).
+            if st in ("delivered", "undelivered"):
+                st = "sent"
             rows[i] = (c, st)
             details[i] = "%s %s %s" % (c, st, rest.replace("|", " "))
             if st == "sent" and rest.split("|")[-1].startswith("presumed sent:"):
@@ -346,12 +349,12 @@ class Simulator:
     def sabotage(self):
         """Break invariants on purpose, after the drain and before the check, to show that the checker sees it."""
         psql = Psql(self.pg.psql_bin(), self.pg.port)
-        victim = psql.val("sms", "SELECT id FROM messages WHERE status = 'sent' ORDER BY id LIMIT 1")
+        victim = psql.val("sms", "SELECT id FROM messages WHERE status IN ('sent', 'delivered') ORDER BY id LIMIT 1")
         self.redis.call("INCRBY", "sms:credit:{%s}" % load.CLIENTS[0], "1")
         with open(os.path.join(self.dir, "sends", "sabotage.log"), "w") as fh:
             fh.write(victim + "\n")
         # another client's row: the same client's deleted row would cancel its extra credit in the conservation sum
-        other = psql.val("sms", "SELECT id FROM messages WHERE status = 'sent' AND client_id <> '%s' ORDER BY id DESC "
+        other = psql.val("sms", "SELECT id FROM messages WHERE status IN ('sent', 'delivered') AND client_id <> '%s' ORDER BY id DESC "
                          "LIMIT 1" % load.CLIENTS[0])
         psql.run("sms", "-c", "DELETE FROM messages WHERE id = '%s'" % other)
         say("SABOTAGE: +1 live credit for %s, a second provider send of %s, row %s deleted"

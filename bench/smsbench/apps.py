@@ -56,7 +56,7 @@ class Apps:
     def __getitem__(self, name):
         return self.running[name]
 
-    def start(self, name, port, db, app, *args, java_opts=None):
+    def start(self, name, port, db, app, *args, java_opts=None, extra_env=None):
         """Start one app (api or worker) against database DB and the bench's Redis db, in the background
         (JAVA_OPTS, if given, instead of the bench's). bin/lib/launch execs the JVM, so the process started
         here is the JVM itself."""
@@ -76,6 +76,7 @@ class Apps:
             SMS_APP_HOME=str(self.app_home),
             SMS_JAVA_OPTS=java_opts or self.s.app_java_opts,
         )
+        env.update(extra_env or {})
         cmd = [self.launch, app, *args]
         # Normal-queue workers run at a lower CPU priority, as bin/run starts them: on a shared box the express
         # worker must get the CPU first to keep its SLA while a normal backlog drains.

@@ -39,7 +39,7 @@ Settings (environment):
   SMS_REDIS_PORT, SMS_PG_PORT, SMS_WORKER_*, SMS_PROVIDER_*   as for bin/run
 """
 
-ALL_SCENARIOS = ("ceiling", "ingest", "otp", "e2e", "sla", "sentlog", "attack")
+ALL_SCENARIOS = ("ceiling", "ingest", "otp", "e2e", "sla", "sentlog", "attack", "smpp")
 
 # Databases that hold the user's and the tests' data: the bench creates, truncates and reloads its own.
 FORBIDDEN_DBS = ("sms", "sms_test")
@@ -100,6 +100,8 @@ class Settings:
     start_timeout: int
     port_base: int
     e2e_rate: int
+    smpp_rate: int
+    smpp_receipt_delay_ms: int
     sla_rate: int
     java_opts: str
     normal_nice: int
@@ -124,6 +126,11 @@ class Settings:
     @property
     def log_api_port(self):
         return self.port_base + 4
+
+    @property
+    def smsc_port(self):
+        """bin/smsc's SMPP port; its control port is the next one."""
+        return self.port_base + 5
 
     @property
     def app_java_opts(self):
@@ -165,6 +172,8 @@ def load(argv, env=None, root=None):
     redis_db = _whole(env, "BENCH_REDIS_DB", 13)
     port_base = _whole(env, "BENCH_PORT_BASE", 18080, "PORT_BASE")
     e2e_rate = _whole(env, "BENCH_E2E_RATE", 22000, "E2E_RATE")
+    smpp_rate = _whole(env, "BENCH_SMPP_RATE", 12000, "SMPP_RATE")
+    smpp_receipt_delay_ms = _whole(env, "BENCH_SMPP_RECEIPT_DELAY_MS", 100, "SMPP_RECEIPT_DELAY_MS")
     sla_rate = _whole(env, "BENCH_SLA_RATE", 200, "SLA_RATE")
     start_timeout = _whole(env, "BENCH_START_TIMEOUT", 600)
     normal_nice = _whole(env, "BENCH_NORMAL_NICE", 10)
@@ -194,6 +203,8 @@ def load(argv, env=None, root=None):
         start_timeout=start_timeout,
         port_base=port_base,
         e2e_rate=e2e_rate,
+        smpp_rate=smpp_rate,
+        smpp_receipt_delay_ms=smpp_receipt_delay_ms,
         sla_rate=sla_rate,
         java_opts=env.get("BENCH_JAVA_OPTS", ""),
         normal_nice=normal_nice,

@@ -11,6 +11,7 @@ TARGETS = {
     "otp_p99": 20,     # ms
     "sla_p99": 100,    # ms
     "sentlog_p99": 50,  # ms
+    "smpp": 10000,     # msg/s delivered (receipt applied) through SMPP
 }
 
 
@@ -219,6 +220,28 @@ def report(frags, meta, run_dir, out):
         add("attack", "limits of bench/attack/sentlog-flood", "held" if at.get("passed")
             else "violated: " + "; ".join(res.get("failures") or []), ok=bool(at.get("passed")))
         notes["attack"] = [x for x in (cpu_line(g(at, "samples")),) if x]
+
+    sm = frags.get("smpp")
+    if sm:
+        c = sm.get("counted") or {}
+        add("smpp", "accepted (offered %s msg/s)" % fnum(sm.get("offered_msgs_per_s")),
+            fnum(sm.get("accepted_per_s")) + " msg/s", "msg/s", raw=sm.get("accepted_per_s"))
+        add("smpp", "submit_sm/s and receipts/s at bin/smsc (1 express + 1 normal worker)",
+            "%s / %s" % (fnum(sm.get("submit_per_s")), fnum(sm.get("receipts_per_s"))), "1/s",
+            raw={"submit_per_s": sm.get("submit_per_s"), "receipts_per_s": sm.get("receipts_per_s")})
+        dps = sm.get("delivered_per_s")
+        add("smpp", "delivered (receipt applied) in the steady window", fnum(dps) + " msg/s", "msg/s", ">= 10,000",
+            None if dps is None else dps >= TARGETS["smpp"], raw=dps)
+        add("smpp", "acceptance -> delivered p50 / p99 (express p99), receipts after %s ms"
+            % fnum(sm.get("receipt_delay_ms")),
+            "%s / %s ms (%s ms)" % (fms(c.get("p50_ms")), fms(c.get("p99_ms")), fms(c.get("express_p99_ms"))), "ms",
+            raw={"p50": c.get("p50_ms"), "p99": c.get("p99_ms"), "express_p99": c.get("express_p99_ms")})
+        add("smpp", "every message delivered afterwards",
+            "%s of %s, %s s after the load; %s throttled" % (
+                fnum(c.get("delivered")), fnum((c.get("delivered") or 0) + (c.get("not_delivered") or 0)),
+                fnum(sm.get("open_after_s")), fnum(sm.get("throttled"))),
+            ok=c.get("not_delivered") == 0 and sm.get("open_rows_left") == 0, raw=c)
+        notes["smpp"] = [x for x in (cpu_line(g(sm, "samples")),) if x]
 
     # Memory under load: the largest RSS / heap seen per app over all scenarios.
     rss, heap = {}, {}

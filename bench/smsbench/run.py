@@ -237,13 +237,13 @@ class Bench:
         self.credited = True
         say("credited %d clients with %d each" % (CLIENTS, CREDIT_PER_CLIENT))
 
-    def start_workers(self, normal):
-        """One express worker and NORMAL normal workers, ready."""
+    def start_workers(self, normal, extra_env=None):
+        """One express worker and NORMAL normal workers, ready (EXTRA_ENV: settings for all of them)."""
         s = self.s
-        self.apps.start("worker-express", s.express_port, s.db, "worker", "--queue=express")
-        self.apps.start("worker-normal", s.normal_port, s.db, "worker", "--queue=normal")
+        self.apps.start("worker-express", s.express_port, s.db, "worker", "--queue=express", extra_env=extra_env)
+        self.apps.start("worker-normal", s.normal_port, s.db, "worker", "--queue=normal", extra_env=extra_env)
         if normal >= 2:
-            self.apps.start("worker-normal2", s.normal2_port, s.db, "worker", "--queue=normal")
+            self.apps.start("worker-normal2", s.normal2_port, s.db, "worker", "--queue=normal", extra_env=extra_env)
         self.apps.wait_ready(*self.apps.workers())
 
     def stop_workers(self):

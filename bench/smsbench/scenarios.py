@@ -15,6 +15,7 @@ import urllib.request
 
 from .config import CLIENT_PREFIX, CLIENTS, SENTLOG_CLIENTS, SENTLOG_DATA_VERSION
 from .load import accept_command, prefill_resp, redis_benchmark, wrk_brief, wrk_result, write_copy_csv
+from .apps import port_open as apps_port_open
 from .sampler import histogram_quantiles
 from .util import BenchError, now, say, warn
 
@@ -140,11 +141,12 @@ def e2e_run(b, name, normal_workers):
     w = b.wrk.run(b.path("wrk-%s.txt" % name), "send.lua", sz.e2e_s, 2, 32, b.api_url, **SEND, batch=100,
                   type="normal", express_every=10, rate=rate // 100)
     t1 = now()
-    # Persisted: rows written as sent in the steady part of the window.
+    # Persisted: rows written as sent in the steady part of the window (a receipt moves a row on to delivered a
+    # second later, and its updated_at with it: over a window of many seconds the shift cancels out).
     tw = t0 + sz.e2e_warm_s
-    counted = json.loads(b.psql.val(b.s.db, """SELECT json_build_object('sent', count(*) FILTER (WHERE status = 'sent'),
+    counted = json.loads(b.psql.val(b.s.db, """SELECT json_build_object('sent', count(*) FILTER (WHERE status IN ('sent', 'delivered', 'undelivered')),
         'failed', count(*) FILTER (WHERE status = 'failed'),
-        'express_sent', count(*) FILTER (WHERE status = 'sent' AND type = 'express'))
+        'express_sent', count(*) FILTER (WHERE status IN ('sent', 'delivered', 'undelivered') AND type = 'express'))
         FROM messages WHERE updated_at >= to_timestamp(%.6f) AND updated_at < to_timestamp(%.6f)""" % (tw, t1)))
     # Then let the workers alone drain what is left (bounded).
     backlog = left = _queued(b)
@@ -497,5 +499,107 @@ def attack(b):
            samples=b.summarize(samples, t0, t1))
 
 
+def _smsc_stats(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/stats" % port, timeout=5) as r:
+        return json.loads(r.read().decode())
+
+
+def smpp(b):
+    """End to end through SMPP: bin/smsc as a separate process, one express and one normal worker with
+    sms.provider.kind=smpp, load paced as in e2e; then every message is waited for until its receipt made it
+    delivered. Reports submit_sm/s and receipts/s (the SMSC's counts), delivered msg/s (rows whose receipt was
+    applied in the steady window) and acceptance -> delivered latency from PostgreSQL."""
+    sz, s = b.sz, b.s
+    rate = s.smpp_rate
+    say("== smpp: %ds of load (offered: %s, 10%% express) through bin/smsc over SMPP, receipts after %d ms"
+        % (sz.e2e_s, "max" if rate == 0 else "%d msg/s" % rate, s.smpp_receipt_delay_ms))
+    b.stop_workers()
+    b.ensure_api()
+    b.ensure_credit()
+    b.clear_streams()
+    b.truncate_messages()
+    control = s.smsc_port + 1
+    for p in (s.smsc_port, control):
+        if apps_port_open(p):
+            raise BenchError("port %d (for bin/smsc) is already in use; set BENCH_PORT_BASE to another range" % p)
+    log = open(b.path("smsc.log"), "w")
+    smsc = subprocess.Popen([str(s.root / "bin" / "smsc"), "--port", str(s.smsc_port), "--control-port", str(control),
+                             "--system-id", "bench", "--password", "bench",
+                             "--receipt-delay", str(s.smpp_receipt_delay_ms)],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    b.procs.add(smsc)
+    try:
+        deadline = time.monotonic() + 120
+        while not apps_port_open(control):
+            if smsc.poll() is not None or time.monotonic() > deadline:
+                raise BenchError("bin/smsc did not start (log: %s)" % b.path("smsc.log"))
+            time.sleep(0.2)
+        env = {"SMS_PROVIDER_KIND": "smpp", "SMS_PROVIDER_SMPP_HOST": "127.0.0.1",
+               "SMS_PROVIDER_SMPP_PORT": str(s.smsc_port), "SMS_PROVIDER_SMPP_SYSTEM_ID": "bench",
+               "SMS_PROVIDER_SMPP_PASSWORD": "bench"}
+        b.start_workers(1, extra_env=env)
+        samples = b.start_sampler("smpp", "api", *b.apps.workers())
+        before = _smsc_stats(control)
+        t0 = now()
+        w = b.wrk.run(b.path("wrk-smpp.txt"), "send.lua", sz.e2e_s, 2, 32, b.api_url, **SEND, batch=100,
+                      type="normal", express_every=10, rate=rate // 100)
+        t1 = now()
+        during = _smsc_stats(control)
+        # Then until every message is final: no queue left, no row still queued or waiting for its receipt.
+        deadline = time.monotonic() + sz.e2e_drain_cap_s
+        open_rows = None
+        while time.monotonic() < deadline:
+            open_rows = int(b.psql.val(s.db, "SELECT count(*) FROM messages WHERE status IN ('queued', 'sent')"))
+            if _queued(b) == 0 and open_rows == 0:
+                break
+            time.sleep(1)
+        t2 = now()
+        after = _smsc_stats(control)
+        b.stop_sampler()
+        tw = t0 + sz.e2e_warm_s
+        counted = json.loads(b.psql.val(s.db, """SELECT json_build_object(
+            'delivered_window', count(*) FILTER (WHERE status = 'delivered' AND updated_at >= to_timestamp(%.6f)
+                                                 AND updated_at < to_timestamp(%.6f)),
+            'delivered', count(*) FILTER (WHERE status = 'delivered'),
+            'not_delivered', count(*) FILTER (WHERE status <> 'delivered'),
+            'p50_ms', 1000 * extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY updated_at - queued_at)
+                                     FILTER (WHERE status = 'delivered')),
+            'p99_ms', 1000 * extract(epoch FROM percentile_cont(0.99) WITHIN GROUP (ORDER BY updated_at - queued_at)
+                                     FILTER (WHERE status = 'delivered')),
+            'express_p99_ms', 1000 * extract(epoch FROM percentile_cont(0.99) WITHIN GROUP
+                                     (ORDER BY updated_at - queued_at) FILTER (WHERE status = 'delivered'
+                                      AND type = 'express')))
+            FROM messages""" % (tw, t1)))
+        load_s = t1 - t0
+        f = {"counted": counted, "window_s": round(t1 - tw, 2),
+             "delivered_per_s": round(counted["delivered_window"] / (t1 - tw), 1),
+             "submit_per_s": round((during["submits"] - before["submits"]) / load_s, 1),
+             "receipts_per_s": round((during["receipts_acked"] - before["receipts_acked"]) / load_s, 1),
+             "throttled": after["throttled"] - before["throttled"],
+             "receipts_total": after["receipts_acked"] - before["receipts_acked"],
+             "parts_total": after["parts"] - before["parts"],
+             "open_after_s": round(t2 - t1, 1), "open_rows_left": open_rows, "left_in_queues": _queued(b),
+             "receipt_delay_ms": float(s.smpp_receipt_delay_ms)}
+        b.frag("smpp", **f)
+        b.frag("smpp", wrk=w, offered_msgs_per_s=float(rate), duration_s=float(sz.e2e_s),
+               samples=b.summarize(samples, t0, t1), accepted_per_s=w.get("accepted_per_s"))
+        say("smpp: %s; delivered in window %.0f/s; submit_sm %.0f/s, receipts %.0f/s; p50/p99 %s/%s ms; "
+            "%d rows not delivered, final after %.1f s more"
+            % (wrk_brief(w), f["delivered_per_s"], f["submit_per_s"], f["receipts_per_s"], counted["p50_ms"],
+               counted["p99_ms"], counted["not_delivered"], t2 - t1))
+    finally:
+        b.stop_workers()
+        b.clear_streams()
+        if smsc.poll() is None:
+            smsc.terminate()
+            try:
+                smsc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                smsc.kill()
+                smsc.wait()
+        b.procs.discard(smsc)
+        log.close()
+
+
 ALL = {"ceiling": ceiling, "ingest": ingest, "otp": otp, "e2e": e2e, "sla": sla, "sentlog": sentlog,
-       "attack": attack}
+       "attack": attack, "smpp": smpp}

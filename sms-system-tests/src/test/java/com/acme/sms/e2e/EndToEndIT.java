@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.notNullValue;
 
 import com.acme.sms.system.AppProcess;
 import com.acme.sms.system.BuiltApp;
@@ -68,7 +69,7 @@ class EndToEndIT {
                         + "{\"to\": \"+4917000001\", \"from\": \"Shop\", \"content\": \"n1\"},"
                         + "{\"to\": \"+4917000002\", \"from\": \"Shop\", \"content\": \"n2\"},"
                         + "{\"to\": \"+4917000003\", \"from\": \"Shop\", \"content\": \"n3\"},"
-                        + "{\"to\": \"+4917000004\", \"from\": \"Shop\", \"content\": \"n4\"}]}")
+                        + "{\"to\": \"+447700100004\", \"from\": \"Shop\", \"content\": \"n4 to a phone that is off\"}]}")
                 .post("/api/messages/bulk/send")
                 .then().statusCode(202).body("accepted", equalTo(4));
 
@@ -81,17 +82,28 @@ class EndToEndIT {
                 .then().body("total", equalTo(1))
                 .body("messages[0].to", equalTo("+447700911112"))
                 .body("messages[0].error_message", containsString("rejected"));
-        client(acme).queryParam("type", "express").queryParam("status", "sent").get("/api/messages/sent-log")
+        // Then the receipts come: the provider took 6, 5 reach their phones, 1 is undelivered (and stays charged).
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> client(acme).queryParam("status", "delivered")
+                .get("/api/messages/sent-log").then().statusCode(200).body("total", equalTo(5)));
+        client(acme).queryParam("type", "express").queryParam("status", "delivered").get("/api/messages/sent-log")
                 .then().body("total", equalTo(2)).body("messages.type", everyItem(equalTo("express")));
+        client(acme).queryParam("status", "undelivered").get("/api/messages/sent-log")
+                .then().body("total", equalTo(1)).body("messages[0].to", equalTo("+447700100004"))
+                .body("messages[0].error_code", equalTo("001"));
+        client(acme).get("/api/credit").then().body("balance", equalTo(4));
         client(acme).queryParam("type", "normal").queryParam("page", 2).queryParam("page_size", 3).get("/api/messages/sent-log")
                 .then().body("total", equalTo(4)).body("total_pages", equalTo(2)).body("messages.size()", equalTo(1));
         client(acme).get("/api/messages/" + expressIds.get(0))
-                .then().statusCode(200).body("status", equalTo("sent")).body("content", equalTo("Your OTP code is 1234"));
+                .then().statusCode(200).body("status", equalTo("delivered")).body("content", equalTo("Your OTP code is 1234"))
+                .body("segments", equalTo(1)).body("provider_message_id", notNullValue())
+                .body("delivered_at", notNullValue());
         client("someone-else").get("/api/messages/" + expressIds.get(0)).then().statusCode(404);
 
         given().port(express.managementPort).get("/q/metrics").then().statusCode(200)
                 .body(containsString("sms_messages_processed_total{status=\"sent\",type=\"express\"}"))
-                .body(containsString("sms_delivery_latency_seconds_count{type=\"express\"}"));
+                .body(containsString("sms_delivery_latency_seconds_count{type=\"express\"}"))
+                .body(containsString("sms_receipt_latency_seconds_count"))
+                .body(containsString("sms_receipts_applied_total{state=\"DELIVRD\"}"));
         given().port(normal.managementPort).get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
     }
 

@@ -184,7 +184,9 @@ final class Platform implements AutoCloseable {
         try (Connection c = DriverManager.getConnection(jdbcUrl, "sms", "sms")) {
             rows = number(c, "SELECT count(*) FROM messages WHERE client_id = ?", client);
             distinct = number(c, "SELECT count(DISTINCT id) FROM messages WHERE client_id = ?", client);
-            sent = number(c, "SELECT count(*) FROM messages WHERE client_id = ? AND status = 'sent'", client);
+            sent = number(c,
+                    "SELECT count(*) FROM messages WHERE client_id = ? AND status IN ('sent', 'delivered', 'undelivered')",
+                    client);
             failed = number(c, "SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client);
             pgBalance = number(c, "SELECT balance FROM credits WHERE client_id = ?", client);
             presumed = number(c, "SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'presumed sent:%'",

@@ -28,6 +28,8 @@ public final class AppProcess implements AutoCloseable {
             "QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:5432/sms_test",
             "QUARKUS_REDIS_HOSTS", "redis://127.0.0.1:6379/14",
             "SMS_PROVIDER_FAIL_PREFIX", "+4477009",
+            "SMS_PROVIDER_UNDELIVERED_PREFIX", "+4477001",
+            "SMS_PROVIDER_RECEIPT_DELAY", "300ms",
             "SMS_PROVIDER_LATENCY_MS", "5");
     public static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 

@@ -147,9 +147,42 @@ class SentLogResourceTest {
         given().when().get("/api/messages/" + newest).then().statusCode(400).body("code", equalTo("missing-client-id"));
     }
 
+    @Test
+    void receiptsShowAsDeliveredOrUndeliveredWithTheCarriersIdsAndCodes() {
+        OffsetDateTime at = OffsetDateTime.of(2026, 11, 26, 9, 0, 0, 0, ZoneOffset.UTC);
+        UUID delivered = insert(client, "express", "sent", at);
+        stores.execute("""
+                UPDATE messages SET status = 'delivered', segments = 2, provider_message_id = 'smsc-1f',
+                       delivered_at = ? WHERE id = ?""", at.plusMinutes(1), delivered);
+        UUID undelivered = insert(client, "normal", "sent", at.plusMinutes(2));
+        stores.execute("""
+                UPDATE messages SET status = 'undelivered', provider_message_id = 'smsc-20', delivered_at = ?,
+                       error_code = '001', error_message = 'receipt: UNDELIV (err 001)' WHERE id = ?""",
+                at.plusMinutes(3), undelivered);
+
+        given().header("X-Client-ID", client).queryParam("status", "delivered").when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(1))
+                .body("messages[0].id", equalTo(delivered.toString()))
+                .body("messages[0].segments", equalTo(2))
+                .body("messages[0].provider_message_id", equalTo("smsc-1f"))
+                .body("messages[0].delivered_at", equalTo("2026-11-26T09:01:00Z"))
+                .body("messages[0].error_code", equalTo(null));
+        given().header("X-Client-ID", client).queryParam("status", "UNDELIVERED").when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(1))
+                .body("messages[0].id", equalTo(undelivered.toString()));
+        given().header("X-Client-ID", client).when().get("/api/messages/" + undelivered)
+                .then().statusCode(200).body("status", equalTo("undelivered"))
+                .body("error_code", equalTo("001"))
+                .body("error_message", equalTo("receipt: UNDELIV (err 001)"))
+                .body("delivered_at", equalTo("2026-11-26T09:03:00Z"))
+                .body("segments", equalTo(1));
+        given().header("X-Client-ID", client).queryParam("status", "sent").when().get("/api/messages/sent-log")
+                .then().statusCode(200).body("total", equalTo(22));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
-        "status=delivered", "type=urgent", "page=0", "page=-1", "page=abc", "page=1.5", "page=99999999999",
+        "status=dispatched", "type=urgent", "page=0", "page=-1", "page=abc", "page=1.5", "page=99999999999",
         "page_size=0", "page_size=101", "page_size=1000000", "from_date=yesterday", "to_date=2026-13-01",
         "from_date=2026-11-25&to_date=2026-11-24", "status=sent'%20OR%20'1'='1", "from_date=2026-11-25T10:00:00Z%3BDROP",
         "page_size=%00", "type=%0D%0Aexpress"

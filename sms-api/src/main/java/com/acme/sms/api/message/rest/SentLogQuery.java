@@ -32,7 +32,7 @@ public record SentLogQuery(String status, String type, String fromDate, String t
 
     public SentLog.Filter filter() {
         MessageStatus statusFilter = status == null ? null : Ascii.status(status).orElseThrow(
-                () -> invalid("'status' must be one of queued, sent, failed."));
+                () -> invalid("'status' must be one of queued, sent, delivered, undelivered, failed."));
         MessageType typeFilter = type == null ? null : Ascii.type(type).orElseThrow(
                 () -> invalid("'type' must be normal or express."));
         Instant from = fromDate == null ? null : bound("from_date", fromDate, false);

@@ -35,7 +35,8 @@ class SentLogQueryTest {
 
     @Test
     void aBadParameterIsAnInvalidParameterProblemNamingIt() {
-        assertInvalid(new SentLogQuery("lost", null, null, null, null, null), "'status' must be one of queued, sent, failed.");
+        assertInvalid(new SentLogQuery("lost", null, null, null, null, null),
+                "'status' must be one of queued, sent, delivered, undelivered, failed.");
         assertInvalid(new SentLogQuery(null, "slow", null, null, null, null), "'type' must be normal or express.");
         assertInvalid(new SentLogQuery(null, null, "yesterday", null, null, null),
                 "'from_date' must be an ISO date (2026-11-25) or date-time (2026-11-25T10:00:00Z).");
