@@ -90,7 +90,8 @@ public final class SmscSimulator implements AutoCloseable {
     // Starts at random so ids differ between runs too; 40 bits keep both forms short (10 hex, 13 decimal digits).
     private final AtomicLong nextId = new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 32, 1L << 39));
     private final ExecutorService binds = Executors.newCachedThreadPool(daemon("smsc-bind"));
-    private final ScheduledExecutorService receiptExecutor = Executors.newScheduledThreadPool(4, daemon("smsc-receipt"));
+    // Each receipt waits for its deliver_sm_resp (the client stores it first): enough threads for a benchmark's pace.
+    private final ScheduledExecutorService receiptExecutor = Executors.newScheduledThreadPool(16, daemon("smsc-receipt"));
     private final ReceiptSender receipts;
     private final Listener listener = new Listener();
     private final ControlServer control;

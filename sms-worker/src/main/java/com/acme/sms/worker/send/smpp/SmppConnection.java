@@ -181,6 +181,8 @@ final class SmppConnection {
             s.setEnquireLinkTimer((int) settings.enquireLink().toMillis());
             s.setTransactionTimer(settings.responseTimeout().toMillis());
             s.setMessageReceiverListener(receiver);
+            // Receipts are stored (a Redis round trip) on jSMPP's PDU threads: as many as submits may be in flight.
+            s.setPduProcessorDegree(Math.max(3, settings.window()));
             s.addSessionStateListener((newState, oldState, source) -> {
                 if (newState == SessionState.CLOSED) {
                     closed.countDown();
