@@ -73,6 +73,11 @@ public class SmppProvider implements SmsProvider {
         Log.infof("SMPP provider: %d session(s) to %s:%d as %s, window %d, %s", settings.binds(), settings.host(),
                 settings.port(), settings.systemId(), settings.window(),
                 settings.throughput() > 0 ? settings.throughput() + " submit_sm/s per session" : "no throughput cap");
+        if (settings.responseTimeout().compareTo(settings.providerTimeout()) >= 0) {
+            Log.warnf("sms.provider.smpp.response-timeout (%s) is not shorter than sms.provider.timeout (%s): a slow"
+                    + " submit_sm_resp is cut off by the provider timeout, and its message fails transiently (and may"
+                    + " go out twice)", settings.responseTimeout(), settings.providerTimeout());
+        }
         pool.start();
     }
 
