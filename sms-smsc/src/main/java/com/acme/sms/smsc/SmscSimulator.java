@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -303,8 +304,13 @@ public final class SmscSimulator implements AutoCloseable {
         receiptExecutor.schedule(session::close, 1, TimeUnit.SECONDS);
     }
 
+    /** Sessions whose unbind was counted. */
+    private final Set<String> unbound = ConcurrentHashMap.newKeySet();
+
     private void onStateChange(SessionState newState, SessionState oldState, Session source) {
-        if (newState == SessionState.UNBOUND && oldState.isBound()) {
+        // Once per session, from whatever state: under load jSMPP may see the client's close (CLOSED) before it
+        // records the unbind it just answered (UNBOUND), so "from a bound state" would miss clean unbinds.
+        if (newState == SessionState.UNBOUND && unbound.add(source.getSessionId())) {
             counters.unbinds.incrementAndGet();
         }
         if (newState == SessionState.CLOSED) {
@@ -330,7 +336,7 @@ public final class SmscSimulator implements AutoCloseable {
         }
         String destination = submit.getDestAddress();
         if (settings.rejectedPrefix() != null && !settings.rejectedPrefix().isEmpty()
-                && destination.startsWith(settings.rejectedPrefix())) {
+                && matches(destination, settings.rejectedPrefix())) {
             counters.rejected.incrementAndGet();
             throw new ProcessRequestException("invalid destination", SMPPConstant.STAT_ESME_RINVDSTADR);
         }
@@ -352,7 +358,7 @@ public final class SmscSimulator implements AutoCloseable {
         counters.parts.incrementAndGet();
         if ((submit.getRegisteredDelivery() & 0x03) != 0) {
             boolean undelivered = settings.undeliveredPrefix() != null && !settings.undeliveredPrefix().isEmpty()
-                    && destination.startsWith(settings.undeliveredPrefix());
+                    && matches(destination, settings.undeliveredPrefix());
             // Sent once the submit_sm_resp is out (onSubmitSmRespSent): a receipt must not overtake its id.
             awaitingResp.put(messageId, new ReceiptSender.Pending(part, id, session.getSessionId(), undelivered));
         }
@@ -461,5 +467,12 @@ public final class SmscSimulator implements AutoCloseable {
         public DataSmResult onAcceptDataSm(DataSm dataSm, Session source) throws ProcessRequestException {
             throw new ProcessRequestException("data_sm is not supported", SMPPConstant.STAT_ESME_RINVCMDID);
         }
+    }
+
+    /** Numbers come without their '+' (international TON); a prefix given as "+4477001" means the same digits. */
+    static boolean matches(String destination, String prefix) {
+        String d = destination.startsWith("+") ? destination.substring(1) : destination;
+        String p = prefix.startsWith("+") ? prefix.substring(1) : prefix;
+        return d.startsWith(p);
     }
 }

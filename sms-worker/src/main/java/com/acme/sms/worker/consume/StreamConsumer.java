@@ -49,6 +49,9 @@ public class StreamConsumer implements Runnable {
     /** When this consumer last finished a loop: read, and processed what it read. Liveness watches it. */
     private volatile long lastProgressMillis = System.currentTimeMillis();
 
+    /** How often a consumer looks again whether the provider can send. */
+    static final long PROVIDER_WAIT_MS = 200;
+
     public StreamConsumer(MessageType type, String name, DeliveryPipeline pipeline, RedisDataSource redis,
             WorkerConfig config) {
         this.type = type;
@@ -101,8 +104,26 @@ public class StreamConsumer implements Runnable {
         CompletableFuture<DeliveryPipeline.Prepared> ahead = null;
         Log.infof("Consumer %s reads %s", name, key);
         try {
+            boolean waitingForProvider = false;
             while (running) {
                 try {
+                    if (ahead == null && !pipeline.canSend()) {
+                        // Nothing could be sent now (an SMPP provider with no session bound): the messages stay in
+                        // the stream for this or another worker once one can send, instead of failing transiently
+                        // through every retry and being refunded. Readiness says why; this is not being stuck.
+                        if (!waitingForProvider) {
+                            Log.warnf("Consumer %s: the provider cannot send (not ready); not reading %s until it can",
+                                    name, key);
+                            waitingForProvider = true;
+                        }
+                        lastProgressMillis = System.currentTimeMillis();
+                        TimeUnit.MILLISECONDS.sleep(PROVIDER_WAIT_MS);
+                        continue;
+                    }
+                    if (waitingForProvider) {
+                        Log.infof("Consumer %s: the provider can send again; reading %s", name, key);
+                        waitingForProvider = false;
+                    }
                     if (System.currentTimeMillis() >= nextReclaim) {
                         reclaim(key);
                         nextReclaim = System.currentTimeMillis() + config.reclaimInterval().toMillis();

@@ -82,6 +82,11 @@ public class DeliveryPipeline {
         this.faults = faults;
     }
 
+    /** Whether the provider can take messages now; consumers do not read while it cannot. */
+    public boolean canSend() {
+        return send.provider().ready();
+    }
+
     /**
      * Processes the entries and acknowledges them: {@link #prepare} then {@link #complete}.
      *

@@ -404,7 +404,8 @@ class SmppProviderTest {
 
         p.stop();
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> smsc.stats().unbinds() == 2);
+        await().atMost(Duration.ofSeconds(5))
+                .untilAsserted(() -> assertThat(smsc.stats().unbinds()).as(smsc.stats().toJson()).isEqualTo(2));
         assertThat(smsc.stats().sessionsBound()).isZero();
         assertThat(p.ready()).isFalse();
         Thread.sleep(300);

@@ -1,0 +1,209 @@
+package com.acme.sms.e2e;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.acme.sms.smsc.SmscSettings;
+import com.acme.sms.smsc.SmscSimulator;
+import com.acme.sms.system.AppProcess;
+import io.restassured.response.Response;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Workers as a user runs them (packaged, separate processes) with {@code sms.provider.kind=smpp}, against a real SMPP
+ * server over TCP (the SMSC simulator, here in the test's process so the test can stop it and count what it got).
+ */
+class SmppIT {
+
+    static Platform platform;
+    static AppProcess api;
+    SmscSimulator smsc;
+
+    @BeforeAll
+    static void start() throws Exception {
+        platform = Platform.shared();
+        api = platform.api();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        platform.close();
+    }
+
+    @BeforeEach
+    void clean() throws Exception {
+        platform.cleanQueues();
+    }
+
+    @AfterEach
+    void stopSmsc() {
+        if (smsc != null) {
+            smsc.close();
+        }
+    }
+
+    static Map<String, String> smpp(int port, String password) {
+        Map<String, String> env = new HashMap<>();
+        env.put("SMS_PROVIDER_KIND", "smpp");
+        env.put("SMS_PROVIDER_SMPP_HOST", "127.0.0.1");
+        env.put("SMS_PROVIDER_SMPP_PORT", Integer.toString(port));
+        env.put("SMS_PROVIDER_SMPP_SYSTEM_ID", "smsc");
+        env.put("SMS_PROVIDER_SMPP_PASSWORD", password);
+        env.put("SMS_PROVIDER_SMPP_RECONNECT_INITIAL", "200ms");
+        env.put("SMS_PROVIDER_SMPP_RECONNECT_MAX", "1s");
+        // Room for a reconnect inside one send, and the provider's wait plus a write inside reclaim-idle.
+        env.put("SMS_PROVIDER_TIMEOUT", "3s");
+        env.put("SMS_WORKER_RECLAIM_IDLE", "8s");
+        return env;
+    }
+
+    @Test
+    void anSmscDownAtStartAndRestartedUnderLoadLosesNothingAndSendsNothingTwiceOutsideTheWindow() throws Exception {
+        int port = freePort();
+        AppProcess worker = platform.worker("normal", smpp(port, "secret"));
+        String client = platform.newClient(api, 10_000);
+        List<String> accepted = new ArrayList<>();
+        accepted.addAll(send(client, 200, "before"));
+
+        // No SMSC yet: the worker runs, is not ready, and keeps the messages queued (none failed, none refunded).
+        TimeUnit.SECONDS.sleep(3);
+        assertThat(worker.process.isAlive()).isTrue();
+        assertThat(given().port(worker.managementPort).get("/q/health/ready").statusCode()).isEqualTo(503);
+        assertThat(count("SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client)).isZero();
+
+        smsc = SmscSimulator.start(SmscSettings.defaults().withPort(port));
+        worker.awaitReady(Duration.ofSeconds(30));
+        // Under load, the SMSC goes away (every session dropped, then the server gone for a second) and comes back.
+        for (int round = 0; round < 3; round++) {
+            accepted.addAll(send(client, 200, "load" + round));
+            TimeUnit.MILLISECONDS.sleep(300);
+            if (round == 0) {
+                smsc.drop();
+            } else if (round == 1) {
+                smsc.close();
+                TimeUnit.SECONDS.sleep(1);
+                smsc = SmscSimulator.start(SmscSettings.defaults().withPort(port));
+            }
+        }
+        platform.awaitDrained(Duration.ofSeconds(90));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                .until(() -> count("SELECT count(*) FROM messages WHERE client_id = ? AND status NOT IN ('queued')",
+                        client) == accepted.size());
+
+        long failed = count("SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client);
+        long charged = count("SELECT count(*) FROM messages WHERE client_id = ? AND status IN ('sent', 'delivered')",
+                client);
+        // A message may go out twice only when an answer was lost: then the worker retried it (attempts > 1).
+        long retried = count("SELECT count(*) FROM messages WHERE client_id = ? AND attempts > 1", client);
+        int twice = 0;
+        for (String[] message : messages(client)) {
+            // The SMSC gets the number without its '+' (international, TON 1).
+            if (smsc.timesDelivered(message[0].substring(1), message[1]) > 1) {
+                twice++;
+            }
+        }
+        System.out.printf("SMSC down at start, dropped and restarted: accepted=%d charged=%d failed=%d retried=%d "
+                + "sent twice to the restarted SMSC=%d%n", accepted.size(), charged, failed, retried, twice);
+        assertThat(failed).as("nothing failed: the worker waits for the SMSC").isZero();
+        assertThat(charged).isEqualTo(accepted.size());
+        assertThat((long) twice).isLessThanOrEqualTo(retried);
+        // Those the restarted SMSC took get their receipts.
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(
+                "SELECT count(*) FROM messages WHERE client_id = ? AND status = 'delivered'", client) >= smsc.delivered()
+                        .size() - twice);
+
+        // SIGTERM: the worker unbinds before it exits.
+        long unbinds = smsc.stats().unbinds();
+        worker.process.destroy();
+        assertThat(worker.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(smsc.stats().unbinds()).isGreaterThan(unbinds);
+    }
+
+    @Test
+    void aWrongPasswordIsOneClearLogLineAndANotReadyWorkerNotACrashLoop() throws Exception {
+        smsc = SmscSimulator.start(SmscSettings.defaults());
+        AppProcess worker = platform.worker("express", smpp(smsc.port(), "wrong"));
+        String client = platform.newClient(api, 100);
+        List<String> accepted = send(client, 5, "otp");
+
+        TimeUnit.SECONDS.sleep(6);
+        assertThat(worker.process.isAlive()).isTrue();
+        Response ready = given().port(worker.managementPort).get("/q/health/ready");
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(ready.asString()).contains("smpp sessions bound");
+        assertThat(Files.readString(worker.log)).containsIgnoringCase("password");
+        assertThat(smsc.stats().bindsRefused()).isPositive();
+        assertThat(accepted).hasSize(5);
+        assertThat(count("SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client)).isZero();
+    }
+
+    /** n express or normal messages, each text unique, so the SMSC's count per text is a count per message. */
+    private static List<String> send(String client, int n, String tag) {
+        StringBuilder body = new StringBuilder("{\"messages\": [");
+        for (int i = 0; i < n; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"to\": \"+49170").append(String.format("%07d", i))
+                    .append("\", \"from\": \"App\", \"content\": \"").append(tag).append(' ').append(i).append(' ')
+                    .append(UUID.randomUUID()).append("\"}");
+        }
+        body.append("]}");
+        Response r = given().port(api.port).header("X-Client-ID", client)
+                .header("X-SMS-TYPE", tag.equals("otp") ? "express" : "normal").contentType("application/json")
+                .body(body.toString()).post("/api/messages/bulk/send");
+        assertThat(r.statusCode()).isEqualTo(202);
+        List<String> ids = new ArrayList<>();
+        for (Map<String, Object> result : r.<List<Map<String, Object>>>path("results")) {
+            ids.add((String) result.get("id"));
+        }
+        return ids;
+    }
+
+    /** Recipient and text of each of the client's messages. */
+    private List<String[]> messages(String client) throws Exception {
+        List<String[]> texts = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(platform.jdbcUrl, "sms", "sms");
+                PreparedStatement ps = c.prepareStatement("SELECT to_number, content FROM messages WHERE client_id = ?")) {
+            ps.setString(1, client);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    texts.add(new String[] {rs.getString(1), rs.getString(2)});
+                }
+            }
+        }
+        return texts;
+    }
+
+    private long count(String sql, String client) throws Exception {
+        try (Connection c = DriverManager.getConnection(platform.jdbcUrl, "sms", "sms");
+                PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, client);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
