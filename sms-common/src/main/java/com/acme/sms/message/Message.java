@@ -57,6 +57,10 @@ public class Message extends PanacheEntityBase {
     @Column(name = "provider_message_id")
     public String providerMessageId;
 
+    /** When the provider took it (null until then, and for a message it never took). */
+    @Column(name = "sent_at")
+    public OffsetDateTime sentAt;
+
     /** The done date of the receipt that made the message delivered or undelivered. */
     @Column(name = "delivered_at")
     public OffsetDateTime deliveredAt;

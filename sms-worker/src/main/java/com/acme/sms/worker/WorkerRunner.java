@@ -55,8 +55,10 @@ public class WorkerRunner {
             thread.start();
         }
         housekeeping.start(type, base + "-");
-        // Every worker process applies receipts, whichever queue it serves: they come for both.
-        receipts.start(base + "-receipts");
+        // Receipts come for both queues; by default the normal queue's workers apply them all (sms.receipts.apply).
+        if (receipts.appliesFor(type)) {
+            receipts.start(base + "-receipts");
+        }
         Log.infof("Worker for %s started with %d consumers (batch %d, reclaim after %s)", RedisKeys.stream(type),
                 consumers.size(), config.batchSize(), config.reclaimIdle());
     }

@@ -35,7 +35,8 @@ public class SentLog {
 
     /** The columns {@link #row} reads, in its order, each qualified by {@code m.}. */
     private static final String COLUMNS = "m.id, m.type, m.to_number, m.from_number, m.content, m.status, m.queued_at,"
-            + " m.updated_at, m.error_message, m.attempts, m.segments, m.provider_message_id, m.delivered_at, m.error_code";
+            + " m.updated_at, m.error_message, m.attempts, m.segments, m.provider_message_id, m.sent_at,"
+            + " m.delivered_at, m.error_code";
 
     private final AgroalDataSource db;
     private final int queryTimeoutSeconds;
@@ -173,9 +174,7 @@ public class SentLog {
         return new SentMessage(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
                 rs.getString(5), rs.getString(6), rs.getObject(7, OffsetDateTime.class).toInstant(),
                 rs.getObject(8, OffsetDateTime.class).toInstant(), rs.getString(9), rs.getInt(10), rs.getInt(11),
-                rs.getString(12), rs.getObject(13, OffsetDateTime.class) == null ? null
-                        : rs.getObject(13, OffsetDateTime.class).toInstant(),
-                rs.getString(14));
+                rs.getString(12), instant(rs, 13), instant(rs, 14), rs.getString(15));
     }
 
     private static int bind(PreparedStatement ps, List<Object> params) throws SQLException {
@@ -201,5 +200,10 @@ public class SentLog {
         } catch (SQLException e) {
             throw StoreBounds.postgresFailure("reading a message", e);
         }
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        OffsetDateTime t = rs.getObject(column, OffsetDateTime.class);
+        return t == null ? null : t.toInstant();
     }
 }

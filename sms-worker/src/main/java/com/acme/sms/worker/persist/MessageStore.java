@@ -54,13 +54,15 @@ public class MessageStore {
                      segments, provider_message_id, error_code)
             ), inserted AS (
               INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at,
-                                    error_message, attempts, segments, provider_message_id, error_code)
+                                    error_message, attempts, segments, provider_message_id, error_code, sent_at)
               SELECT id, client_id, ?, to_number, from_number, content, status, to_timestamp(queued_ms / 1000.0), now(),
-                     error_message, attempts, segments, provider_message_id, error_code
+                     error_message, attempts, segments, provider_message_id, error_code,
+                     CASE WHEN status = 'sent' THEN now() END
               FROM input
               ON CONFLICT (id) DO UPDATE
                 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, error_message = EXCLUDED.error_message,
                     provider_message_id = EXCLUDED.provider_message_id, error_code = EXCLUDED.error_code,
+                    sent_at = EXCLUDED.sent_at,
                     updated_at = now()
                 WHERE messages.status = 'queued' AND messages.attempts < EXCLUDED.attempts
               RETURNING id, client_id, status

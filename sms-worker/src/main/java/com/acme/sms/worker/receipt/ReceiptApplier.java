@@ -1,5 +1,6 @@
 package com.acme.sms.worker.receipt;
 
+import com.acme.sms.message.MessageType;
 import com.acme.sms.worker.config.Timeouts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -34,6 +35,9 @@ public class ReceiptApplier {
     private final Timer acceptedToFinal;
     private final AtomicLong unmatchedNow = new AtomicLong();
     private volatile boolean running;
+    /** Receipts per transaction now; see applyInPieces. */
+    private volatile int piece;
+    private static final int MIN_PIECE = 10;
     private Thread thread;
 
     public ReceiptApplier(ReceiptStream stream, ReceiptStore store, UnmatchedReceipts unmatched, ReceiptsConfig config,
@@ -42,6 +46,7 @@ public class ReceiptApplier {
         this.store = store;
         this.unmatched = unmatched;
         this.config = config;
+        this.piece = config.batchSize();
         for (ReceiptState s : ReceiptState.values()) {
             byState.put(s, Counter.builder("sms.receipts.applied").description("Receipts that changed a message or part")
                     .tag("state", s.name()).register(registry));
@@ -126,7 +131,7 @@ public class ReceiptApplier {
 
     /** Applies receipts read from the stream, keeps the unmatched ones and acknowledges them all. */
     public void applyEntries(List<ReceiptStream.Stored> entries) throws Exception {
-        ReceiptStore.Applied applied = apply(entries);
+        ReceiptStore.Applied applied = applyInPieces(entries);
         List<ReceiptStream.Stored> notFound = entries.stream()
                 .filter(s -> !applied.known().contains(s.receipt().providerId())).toList();
         unmatchedCount.increment(notFound.size());
@@ -140,7 +145,7 @@ public class ReceiptApplier {
             unmatchedNow.set(0);
             return;
         }
-        ReceiptStore.Applied applied = apply(waiting);
+        ReceiptStore.Applied applied = applyInPieces(waiting);
         List<ReceiptStream.Stored> done = new ArrayList<>();
         int gaveUp = 0;
         for (ReceiptStream.Stored s : waiting) {
@@ -157,6 +162,48 @@ public class ReceiptApplier {
         }
         unmatched.remove(done);
         unmatchedNow.set(unmatched.count());
+    }
+
+    /** Whether this worker process applies receipts (sms.receipts.apply) when it serves the given queue. */
+    public boolean appliesFor(MessageType type) {
+        return switch (config.apply().trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> type == MessageType.NORMAL;
+        };
+    }
+
+    /**
+     * Applies the receipts in pieces of at most {@link #piece} each. A piece that times out is tried again halved: a
+     * busy PostgreSQL would otherwise cancel the same large batch again and again and apply nothing (seen under
+     * load in bench/run smpp); the piece grows back after each success.
+     */
+    private ReceiptStore.Applied applyInPieces(List<ReceiptStream.Stored> entries) throws Exception {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        java.util.Set<String> changed = new java.util.HashSet<>();
+        List<ReceiptStore.Finalized> finalized = new ArrayList<>();
+        int from = 0;
+        while (from < entries.size()) {
+            int n = Math.min(piece, entries.size() - from);
+            ReceiptStore.Applied a;
+            try {
+                a = apply(entries.subList(from, from + n));
+            } catch (java.sql.SQLException e) {
+                if (!"57014".equals(e.getSQLState()) || n <= MIN_PIECE) {
+                    throw e;
+                }
+                piece = Math.max(MIN_PIECE, n / 2);
+                Log.warnf("Applying %d receipts took longer than %s; trying pieces of %d", n,
+                        config.statementTimeout(), piece);
+                continue;
+            }
+            known.addAll(a.known());
+            changed.addAll(a.changed());
+            finalized.addAll(a.finalized());
+            from += n;
+            piece = Math.min(config.batchSize(), piece * 2);
+        }
+        return new ReceiptStore.Applied(known, changed, finalized);
     }
 
     private ReceiptStore.Applied apply(List<ReceiptStream.Stored> entries) throws Exception {

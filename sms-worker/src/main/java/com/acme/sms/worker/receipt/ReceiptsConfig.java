@@ -20,6 +20,21 @@ public interface ReceiptsConfig {
     @WithDefault("5s")
     Duration unmatchedRetry();
 
+    /**
+     * Longest a batch's PostgreSQL statements may take before they are cancelled and the batch is tried again, in
+     * smaller pieces. Receipts move no money, so they may wait longer than a batch of sends.
+     */
+    @WithDefault("30s")
+    Duration statementTimeout();
+
+    /**
+     * Which worker processes apply receipts: {@code auto} (those of the normal queue, which run at a lower CPU
+     * priority, so the express queue keeps the CPU for its SLA), {@code true} (every worker), {@code false} (this
+     * one does not). At least one worker process must apply them, or they wait in {@code sms:receipts}.
+     */
+    @WithDefault("auto")
+    String apply();
+
     /** A receipt read by an applier that has not finished it for this long is taken over (the applier died). */
     @WithDefault("60s")
     Duration reclaimIdle();

@@ -6,16 +6,17 @@ import java.util.UUID;
 
 /**
  * A message as the sent-log and the message endpoint show it: {@code segments} is how many SMS parts it takes,
- * {@code providerMessageId} the carrier's id (of its first part), {@code deliveredAt} the done date of the receipt
+ * {@code providerMessageId} the carrier's id (of its first part), {@code sentAt} when the carrier took it, {@code deliveredAt} the done date of the receipt
  * that made it delivered or undelivered, {@code errorCode} the carrier's code for a refusal or an undelivered
  * receipt.
  */
 public record MessageView(UUID id, String type, String to, String from, String content, String status, Instant queuedAt,
-        Instant updatedAt, String errorMessage, int attempts, int segments, String providerMessageId,
+        Instant updatedAt, String errorMessage, int attempts, int segments, String providerMessageId, Instant sentAt,
         Instant deliveredAt, String errorCode) {
 
     public static MessageView of(SentMessage m) {
         return new MessageView(m.id(), m.type(), m.to(), m.from(), m.content(), m.status(), m.queuedAt(), m.updatedAt(),
-                m.errorMessage(), m.attempts(), m.segments(), m.providerMessageId(), m.deliveredAt(), m.errorCode());
+                m.errorMessage(), m.attempts(), m.segments(), m.providerMessageId(), m.sentAt(), m.deliveredAt(),
+                m.errorCode());
     }
 }
