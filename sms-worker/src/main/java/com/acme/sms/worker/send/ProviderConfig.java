@@ -16,6 +16,13 @@ public interface ProviderConfig {
     @WithDefault("simulated")
     String kind();
 
+    /**
+     * Whether the simulated provider reports delivery receipts at all (false: its messages stay {@code sent}, as
+     * before receipts existed; the benchmark uses it to price the receipts).
+     */
+    @WithDefault("true")
+    boolean receipts();
+
     /** How long after a send the simulated provider reports the delivery receipt. */
     @WithDefault("1s")
     Duration receiptDelay();

@@ -96,6 +96,9 @@ public class SimulatedProvider implements SmsProvider {
 
     /** One receipt per part, a receipt-delay later, handed to the sink in one call per batch. */
     private void scheduleReceipts(List<Result> results) {
+        if (!config.receipts()) {
+            return;
+        }
         String undelivered = config.undeliveredPrefix().filter(p -> !p.isEmpty()).orElse(null);
         List<Receipt> due = new ArrayList<>();
         for (Result r : results) {

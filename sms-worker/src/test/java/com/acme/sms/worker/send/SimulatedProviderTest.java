@@ -97,6 +97,10 @@ class SimulatedProviderTest {
                 return java.time.Duration.ofSeconds(15);
             }
 
+            public boolean receipts() {
+                return true;
+            }
+
             public String kind() {
                 return "simulated";
             }
