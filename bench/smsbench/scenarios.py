@@ -550,7 +550,8 @@ def smpp(b):
         deadline = time.monotonic() + sz.e2e_drain_cap_s
         open_rows = None
         while time.monotonic() < deadline:
-            open_rows = int(b.psql.val(s.db, "SELECT count(*) FROM messages WHERE status IN ('queued', 'sent')"))
+            open_rows = int(b.psql.val(s.db, "SELECT count(*) FROM messages WHERE status = 'queued' "
+                                       "OR (status = 'sent' AND outcome IS NULL)"))
             if _queued(b) == 0 and open_rows == 0:
                 break
             time.sleep(1)
@@ -559,16 +560,16 @@ def smpp(b):
         b.stop_sampler()
         tw = t0 + sz.e2e_warm_s
         counted = json.loads(b.psql.val(s.db, """SELECT json_build_object(
-            'delivered_window', count(*) FILTER (WHERE status = 'delivered' AND updated_at >= to_timestamp(%.6f)
+            'delivered_window', count(*) FILTER (WHERE outcome = 'delivered' AND updated_at >= to_timestamp(%.6f)
                                                  AND updated_at < to_timestamp(%.6f)),
-            'delivered', count(*) FILTER (WHERE status = 'delivered'),
-            'not_delivered', count(*) FILTER (WHERE status <> 'delivered'),
+            'delivered', count(*) FILTER (WHERE outcome = 'delivered'),
+            'not_delivered', count(*) FILTER (WHERE outcome IS DISTINCT FROM 'delivered'),
             'p50_ms', 1000 * extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY updated_at - queued_at)
-                                     FILTER (WHERE status = 'delivered')),
+                                     FILTER (WHERE outcome = 'delivered')),
             'p99_ms', 1000 * extract(epoch FROM percentile_cont(0.99) WITHIN GROUP (ORDER BY updated_at - queued_at)
-                                     FILTER (WHERE status = 'delivered')),
+                                     FILTER (WHERE outcome = 'delivered')),
             'express_p99_ms', 1000 * extract(epoch FROM percentile_cont(0.99) WITHIN GROUP
-                                     (ORDER BY updated_at - queued_at) FILTER (WHERE status = 'delivered'
+                                     (ORDER BY updated_at - queued_at) FILTER (WHERE outcome = 'delivered'
                                       AND type = 'express')))
             FROM messages""" % (tw, t1)))
         load_s = t1 - t0

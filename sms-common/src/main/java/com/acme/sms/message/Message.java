@@ -34,8 +34,12 @@ public class Message extends PanacheEntityBase {
     @Column(nullable = false)
     public String content;
 
+    /** What the worker recorded: queued, sent or failed. */
     @Column(nullable = false)
     public String status;
+
+    /** What the receipt said of a sent message: delivered or undelivered (null until then); shown as its status. */
+    public String outcome;
 
     @Column(name = "queued_at", nullable = false)
     public OffsetDateTime queuedAt;

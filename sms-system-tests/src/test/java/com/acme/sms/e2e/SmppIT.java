@@ -112,7 +112,7 @@ class SmppIT {
                         client) == accepted.size());
 
         long failed = count("SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client);
-        long charged = count("SELECT count(*) FROM messages WHERE client_id = ? AND status IN ('sent', 'delivered')",
+        long charged = count("SELECT count(*) FROM messages WHERE client_id = ? AND status = 'sent'",
                 client);
         // A message may go out twice only when an answer was lost: then the worker retried it (attempts > 1).
         long retried = count("SELECT count(*) FROM messages WHERE client_id = ? AND attempts > 1", client);
@@ -137,7 +137,7 @@ class SmppIT {
         // Those the restarted SMSC took get their receipts.
         int takenByTheLastSmsc = smsc.delivered().size() - twice;
         await().atMost(Duration.ofSeconds(30)).until(() -> count(
-                "SELECT count(*) FROM messages WHERE client_id = ? AND status = 'delivered'", client) >= takenByTheLastSmsc);
+                "SELECT count(*) FROM messages WHERE client_id = ? AND outcome = 'delivered'", client) >= takenByTheLastSmsc);
 
         // SIGTERM: the worker unbinds before it exits.
         long unbinds = smsc.stats().unbinds();

@@ -215,7 +215,7 @@ public class Reconciliation {
                 List<String> retryIds = retryMessageIds();
                 if (!retryIds.isEmpty()) {
                     try (PreparedStatement ps = c.prepareStatement(
-                            "SELECT id::text FROM messages WHERE id = ANY (?::uuid[]) AND status IN ('sent', 'delivered', 'undelivered', 'failed')")) {
+                            "SELECT id::text FROM messages WHERE id = ANY (?::uuid[]) AND status IN ('sent', 'failed')")) {
                         ps.setArray(1, c.createArrayOf("text", retryIds.toArray()));
                         try (ResultSet rs = ps.executeQuery()) {
                             while (rs.next()) {
@@ -331,8 +331,7 @@ public class Reconciliation {
         String sql = """
                 SELECT c.client_id,
                        COALESCE((SELECT sum(delta) FROM credit_ledger l WHERE l.client_id = c.client_id AND l.reason = 'top_up'), 0),
-                       (SELECT count(*) FROM messages m WHERE m.client_id = c.client_id
-                            AND m.status IN ('sent', 'delivered', 'undelivered')),
+                       (SELECT count(*) FROM messages m WHERE m.client_id = c.client_id AND m.status = 'sent'),
                        c.balance,
                        COALESCE((SELECT sum(delta) FROM credit_ledger l WHERE l.client_id = c.client_id), 0),
                        COALESCE((SELECT sum(delta) FROM credit_ledger l WHERE l.client_id = c.client_id AND l.reason = 'top_up'

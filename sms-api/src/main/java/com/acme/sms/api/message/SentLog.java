@@ -34,7 +34,9 @@ import java.util.concurrent.TimeUnit;
 public class SentLog {
 
     /** The columns {@link #row} reads, in its order, each qualified by {@code m.}. */
-    private static final String COLUMNS = "m.id, m.type, m.to_number, m.from_number, m.content, m.status, m.queued_at,"
+    // A receipt's outcome (delivered, undelivered), when there is one, is the status the client sees (see V6).
+    private static final String COLUMNS = "m.id, m.type, m.to_number, m.from_number, m.content,"
+            + " coalesce(m.outcome, m.status), m.queued_at,"
             + " m.updated_at, m.error_message, m.attempts, m.segments, m.provider_message_id, m.sent_at,"
             + " m.delivered_at, m.error_code";
 
@@ -114,7 +116,12 @@ public class SentLog {
         StringBuilder where = new StringBuilder("client_id = ?");
         List<Object> params = new ArrayList<>();
         params.add(clientId);
-        if (f.status() != null) {
+        if (f.status() == MessageStatus.DELIVERED || f.status() == MessageStatus.UNDELIVERED) {
+            where.append(" AND status = 'sent' AND outcome = ?");
+            params.add(f.status().wireName());
+        } else if (f.status() == MessageStatus.SENT) {
+            where.append(" AND status = 'sent' AND outcome IS NULL");
+        } else if (f.status() != null) {
             where.append(" AND status = ?");
             params.add(f.status().wireName());
         }

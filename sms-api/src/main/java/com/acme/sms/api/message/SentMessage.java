@@ -10,7 +10,8 @@ public record SentMessage(UUID id, String type, String to, String from, String c
         Instant sentAt, Instant deliveredAt, String errorCode) {
 
     public static SentMessage of(Message m) {
-        return new SentMessage(m.id, m.type, m.toNumber, m.fromNumber, m.content, m.status, m.queuedAt.toInstant(),
+        return new SentMessage(m.id, m.type, m.toNumber, m.fromNumber, m.content, m.outcome != null ? m.outcome : m.status,
+                m.queuedAt.toInstant(),
                 m.updatedAt.toInstant(), m.errorMessage, m.attempts, m.segments, m.providerMessageId,
                 m.sentAt == null ? null : m.sentAt.toInstant(), m.deliveredAt == null ? null : m.deliveredAt.toInstant(),
                 m.errorCode);

@@ -152,11 +152,11 @@ class SentLogResourceTest {
         OffsetDateTime at = OffsetDateTime.of(2026, 11, 26, 9, 0, 0, 0, ZoneOffset.UTC);
         UUID delivered = insert(client, "express", "sent", at);
         stores.execute("""
-                UPDATE messages SET status = 'delivered', segments = 2, provider_message_id = 'smsc-1f',
+                UPDATE messages SET outcome = 'delivered', segments = 2, provider_message_id = 'smsc-1f',
                        delivered_at = ? WHERE id = ?""", at.plusMinutes(1), delivered);
         UUID undelivered = insert(client, "normal", "sent", at.plusMinutes(2));
         stores.execute("""
-                UPDATE messages SET status = 'undelivered', provider_message_id = 'smsc-20', delivered_at = ?,
+                UPDATE messages SET outcome = 'undelivered', provider_message_id = 'smsc-20', delivered_at = ?,
                        error_code = '001', error_message = 'receipt: UNDELIV (err 001)' WHERE id = ?""",
                 at.plusMinutes(3), undelivered);
 

@@ -15,8 +15,9 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Applies receipts to the messages in PostgreSQL, in one transaction per batch. Only a {@code sent} message moves
- * (to {@code delivered} or {@code undelivered}) and only a part without a state gets one, so a duplicate receipt, a
+ * Applies receipts to the messages in PostgreSQL, in one transaction per batch. Only a {@code sent} message without
+ * an outcome gets one ({@code delivered} or {@code undelivered}, shown as its status; V6 says why it is a column of
+ * its own) and only a part without a state gets one, so a duplicate receipt, a
  * late intermediate one or the same batch applied twice changes nothing: a final status never goes back.
  */
 @ApplicationScoped
@@ -41,23 +42,24 @@ public class ReceiptStore {
               ORDER BY pid, state IN ('ENROUTE', 'ACCEPTD')
             ), single AS (
               UPDATE messages m
-              SET status = CASE WHEN r.state = 'DELIVRD' THEN 'delivered' ELSE 'undelivered' END,
+              SET outcome = CASE WHEN r.state = 'DELIVRD' THEN 'delivered' ELSE 'undelivered' END,
                   delivered_at = r.done_at,
                   error_code = CASE WHEN r.state = 'DELIVRD' THEN NULL ELSE coalesce(r.err, r.state) END,
                   error_message = CASE WHEN r.state = 'DELIVRD' THEN m.error_message
                                        ELSE 'receipt: ' || r.state || coalesce(' (err ' || r.err || ')', '') END,
                   updated_at = now()
               FROM r
-              WHERE m.provider_message_id = r.pid AND m.status = 'sent' AND r.state NOT IN ('ENROUTE', 'ACCEPTD')
+              WHERE m.provider_message_id = r.pid AND m.status = 'sent' AND m.outcome IS NULL
+                AND r.state NOT IN ('ENROUTE', 'ACCEPTD')
                 AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = r.pid)
-              RETURNING r.pid, m.id, m.status, m.queued_at
+              RETURNING r.pid, m.id, m.outcome, m.queued_at
             ), part AS (
               UPDATE message_parts p SET state = r.state, done_at = r.done_at, error_code = coalesce(r.err, r.state)
               FROM r
               WHERE p.provider_message_id = r.pid AND p.state IS NULL AND r.state NOT IN ('ENROUTE', 'ACCEPTD')
               RETURNING r.pid, p.message_id
             )
-            SELECT 'final', pid, id, status, queued_at FROM single
+            SELECT 'final', pid, id, outcome, queued_at FROM single
             UNION ALL SELECT 'part', pid, message_id, NULL, NULL FROM part
             """;
 
@@ -86,13 +88,13 @@ public class ReceiptStore {
               FROM message_parts WHERE message_id = ANY (?::uuid[]) GROUP BY message_id
             )
             UPDATE messages m
-            SET status = CASE WHEN agg.bad > 0 THEN 'undelivered' ELSE 'delivered' END,
+            SET outcome = CASE WHEN agg.bad > 0 THEN 'undelivered' ELSE 'delivered' END,
                 delivered_at = agg.done_at, error_code = agg.err,
                 error_message = CASE WHEN agg.bad > 0 THEN 'receipt: ' || agg.why ELSE m.error_message END,
                 updated_at = now()
             FROM agg
-            WHERE m.id = agg.message_id AND m.status = 'sent' AND (agg.bad > 0 OR agg.open = 0)
-            RETURNING m.id, m.status, m.queued_at
+            WHERE m.id = agg.message_id AND m.status = 'sent' AND m.outcome IS NULL AND (agg.bad > 0 OR agg.open = 0)
+            RETURNING m.id, m.outcome, m.queued_at
             """;
 
     private final AgroalDataSource dataSource;

@@ -221,7 +221,7 @@ class ReceiptApplierTest {
     private List<String> row(UUID id) throws Exception {
         try (Connection c = db.getConnection();
                 PreparedStatement ps = c.prepareStatement(
-                        "SELECT status, delivered_at, error_code, error_message FROM messages WHERE id = ?")) {
+                        "SELECT coalesce(outcome, status), delivered_at, error_code, error_message FROM messages WHERE id = ?")) {
             ps.setObject(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();

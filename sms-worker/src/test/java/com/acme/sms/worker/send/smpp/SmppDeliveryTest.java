@@ -123,7 +123,8 @@ class SmppDeliveryTest {
     /** status, error_code. */
     private List<String> row(UUID id) throws Exception {
         try (Connection c = db.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT status, error_code FROM messages WHERE id = ?")) {
+                PreparedStatement ps = c
+                        .prepareStatement("SELECT coalesce(outcome, status), error_code FROM messages WHERE id = ?")) {
             ps.setObject(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
