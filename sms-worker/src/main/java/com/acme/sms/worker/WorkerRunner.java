@@ -81,7 +81,16 @@ public class WorkerRunner {
 
     public synchronized void stopAndWait() {
         housekeeping.stop();
-        receipts.stop();
+        try {
+            stopConsumers();
+        } finally {
+            // After the consumers, and bounded: receipts move no money, and a batch left unacknowledged is applied
+            // again by another worker (applying is idempotent), so it must not hold up the stop.
+            receipts.stop();
+        }
+    }
+
+    private void stopConsumers() {
         if (threads.isEmpty()) {
             return;
         }

@@ -1,7 +1,6 @@
 package com.acme.sms.worker.receipt;
 
 import com.acme.sms.message.MessageType;
-import com.acme.sms.worker.config.Timeouts;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,6 +33,7 @@ public class ReceiptApplier {
     private final Counter dropped;
     private final Timer acceptedToFinal;
     private final AtomicLong unmatchedNow = new AtomicLong();
+    static final Duration STOP_WAIT = Duration.ofSeconds(3);
     private volatile boolean running;
     /** Receipts per transaction now; see applyInPieces. */
     private volatile int piece;
@@ -77,11 +77,17 @@ public class ReceiptApplier {
         thread.start();
     }
 
+    /** Stops after the batch in progress, waiting for it at most {@link #STOP_WAIT}; then leaves it pending. */
     public synchronized void stop() {
         running = false;
         if (thread != null) {
             try {
-                thread.join(Timeouts.REDIS.toMillis() + 2000);
+                thread.join(STOP_WAIT.toMillis());
+                if (thread.isAlive()) {
+                    Log.warnf("The receipts applier did not finish its batch within %s; it stays pending for"
+                            + " another worker", STOP_WAIT);
+                    thread.interrupt();
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
