@@ -88,7 +88,14 @@ final class SmppConnection {
     /** Unbinds (so the SMSC sees a clean end, not a dropped link) and stops binding again. */
     void stop() {
         stopped = true;
+        // The binder unbinds its own session when interrupted: reading the session here raced with it (it clears
+        // the field as it leaves), and a session bound just then stayed open (SmppProviderTest saw one of two).
         binder.interrupt();
+        try {
+            binder.join(settings.responseTimeout().toMillis() + 1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         SMPPSession s = session;
         if (s != null) {
             s.unbindAndClose();
@@ -213,7 +220,8 @@ final class SmppConnection {
             try {
                 closed.await();
             } catch (InterruptedException e) {
-                // stop(): it unbinds the session itself.
+                // stop(): end the session cleanly, here where it is known (unbind, then close the socket).
+                s.unbindAndClose();
             } finally {
                 session = null;
                 metrics.sessionLost();
