@@ -86,7 +86,8 @@ class SmppIT {
         accepted.addAll(send(client, 200, "before"));
 
         // No SMSC yet: the worker runs, is not ready, and keeps the messages queued (none failed, none refunded).
-        TimeUnit.SECONDS.sleep(3);
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> worker.process.isAlive()
+                && count("SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client) == 0);
         assertThat(worker.process.isAlive()).isTrue();
         assertThat(given().port(worker.managementPort).get("/q/health/ready").statusCode()).isEqualTo(503);
         assertThat(count("SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client)).isZero();
@@ -96,13 +97,18 @@ class SmppIT {
         // Under load, the SMSC goes away (every session dropped, then the server gone for a second) and comes back.
         for (int round = 0; round < 3; round++) {
             accepted.addAll(send(client, 200, "load" + round));
-            TimeUnit.MILLISECONDS.sleep(300);
+            // The fault comes while this round is being sent.
+            long submits = smsc.stats().submits();
+            SmscSimulator current = smsc;
+            await().atMost(Duration.ofSeconds(30)).until(() -> current.stats().submits() > submits);
             if (round == 0) {
                 smsc.drop();
             } else if (round == 1) {
                 earlier.addAll(smsc.delivered());
                 smsc.close();
-                TimeUnit.SECONDS.sleep(1);
+                // Down until the worker has noticed: not ready, its sessions gone.
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> given().port(worker.managementPort).get("/q/health/ready").statusCode() == 503);
                 smsc = SmscSimulator.start(SmscSettings.defaults().withPort(port));
             }
         }
@@ -153,7 +159,9 @@ class SmppIT {
         String client = platform.newClient(api, 100);
         List<String> accepted = send(client, 5, "otp");
 
-        TimeUnit.SECONDS.sleep(6);
+        // Binds are refused again and again meanwhile: the worker stays up and fails nothing.
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(15)).until(() -> worker.process.isAlive()
+                && count("SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client) == 0);
         assertThat(worker.process.isAlive()).isTrue();
         Response ready = given().port(worker.managementPort).get("/q/health/ready");
         assertThat(ready.statusCode()).isEqualTo(503);

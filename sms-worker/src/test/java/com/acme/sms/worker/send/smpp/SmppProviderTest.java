@@ -154,7 +154,7 @@ class SmppProviderTest {
         int port = freePort();
         SmppProvider p = provider(SmppSettings.local(port, "smsc", "secret"));
 
-        Thread.sleep(300);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !p.ready());
         assertThat(p.ready()).isFalse();
         assertThat(send(p, List.of(message("+4915112345678", "early"))).get(0).error())
                 .isEqualTo(SmppProvider.NO_SESSION);
@@ -408,7 +408,7 @@ class SmppProviderTest {
                 .untilAsserted(() -> assertThat(smsc.stats().unbinds()).as(smsc.stats().toJson()).isEqualTo(2));
         assertThat(smsc.stats().sessionsBound()).isZero();
         assertThat(p.ready()).isFalse();
-        Thread.sleep(300);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> smsc.stats().binds() == 2);
         assertThat(smsc.stats().binds()).as("no bind again after stop").isEqualTo(2);
     }
 }
