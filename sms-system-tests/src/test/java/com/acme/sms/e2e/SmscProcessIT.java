@@ -8,7 +8,6 @@ import static org.hamcrest.Matchers.equalTo;
 import com.acme.sms.system.AppProcess;
 import com.acme.sms.system.Repository;
 import io.restassured.path.json.JsonPath;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -32,8 +31,8 @@ class SmscProcessIT {
         platform = Platform.shared();
         platform.cleanQueues();
         api = platform.api();
-        smppPort = freePort();
-        int control = freePort();
+        smppPort = SmppIT.freePort();
+        int control = SmppIT.freePort();
         smsc = AppProcess.program("smsc", control, List.of(Repository.ROOT.resolve("bin/smsc").toString(), "--port",
                 Integer.toString(smppPort), "--control-port", Integer.toString(control), "--system-id", "smsc",
                 "--password", "secret", "--receipt-delay", "300", "--undelivered-prefix", "+4477001"))
@@ -88,11 +87,5 @@ class SmscProcessIT {
         assertThat(worker.process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         await().atMost(Duration.ofSeconds(10)).until(() -> JsonPath
                 .from(given().port(smsc.port).get("/stats").asString()).getInt("sessions_bound") == 0);
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
