@@ -86,6 +86,9 @@ class SmppIT {
         accepted.addAll(send(client, 200, "before"));
 
         // No SMSC yet: the worker runs, is not ready, and keeps the messages queued (none failed, none refunded).
+        // Up and answering health (not awaitReady: it is meant not to be ready).
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> given().port(worker.managementPort).get("/q/health/ready").statusCode() == 503);
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> worker.process.isAlive()
                 && count("SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client) == 0);
         assertThat(worker.process.isAlive()).isTrue();
@@ -159,6 +162,9 @@ class SmppIT {
         String client = platform.newClient(api, 100);
         List<String> accepted = send(client, 5, "otp");
 
+        // Up and answering health (not awaitReady: it is meant not to be ready).
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> given().port(worker.managementPort).get("/q/health/ready").statusCode() == 503);
         // Binds are refused again and again meanwhile: the worker stays up and fails nothing.
         await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(15)).until(() -> worker.process.isAlive()
                 && count("SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client) == 0);
