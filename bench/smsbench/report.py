@@ -171,6 +171,12 @@ def report(frags, meta, run_dir, out):
             ("%s s (%s msg/s)" % (fnum(s.get("drain_s"), 1), fnum(s.get("drain_per_s")))) if drained
             else "NOT drained within %s s (%s left)" % (fnum(s.get("drain_s")), fnum(s.get("left"))),
             "s", vs=frac(s.get("drain_per_s"), copy_ceiling, "COPY"), raw=s.get("drain_s"))
+        if s.get("receipts_waiting") is not None:
+            after = s.get("receipts_after_s")
+            add("sla", "receipts: waiting at the drain's end, all applied",
+                "%s; %s" % (fnum(s.get("receipts_waiting")),
+                            "%s s after the drain" % fnum(after, 1) if after is not None else "NOT within 600 s"),
+                "s", raw=after)
         add("sla", "Redis used_memory per queued message", fnum(s.get("redis_bytes_per_msg")) + " B", "bytes",
             raw=s.get("redis_bytes_per_msg"))
         add("sla", "pre-fill via EVALSHA pipeline", "%s msg/s" % fnum(s.get("prefill_per_s")), raw=s.get("prefill_per_s"))

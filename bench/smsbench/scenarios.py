@@ -262,6 +262,20 @@ def sla(b):
     with open(metrics_after, "w") as f:
         f.write(b.apps.metrics("worker-express"))
     b.stop_sampler()
+    # Receipts yield to a backlog (sms.receipts.backlog-rate): most are applied after the drain. How long after.
+    receipts_after_s, receipts_waiting = None, None
+    if os.environ.get("SMS_PROVIDER_RECEIPTS", "true").strip().lower() != "false":
+        waiting_sql = "SELECT count(*) FROM messages WHERE status = 'sent' AND outcome IS NULL"
+        receipts_waiting = int(b.psql.val(s.db, waiting_sql))
+        say("sla: %d messages wait for their receipt after the drain" % receipts_waiting)
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            if int(b.psql.val(s.db, waiting_sql)) == 0:
+                receipts_after_s = round(now() - t_end, 1)
+                break
+            time.sleep(1)
+        say("sla: every receipt applied %s" % ("%s s after the drain" % receipts_after_s
+                                               if receipts_after_s is not None else "NOT within 600 s"))
     w = wrk_result(out)
     if w is None:
         warn("the express wrk produced no summary (see %s)" % out)
@@ -282,7 +296,8 @@ def sla(b):
            drain_per_s=round((sz.sla_backlog - left) / (t_end - t_start), 1),
            redis_bytes_per_msg=float((mem1 - mem0) // sz.sla_backlog), redis_used_memory_delta=float(mem1 - mem0),
            prefill_per_s=float(round(sz.sla_backlog / (p1 - p0))), express_rate=float(s.sla_rate), express_pg=pg,
-           samples=b.summarize(samples, t_start, t_end), express_hist=hist)
+           samples=b.summarize(samples, t_start, t_end), express_hist=hist, receipts_after_s=receipts_after_s,
+           receipts_waiting=None if receipts_waiting is None else float(receipts_waiting))
     b.stop_workers()
     b.clear_streams()
 

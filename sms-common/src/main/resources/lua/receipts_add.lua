@@ -1,11 +1,8 @@
--- Appends delivery receipts to the receipts stream in one call (a provider may hand over a whole batch).
+-- Appends delivery receipts to the receipts stream in one call, an entry per group of receipts.
 -- KEYS[1] the stream (sms:receipts)
--- ARGV: 5 values per receipt: provider id, stat, done (epoch ms or ""), err, received at (epoch ms)
--- Returns the number of receipts appended.
-local n = 0
-for i = 1, #ARGV, 5 do
-  redis.call('XADD', KEYS[1], '*', 'id', ARGV[i], 'stat', ARGV[i + 1], 'done', ARGV[i + 2], 'err', ARGV[i + 3],
-    'at', ARGV[i + 4])
-  n = n + 1
+-- ARGV: one value per entry: its receipts, one record per line (id, stat, done, err, received at; tab-separated)
+-- Returns the number of entries appended.
+for i = 1, #ARGV do
+  redis.call('XADD', KEYS[1], '*', 'r', ARGV[i])
 end
-return n
+return #ARGV

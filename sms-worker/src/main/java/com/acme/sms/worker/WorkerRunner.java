@@ -3,6 +3,7 @@ package com.acme.sms.worker;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.config.WorkerConfig;
+import com.acme.sms.worker.consume.SendBacklog;
 import com.acme.sms.worker.consume.StreamConsumer;
 import com.acme.sms.worker.delivery.DeliveryPipeline;
 import com.acme.sms.worker.housekeeping.Housekeeping;
@@ -30,13 +31,15 @@ public class WorkerRunner {
     private final RedisDataSource redis;
     private final WorkerConfig config;
     private final ReceiptApplier receipts;
+    private final SendBacklog backlog;
     private final List<StreamConsumer> consumers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile MessageType type;
 
     public WorkerRunner(DeliveryPipeline pipeline, Housekeeping housekeeping, RedisDataSource redis, WorkerConfig config,
-            ReceiptApplier receipts) {
+            ReceiptApplier receipts, SendBacklog backlog) {
         this.receipts = receipts;
+        this.backlog = backlog;
         this.pipeline = pipeline;
         this.housekeeping = housekeeping;
         this.redis = redis;
@@ -48,7 +51,7 @@ public class WorkerRunner {
         StreamConsumer.ensureGroup(redis, type);
         String base = consumerBaseName();
         for (int i = 0; i < config.concurrency(); i++) {
-            StreamConsumer consumer = new StreamConsumer(type, base + "-" + i, pipeline, redis, config);
+            StreamConsumer consumer = new StreamConsumer(type, base + "-" + i, pipeline, redis, config, backlog);
             Thread thread = new Thread(consumer, "consumer-" + type.wireName() + "-" + i);
             consumers.add(consumer);
             threads.add(thread);

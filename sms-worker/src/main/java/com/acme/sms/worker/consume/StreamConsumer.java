@@ -45,6 +45,7 @@ public class StreamConsumer implements Runnable {
     private final StreamCommands<String, String, String> stream;
     private final ReactiveStreamCommands<String, String, String> reactiveStream;
     private final RedisDataSource redis;
+    private final SendBacklog backlog;
     private volatile boolean running = true;
     /** When this consumer last finished a loop: read, and processed what it read. Liveness watches it. */
     private volatile long lastProgressMillis = System.currentTimeMillis();
@@ -53,8 +54,9 @@ public class StreamConsumer implements Runnable {
     static final long PROVIDER_WAIT_MS = 200;
 
     public StreamConsumer(MessageType type, String name, DeliveryPipeline pipeline, RedisDataSource redis,
-            WorkerConfig config) {
+            WorkerConfig config, SendBacklog backlog) {
         this.type = type;
+        this.backlog = backlog;
         this.name = name;
         this.pipeline = pipeline;
         this.config = config;
@@ -141,6 +143,7 @@ public class StreamConsumer implements Runnable {
                         // Only behind a full batch, where a backlog waits: with fewer entries the read ahead would
                         // take the next message for this busy consumer while an idle one is there to send it at once.
                         if (batch.size() >= config.batchSize()) {
+                            backlog.fullBatchRead();
                             ahead = readAhead(key, preparing);
                         }
                         pipeline.complete(batch, () -> running);

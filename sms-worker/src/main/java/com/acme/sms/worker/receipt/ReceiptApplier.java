@@ -1,6 +1,7 @@
 package com.acme.sms.worker.receipt;
 
 import com.acme.sms.message.MessageType;
+import com.acme.sms.worker.consume.SendBacklog;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,6 +28,7 @@ public class ReceiptApplier {
     private final ReceiptStore store;
     private final UnmatchedReceipts unmatched;
     private final ReceiptsConfig config;
+    private final SendBacklog backlog;
     private final Map<ReceiptState, Counter> byState = new EnumMap<>(ReceiptState.class);
     private final Counter duplicates;
     private final Counter unmatchedCount;
@@ -41,8 +43,9 @@ public class ReceiptApplier {
     private Thread thread;
 
     public ReceiptApplier(ReceiptStream stream, ReceiptStore store, UnmatchedReceipts unmatched, ReceiptsConfig config,
-            MeterRegistry registry) {
+            SendBacklog backlog, MeterRegistry registry) {
         this.stream = stream;
+        this.backlog = backlog;
         this.store = store;
         this.unmatched = unmatched;
         this.config = config;
@@ -113,9 +116,14 @@ public class ReceiptApplier {
                     retryUnmatched(now);
                     nextRetry = now + config.unmatchedRetry().toMillis();
                 }
-                List<ReceiptStream.Stored> read = stream.read(consumer, config.batchSize(), Duration.ofMillis(500));
+                boolean yielding = config.backlogRate() > 0 && backlog.waiting();
+                int count = yielding ? Math.min(config.batchSize(), config.backlogRate()) : config.batchSize();
+                List<ReceiptStream.Stored> read = stream.read(consumer, count, Duration.ofMillis(500));
                 if (!read.isEmpty()) {
                     applyEntries(read);
+                    if (yielding) {
+                        pauseWhile(read.size() * 1000L / config.backlogRate());
+                    }
                 }
                 if (failing) {
                     Log.info("Receipts are applied again");
@@ -229,6 +237,14 @@ public class ReceiptApplier {
             }
         }
         return applied;
+    }
+
+    /** Sleeps while running, at most the given time, waking early when the backlog is gone. */
+    private void pauseWhile(long ms) {
+        long until = System.currentTimeMillis() + ms;
+        while (running && backlog.waiting() && System.currentTimeMillis() < until) {
+            sleepQuietly(Math.max(1, Math.min(100, until - System.currentTimeMillis())));
+        }
     }
 
     private static void sleepQuietly(long ms) {

@@ -38,4 +38,13 @@ public interface ReceiptsConfig {
     /** A receipt read by an applier that has not finished it for this long is taken over (the applier died). */
     @WithDefault("60s")
     Duration reclaimIdle();
+
+    /**
+     * Receipts applied per second at most while this worker's queue has a backlog (a consumer read a full batch
+     * within the last 2 s); 0 = no limit. Sending goes first: on a busy box every receipt applied is CPU a
+     * message waiting to be sent does not get, and a receipt may come late without harm. The receipts wait in
+     * {@code sms:receipts} and are applied at full speed once the backlog is gone.
+     */
+    @WithDefault("1000")
+    int backlogRate();
 }

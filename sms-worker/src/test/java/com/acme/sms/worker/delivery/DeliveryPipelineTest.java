@@ -15,6 +15,7 @@ import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.Management;
 import com.acme.sms.worker.WorkerRunner;
 import com.acme.sms.worker.config.WorkerConfig;
+import com.acme.sms.worker.consume.SendBacklog;
 import com.acme.sms.worker.consume.StreamConsumer;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
@@ -135,7 +136,7 @@ class DeliveryPipelineTest {
         read("dead-consumer"); // read, never acknowledged: the consumer "died"
         assertThat(pending().getPendingCount()).isEqualTo(2);
 
-        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config);
+        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config, new SendBacklog());
         await().atMost(WAIT).untilAsserted(() -> {
             survivor.reclaim(RedisKeys.stream(TYPE));
             assertThat(statuses(ids)).hasSize(2).containsValues("sent");
@@ -337,7 +338,7 @@ class DeliveryPipelineTest {
         assertThat(sends(ids)).containsOnlyKeys(ids).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
         assertThat(statuses(ids)).isEmpty();
 
-        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config);
+        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config, new SendBacklog());
         await().atMost(WAIT).untilAsserted(() -> {
             survivor.reclaim(RedisKeys.stream(TYPE));
             assertThat(statuses(ids)).hasSize(3);
@@ -392,7 +393,7 @@ class DeliveryPipelineTest {
         List<StreamEntry> entries = read("c1");
         failWritesOfTheClient();
         java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
-        StreamConsumer other = new StreamConsumer(TYPE, "other", processor, redis, config);
+        StreamConsumer other = new StreamConsumer(TYPE, "other", processor, redis, config, new SendBacklog());
         try {
             // c1 is alive: it sent and keeps trying to write PostgreSQL, for longer than reclaim-idle.
             java.util.concurrent.Future<?> slow = threads.submit(() -> {

@@ -50,6 +50,9 @@ class ReceiptApplierTest {
     @Inject
     ReceiptsConfig config;
 
+    @Inject
+    com.acme.sms.worker.consume.SendBacklog backlog;
+
     String client;
 
     @BeforeEach
@@ -193,6 +196,96 @@ class ReceiptApplierTest {
         applier.applyEntries(read); // taken over again, as unacknowledged entries are
 
         assertThat(row(ids.get(39)).get(0)).isEqualTo("delivered");
+    }
+
+    @Test
+    void receiptsHandedOverTogetherShareStreamEntriesAndAllAreApplied() throws Exception {
+        List<UUID> ids = new ArrayList<>();
+        List<Receipt> receipts = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            ids.add(saveSent("p-" + client + "-g" + i));
+            receipts.add(new Receipt("p-" + client + "-g" + i, ReceiptState.DELIVRD, Instant.now(), null));
+        }
+        stream.accept(receipts);
+        assertThat(redis.stream(String.class).xlen(RedisKeys.receipts())).as("100 receipts per entry").isEqualTo(3);
+
+        List<ReceiptStream.Stored> read = stream.read("t", 1000, Duration.ofMillis(10));
+        assertThat(read).hasSize(250);
+        applier.applyEntries(read);
+
+        for (UUID id : ids) {
+            assertThat(row(id).get(0)).isEqualTo("delivered");
+        }
+        assertThat(redis.stream(String.class).xlen(RedisKeys.receipts())).as("acknowledged and deleted").isZero();
+    }
+
+    @Test
+    void providerIdsWithTabsLineEndsOrPercentSignsComeBackAsTheyWere() {
+        List<String> odd = List.of("a\tb", "c\nd", "e\r", "50%", "%41", "plain-" + client);
+        stream.accept(odd.stream().map(id -> new Receipt(id, ReceiptState.UNDELIV, null, "err\t1")).toList());
+
+        List<ReceiptStream.Stored> read = stream.read("t", 100, Duration.ofMillis(10));
+
+        assertThat(read).extracting(s -> s.receipt().providerId()).containsExactlyElementsOf(odd);
+        assertThat(read).extracting(s -> s.receipt().errorCode()).containsOnly("err\t1");
+    }
+
+    @Test
+    void anEntryWrittenOneReceiptPerEntryAsBeforeIsStillRead() {
+        redis.stream(String.class).xadd(RedisKeys.receipts(), java.util.Map.of("id", "old-" + client, "stat", "DELIVRD",
+                "done", "1700000000000", "err", "", "at", "1700000001000"));
+
+        List<ReceiptStream.Stored> read = stream.read("t", 100, Duration.ofMillis(10));
+
+        assertThat(read).singleElement().satisfies(s -> {
+            assertThat(s.receipt().providerId()).isEqualTo("old-" + client);
+            assertThat(s.receipt().state()).isEqualTo(ReceiptState.DELIVRD);
+            assertThat(s.receipt().doneAt()).isEqualTo(Instant.ofEpochMilli(1_700_000_000_000L));
+            assertThat(s.receivedAtMillis()).isEqualTo(1_700_000_001_000L);
+        });
+    }
+
+    @Test
+    void whileTheQueueHasABacklogReceiptsWaitTheirTurnAndAllAreAppliedOnceItIsGone() throws Exception {
+        // The applier has been reading entries of 100 receipts (the simulated provider's), so it reads 10 at a time.
+        List<Receipt> before = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            before.add(new Receipt("p-" + client + "-a" + i, ReceiptState.DELIVRD, Instant.now(), null));
+        }
+        stream.accept(before);
+        List<ReceiptStream.Stored> first = stream.read("t", 1000, Duration.ofMillis(10));
+        assertThat(first).hasSize(100);
+        applier.applyEntries(first);
+        List<Receipt> receipts = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            receipts.add(new Receipt("p-" + client + "-b" + i, ReceiptState.DELIVRD, Instant.now(), null));
+        }
+        stream.accept(receipts); // 30 entries of 100
+        java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread consumers = new Thread(() -> {
+            while (busy.get()) {
+                backlog.fullBatchRead(); // as consumers reading full batches do
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        consumers.start();
+        try {
+            applier.start("t");
+            // sms.receipts.backlog-rate (1000/s): a batch of 1,000, then a second's pause. Without the pause the
+            // 3,000 go through in a few hundred milliseconds.
+            org.awaitility.Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                    .until(() -> redis.stream(String.class).xlen(RedisKeys.receipts()) >= 10);
+        } finally {
+            busy.set(false);
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> redis.stream(String.class).xlen(RedisKeys.receipts()) == 0);
+        assertThat(unmatched.count()).as("every receipt was read: kept as unmatched").isGreaterThanOrEqualTo(3000);
+        applier.stop();
     }
 
     private void receive(Receipt... receipts) throws Exception {
