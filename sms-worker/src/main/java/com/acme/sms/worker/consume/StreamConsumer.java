@@ -143,7 +143,7 @@ public class StreamConsumer implements Runnable {
                         // Only behind a full batch, where a backlog waits: with fewer entries the read ahead would
                         // take the next message for this busy consumer while an idle one is there to send it at once.
                         if (batch.size() >= config.batchSize()) {
-                            backlog.fullBatchRead();
+                            backlog.queueLength(stream.xlen(key));
                             ahead = readAhead(key, preparing);
                         }
                         pipeline.complete(batch, () -> running);

@@ -40,8 +40,8 @@ public interface ReceiptsConfig {
     Duration reclaimIdle();
 
     /**
-     * Receipts applied per second at most while this worker's queue has a backlog (a consumer read a full batch
-     * within the last 2 s); 0 = no limit. Sending goes first: on a busy box every receipt applied is CPU a
+     * Receipts applied per second at most while this worker's queue has a backlog (more messages wait than its
+     * consumers take in four reads; see SendBacklog); 0 = no limit. Sending goes first: on a busy box every receipt applied is CPU a
      * message waiting to be sent does not get, and a receipt may come late without harm. The receipts wait in
      * {@code sms:receipts} and are applied at full speed once the backlog is gone.
      */

@@ -136,7 +136,7 @@ class DeliveryPipelineTest {
         read("dead-consumer"); // read, never acknowledged: the consumer "died"
         assertThat(pending().getPendingCount()).isEqualTo(2);
 
-        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config, new SendBacklog());
+        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config, new SendBacklog(config));
         await().atMost(WAIT).untilAsserted(() -> {
             survivor.reclaim(RedisKeys.stream(TYPE));
             assertThat(statuses(ids)).hasSize(2).containsValues("sent");
@@ -338,7 +338,7 @@ class DeliveryPipelineTest {
         assertThat(sends(ids)).containsOnlyKeys(ids).allSatisfy((id, n) -> assertThat(n).isEqualTo(1));
         assertThat(statuses(ids)).isEmpty();
 
-        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config, new SendBacklog());
+        StreamConsumer survivor = new StreamConsumer(TYPE, "survivor", processor, redis, config, new SendBacklog(config));
         await().atMost(WAIT).untilAsserted(() -> {
             survivor.reclaim(RedisKeys.stream(TYPE));
             assertThat(statuses(ids)).hasSize(3);
@@ -393,7 +393,7 @@ class DeliveryPipelineTest {
         List<StreamEntry> entries = read("c1");
         failWritesOfTheClient();
         java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
-        StreamConsumer other = new StreamConsumer(TYPE, "other", processor, redis, config, new SendBacklog());
+        StreamConsumer other = new StreamConsumer(TYPE, "other", processor, redis, config, new SendBacklog(config));
         try {
             // c1 is alive: it sent and keeps trying to write PostgreSQL, for longer than reclaim-idle.
             java.util.concurrent.Future<?> slow = threads.submit(() -> {

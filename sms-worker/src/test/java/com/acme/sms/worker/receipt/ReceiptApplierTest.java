@@ -264,7 +264,7 @@ class ReceiptApplierTest {
         java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean(true);
         Thread consumers = new Thread(() -> {
             while (busy.get()) {
-                backlog.fullBatchRead(); // as consumers reading full batches do
+                backlog.queueLength(backlog.threshold() + 1); // as consumers behind a long queue report
                 try {
                     Thread.sleep(50);
                 } catch (InterruptedException e) {
