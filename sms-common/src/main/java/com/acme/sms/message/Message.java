@@ -34,12 +34,12 @@ public class Message extends PanacheEntityBase {
     @Column(nullable = false)
     public String content;
 
-    /** What the worker recorded: queued, sent or failed. */
+    /**
+     * What the worker recorded: queued, sent or failed. What a receipt said of a sent message (delivered or
+     * undelivered) is in message_outcomes (V7), and the API shows it as the status.
+     */
     @Column(nullable = false)
     public String status;
-
-    /** What the receipt said of a sent message: delivered or undelivered (null until then); shown as its status. */
-    public String outcome;
 
     @Column(name = "queued_at", nullable = false)
     public OffsetDateTime queuedAt;
@@ -65,11 +65,7 @@ public class Message extends PanacheEntityBase {
     @Column(name = "sent_at")
     public OffsetDateTime sentAt;
 
-    /** The done date of the receipt that made the message delivered or undelivered. */
-    @Column(name = "delivered_at")
-    public OffsetDateTime deliveredAt;
-
-    /** The provider's error code: an SMPP command status for a refused send, the receipt's error otherwise. */
+    /** The provider's error code for a refused send (an SMPP command status); a receipt's is in message_outcomes. */
     @Column(name = "error_code")
     public String errorCode;
 }

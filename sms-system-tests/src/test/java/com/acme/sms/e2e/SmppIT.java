@@ -146,7 +146,9 @@ class SmppIT {
         // Those the restarted SMSC took get their receipts.
         int takenByTheLastSmsc = smsc.delivered().size() - twice;
         await().atMost(Duration.ofSeconds(30)).until(() -> count(
-                "SELECT count(*) FROM messages WHERE client_id = ? AND outcome = 'delivered'", client) >= takenByTheLastSmsc);
+                "SELECT count(*) FROM messages m JOIN message_outcomes o ON o.message_id = m.id"
+                        + " WHERE m.client_id = ? AND o.outcome = 'delivered'",
+                client) >= takenByTheLastSmsc);
 
         // SIGTERM: the worker unbinds before it exits.
         long unbinds = smsc.stats().unbinds();

@@ -33,12 +33,15 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class SentLog {
 
-    /** The columns {@link #row} reads, in its order, each qualified by {@code m.}. */
-    // A receipt's outcome (delivered, undelivered), when there is one, is the status the client sees (see V6).
+    /** The columns {@link #row} reads, in its order, of a message {@code m} and its receipt's outcome {@code o}. */
+    // A receipt's outcome (delivered, undelivered), when there is one, is the status the client sees (see V7).
     private static final String COLUMNS = "m.id, m.type, m.to_number, m.from_number, m.content,"
-            + " coalesce(m.outcome, m.status), m.queued_at,"
-            + " m.updated_at, m.error_message, m.attempts, m.segments, m.provider_message_id, m.sent_at,"
-            + " m.delivered_at, m.error_code";
+            + " coalesce(o.outcome, m.status), m.queued_at,"
+            + " coalesce(o.applied_at, m.updated_at), coalesce(o.error_message, m.error_message), m.attempts,"
+            + " m.segments, m.provider_message_id, m.sent_at, o.delivered_at, coalesce(o.error_code, m.error_code)";
+
+    /** A message row {@code m} with its receipt's outcome {@code o}, when it has one. */
+    private static final String WITH_OUTCOME = " LEFT JOIN message_outcomes o ON o.message_id = m.id";
 
     private final AgroalDataSource db;
     private final int queryTimeoutSeconds;
@@ -116,11 +119,14 @@ public class SentLog {
         StringBuilder where = new StringBuilder("client_id = ?");
         List<Object> params = new ArrayList<>();
         params.add(clientId);
+        // The covering index narrows to the client's sent messages; each is then probed for its outcome by key.
         if (f.status() == MessageStatus.DELIVERED || f.status() == MessageStatus.UNDELIVERED) {
-            where.append(" AND status = 'sent' AND outcome = ?");
+            where.append(" AND status = 'sent' AND EXISTS (SELECT 1 FROM message_outcomes o"
+                    + " WHERE o.message_id = messages.id AND o.outcome = ?)");
             params.add(f.status().wireName());
         } else if (f.status() == MessageStatus.SENT) {
-            where.append(" AND status = 'sent' AND outcome IS NULL");
+            where.append(" AND status = 'sent' AND NOT EXISTS (SELECT 1 FROM message_outcomes o"
+                    + " WHERE o.message_id = messages.id)");
         } else if (f.status() != null) {
             where.append(" AND status = ?");
             params.add(f.status().wireName());
@@ -142,7 +148,7 @@ public class SentLog {
         // the hottest read, and entities would only be copied again.
         String pageSql = "WITH page AS MATERIALIZED (SELECT id, queued_at FROM messages WHERE " + where
                 + " ORDER BY queued_at DESC, id DESC LIMIT ? OFFSET ?)"
-                + " SELECT " + COLUMNS + " FROM page JOIN messages m ON m.id = page.id"
+                + " SELECT " + COLUMNS + " FROM page JOIN messages m ON m.id = page.id" + WITH_OUTCOME
                 + " ORDER BY page.queued_at DESC, page.id DESC";
         try (Connection c = db.getConnection()) {
             List<SentMessage> messages = new ArrayList<>(f.pageSize());
@@ -197,7 +203,7 @@ public class SentLog {
         // Plain JDBC rather than Panache: a statement can carry its query timeout, an entity lookup can not.
         try (Connection c = db.getConnection();
                 PreparedStatement ps = c.prepareStatement(
-                        "SELECT " + COLUMNS + " FROM messages m WHERE m.id = ? AND m.client_id = ?")) {
+                        "SELECT " + COLUMNS + " FROM messages m" + WITH_OUTCOME + " WHERE m.id = ? AND m.client_id = ?")) {
             ps.setQueryTimeout(queryTimeoutSeconds);
             ps.setObject(1, id);
             ps.setString(2, clientId);

@@ -151,14 +151,14 @@ class SentLogResourceTest {
     void receiptsShowAsDeliveredOrUndeliveredWithTheCarriersIdsAndCodes() {
         OffsetDateTime at = OffsetDateTime.of(2026, 11, 26, 9, 0, 0, 0, ZoneOffset.UTC);
         UUID delivered = insert(client, "express", "sent", at);
-        stores.execute("""
-                UPDATE messages SET outcome = 'delivered', segments = 2, provider_message_id = 'smsc-1f',
-                       delivered_at = ? WHERE id = ?""", at.plusMinutes(1), delivered);
+        stores.execute("UPDATE messages SET segments = 2, provider_message_id = 'smsc-1f' WHERE id = ?", delivered);
+        stores.execute("INSERT INTO message_outcomes (message_id, outcome, delivered_at) VALUES (?, 'delivered', ?)",
+                delivered, at.plusMinutes(1));
         UUID undelivered = insert(client, "normal", "sent", at.plusMinutes(2));
+        stores.execute("UPDATE messages SET provider_message_id = 'smsc-20' WHERE id = ?", undelivered);
         stores.execute("""
-                UPDATE messages SET outcome = 'undelivered', provider_message_id = 'smsc-20', delivered_at = ?,
-                       error_code = '001', error_message = 'receipt: UNDELIV (err 001)' WHERE id = ?""",
-                at.plusMinutes(3), undelivered);
+                INSERT INTO message_outcomes (message_id, outcome, delivered_at, error_code, error_message)
+                VALUES (?, 'undelivered', ?, '001', 'receipt: UNDELIV (err 001)')""", undelivered, at.plusMinutes(3));
 
         given().header("X-Client-ID", client).queryParam("status", "delivered").when().get("/api/messages/sent-log")
                 .then().statusCode(200).body("total", equalTo(1))

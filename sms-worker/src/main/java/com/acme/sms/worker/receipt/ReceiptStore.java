@@ -16,8 +16,8 @@ import java.util.UUID;
 
 /**
  * Applies receipts to the messages in PostgreSQL, in one transaction per batch. Only a {@code sent} message without
- * an outcome gets one ({@code delivered} or {@code undelivered}, shown as its status; V6 says why it is a column of
- * its own) and only a part without a state gets one, so a duplicate receipt, a
+ * an outcome gets one ({@code delivered} or {@code undelivered}, shown as its status; V7 says why it is a row of
+ * {@code message_outcomes}) and only a part without a state gets one, so a duplicate receipt, a
  * late intermediate one or the same batch applied twice changes nothing: a final status never goes back.
  */
 @ApplicationScoped
@@ -33,7 +33,11 @@ public class ReceiptStore {
      */
     public record Applied(Set<String> known, Set<String> changed, List<Finalized> finalized) {}
 
-    /** Single-part messages are final at their receipt; parts get their state. One statement, one round trip. */
+    /**
+     * Single-part messages are final at their receipt; parts get their state. One statement, one round trip. An
+     * outcome is inserted once (message_outcomes, V7) and never updated: a second receipt for the message finds the
+     * row there and changes nothing.
+     */
     private static final String APPLY = """
             WITH r AS (
               SELECT DISTINCT ON (pid) pid, state, done_at, err
@@ -41,33 +45,31 @@ public class ReceiptStore {
               -- a final state wins over an intermediate one of the same batch
               ORDER BY pid, state IN ('ENROUTE', 'ACCEPTD')
             ), target AS MATERIALIZED (
-              -- One index lookup per receipt, by construction: a join here was planned as a hash join over every
-              -- row of messages whenever the column's statistics were missing or stale (a new column, a fresh
-              -- table), which made 1,000 receipts take over 30 s.
-              SELECT r.*, (SELECT m.id FROM messages m
-                           WHERE m.provider_message_id = r.pid AND m.status = 'sent' AND m.outcome IS NULL
-                           LIMIT 1) AS id
+              -- One index lookup per receipt, by construction (a LATERAL with LIMIT is a nested loop): a join here
+              -- was planned as a hash join over every row of messages whenever the column's statistics were
+              -- missing or stale (a new column, a fresh table), which made 1,000 receipts take over 30 s.
+              SELECT r.*, m.id, m.queued_at
               FROM r
+              JOIN LATERAL (SELECT m.id, m.queued_at FROM messages m
+                            WHERE m.provider_message_id = r.pid AND m.status = 'sent' LIMIT 1) m ON true
               WHERE r.state NOT IN ('ENROUTE', 'ACCEPTD')
                 AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = r.pid)
             ), single AS (
-              UPDATE messages m
-              SET outcome = CASE WHEN r.state = 'DELIVRD' THEN 'delivered' ELSE 'undelivered' END,
-                  delivered_at = r.done_at,
-                  error_code = CASE WHEN r.state = 'DELIVRD' THEN NULL ELSE coalesce(r.err, r.state) END,
-                  error_message = CASE WHEN r.state = 'DELIVRD' THEN m.error_message
-                                       ELSE 'receipt: ' || r.state || coalesce(' (err ' || r.err || ')', '') END,
-                  updated_at = now()
-              FROM target r
-              WHERE m.id = r.id AND m.status = 'sent' AND m.outcome IS NULL
-              RETURNING r.pid, m.id, m.outcome, m.queued_at
+              INSERT INTO message_outcomes (message_id, outcome, delivered_at, error_code, error_message)
+              SELECT t.id, CASE WHEN t.state = 'DELIVRD' THEN 'delivered' ELSE 'undelivered' END, t.done_at,
+                     CASE WHEN t.state = 'DELIVRD' THEN NULL ELSE coalesce(t.err, t.state) END,
+                     CASE WHEN t.state = 'DELIVRD' THEN NULL
+                          ELSE 'receipt: ' || t.state || coalesce(' (err ' || t.err || ')', '') END
+              FROM target t
+              ON CONFLICT (message_id) DO NOTHING
+              RETURNING message_id, outcome
             ), part AS (
               UPDATE message_parts p SET state = r.state, done_at = r.done_at, error_code = coalesce(r.err, r.state)
               FROM r
               WHERE p.provider_message_id = r.pid AND p.state IS NULL AND r.state NOT IN ('ENROUTE', 'ACCEPTD')
               RETURNING r.pid, p.message_id
             )
-            SELECT 'final', pid, id, outcome, queued_at FROM single
+            SELECT 'final', t.pid, s.message_id, s.outcome, t.queued_at FROM single s JOIN target t ON t.id = s.message_id
             UNION ALL SELECT 'part', pid, message_id, NULL, NULL FROM part
             """;
 
@@ -110,15 +112,16 @@ public class ReceiptStore {
                      min(state || coalesce(' (err ' || error_code || ')', '')) FILTER (WHERE state <> 'DELIVRD') AS why,
                      min(error_code) FILTER (WHERE state <> 'DELIVRD') AS err
               FROM message_parts WHERE message_id = ANY (?::uuid[]) GROUP BY message_id
+            ), settled AS (
+              INSERT INTO message_outcomes (message_id, outcome, delivered_at, error_code, error_message)
+              SELECT agg.message_id, CASE WHEN agg.bad > 0 THEN 'undelivered' ELSE 'delivered' END, agg.done_at,
+                     agg.err, CASE WHEN agg.bad > 0 THEN 'receipt: ' || agg.why END
+              FROM agg JOIN messages m ON m.id = agg.message_id AND m.status = 'sent'
+              WHERE agg.bad > 0 OR agg.open = 0
+              ON CONFLICT (message_id) DO NOTHING
+              RETURNING message_id, outcome
             )
-            UPDATE messages m
-            SET outcome = CASE WHEN agg.bad > 0 THEN 'undelivered' ELSE 'delivered' END,
-                delivered_at = agg.done_at, error_code = agg.err,
-                error_message = CASE WHEN agg.bad > 0 THEN 'receipt: ' || agg.why ELSE m.error_message END,
-                updated_at = now()
-            FROM agg
-            WHERE m.id = agg.message_id AND m.status = 'sent' AND m.outcome IS NULL AND (agg.bad > 0 OR agg.open = 0)
-            RETURNING m.id, m.outcome, m.queued_at
+            SELECT s.message_id, s.outcome, m.queued_at FROM settled s JOIN messages m ON m.id = s.message_id
             """;
 
     private final AgroalDataSource dataSource;

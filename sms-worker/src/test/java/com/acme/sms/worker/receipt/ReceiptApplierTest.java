@@ -173,13 +173,14 @@ class ReceiptApplierTest {
         }
         stream.accept(receipts);
         List<ReceiptStream.Stored> read = stream.read("t", 100, Duration.ofMillis(10));
-        // Another transaction holds the last message's row, as a slow or stuck writer would: a statement that
-        // touches it waits past sms.receipts.statement-timeout (1 s in tests).
+        // Another transaction is writing the last message's outcome and has not committed, as a slow or stuck
+        // writer would: the batch's insert of the same key waits past sms.receipts.statement-timeout (1 s in tests).
         try (Connection holder = db.getConnection()) {
             holder.setAutoCommit(false);
-            try (PreparedStatement lock = holder.prepareStatement("SELECT 1 FROM messages WHERE id = ? FOR UPDATE")) {
+            try (PreparedStatement lock = holder.prepareStatement(
+                    "INSERT INTO message_outcomes (message_id, outcome) VALUES (?, 'delivered')")) {
                 lock.setObject(1, ids.get(39));
-                lock.executeQuery().close();
+                lock.executeUpdate();
             }
             assertThatThrownBy(() -> applier.applyEntries(read)).isInstanceOf(java.sql.SQLException.class);
             holder.rollback();
@@ -314,7 +315,9 @@ class ReceiptApplierTest {
     private List<String> row(UUID id) throws Exception {
         try (Connection c = db.getConnection();
                 PreparedStatement ps = c.prepareStatement(
-                        "SELECT coalesce(outcome, status), delivered_at, error_code, error_message FROM messages WHERE id = ?")) {
+                        "SELECT coalesce(o.outcome, m.status), o.delivered_at, coalesce(o.error_code, m.error_code),"
+                                + " coalesce(o.error_message, m.error_message) FROM messages m"
+                                + " LEFT JOIN message_outcomes o ON o.message_id = m.id WHERE m.id = ?")) {
             ps.setObject(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 assertThat(rs.next()).isTrue();
@@ -330,7 +333,8 @@ class ReceiptApplierTest {
 
     private String updatedAt(UUID id) throws Exception {
         try (Connection c = db.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT updated_at::text FROM messages WHERE id = ?")) {
+                PreparedStatement ps = c
+                        .prepareStatement("SELECT applied_at::text FROM message_outcomes WHERE message_id = ?")) {
             ps.setObject(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();

@@ -124,7 +124,9 @@ class SmppDeliveryTest {
     private List<String> row(UUID id) throws Exception {
         try (Connection c = db.getConnection();
                 PreparedStatement ps = c
-                        .prepareStatement("SELECT coalesce(outcome, status), error_code FROM messages WHERE id = ?")) {
+                        .prepareStatement(
+                                "SELECT coalesce(o.outcome, m.status), coalesce(o.error_code, m.error_code) FROM messages m"
+                                        + " LEFT JOIN message_outcomes o ON o.message_id = m.id WHERE m.id = ?")) {
             ps.setObject(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
