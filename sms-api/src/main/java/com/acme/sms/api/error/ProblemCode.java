@@ -24,6 +24,7 @@ public enum ProblemCode {
     MISSING_BODY(400),
     INVALID_BALANCE(400),
     INVALID_NAME(400),
+    INVALID_CONTENT(400),
     MALFORMED_JSON(400),
     INVALID_REQUEST(400),
     /** A request the framework refused before an endpoint ran, for a reason no other code names. */

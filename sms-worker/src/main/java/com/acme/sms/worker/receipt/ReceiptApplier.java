@@ -35,6 +35,8 @@ public class ReceiptApplier {
     private final Counter dropped;
     private final Timer acceptedToFinal;
     private final AtomicLong unmatchedNow = new AtomicLong();
+    /** 1 while receipts yield to a send backlog (sms.receipts.backlog-rate), else 0. */
+    private final AtomicLong yieldingNow = new AtomicLong();
     static final Duration STOP_WAIT = Duration.ofSeconds(3);
     private volatile boolean running;
     /** Receipts per transaction now; see applyInPieces. */
@@ -63,6 +65,10 @@ public class ReceiptApplier {
                 .description("Unmatched receipts given up after sms.receipts.unmatched-retention").register(registry);
         Gauge.builder("sms.receipts.unmatched.waiting", unmatchedNow, AtomicLong::get)
                 .description("Unmatched receipts waiting to be tried again").register(registry);
+        Gauge.builder("sms.receipts.yielding", yieldingNow, AtomicLong::get)
+                .description("1 while this worker applies receipts at sms.receipts.backlog-rate at most, because its"
+                        + " queue has a backlog")
+                .register(registry);
         acceptedToFinal = Timer.builder("sms.receipt.latency")
                 .description("From acceptance to the delivery receipt that made the message delivered or undelivered")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10))
@@ -117,6 +123,7 @@ public class ReceiptApplier {
                     nextRetry = now + config.unmatchedRetry().toMillis();
                 }
                 boolean yielding = config.backlogRate() > 0 && backlog.waiting();
+                yieldingNow.set(yielding ? 1 : 0);
                 int count = yielding ? Math.min(config.batchSize(), config.backlogRate()) : config.batchSize();
                 List<ReceiptStream.Stored> read = stream.read(consumer, count, Duration.ofMillis(500));
                 if (!read.isEmpty()) {

@@ -4,14 +4,17 @@ import com.acme.sms.api.config.ApiConfig;
 import com.acme.sms.api.error.ProblemCode;
 import com.acme.sms.api.error.ProblemException;
 import com.acme.sms.api.message.MessageDraft;
+import com.acme.sms.api.message.MessageRules;
 import com.acme.sms.api.message.SendCommand;
 import com.acme.sms.api.message.SendService;
 import com.acme.sms.api.message.SentLog;
+import com.acme.sms.api.message.TextRules;
 import com.acme.sms.api.ratelimit.ReadsInFlight;
 import com.acme.sms.api.rest.Ascii;
 import com.acme.sms.api.security.Caller;
 import com.acme.sms.api.security.Callers;
 import com.acme.sms.message.MessageType;
+import com.acme.sms.text.SmsText;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
@@ -89,6 +92,29 @@ public class MessageResource {
             BulkSendRequest body) {
         SendCommand command = command(callers.clientId(), typeHeader, idempotencyKey, body);
         return sender.send(command).map(SendResponses::of);
+    }
+
+    @POST
+    @Path("/preview")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Preview a text", description = """
+            How a text will be sent: its encoding, how many SMS parts it takes, how full the last one is and which \
+            characters forced UCS2. Charges, queues and stores nothing.""")
+    @APIResponse(responseCode = "200", description = "The text's encoding and parts")
+    @APIResponse(responseCode = "400", description = """
+            Missing/invalid X-Client-ID (header mode), malformed JSON, or content that a send would refuse: missing, \
+            empty, longer than 1600 characters, or with a control character (problem+json)""")
+    @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
+    public TextPreview preview(PreviewRequest body) {
+        callers.clientId();
+        // The same rule as a message's content at send time: a text the preview answers for can be sent.
+        String content = body == null ? null : body.content();
+        String problem = content == null ? "it is missing" : TextRules.checkText(content, 1, MessageRules.MAX_CONTENT);
+        if (problem != null) {
+            throw new ProblemException(ProblemCode.INVALID_CONTENT,
+                    "'content' must be 1 to " + MessageRules.MAX_CONTENT + " characters, but " + problem + ".");
+        }
+        return TextPreview.of(content, SmsText.analyze(content));
     }
 
     @GET
