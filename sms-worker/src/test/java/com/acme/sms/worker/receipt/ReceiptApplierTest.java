@@ -276,7 +276,7 @@ class ReceiptApplierTest {
         consumers.start();
         try {
             applier.start("t");
-            // sms.receipts.backlog-rate (1000/s): a batch of 1,000, then a second's pause. Without the pause the
+            // sms.receipts.backlog-rate (100/s): an entry of 100, then a second's pause. Without the pause the
             // 3,000 go through in a few hundred milliseconds.
             org.awaitility.Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
                     .until(() -> redis.stream(String.class).xlen(RedisKeys.receipts()) >= 10);
