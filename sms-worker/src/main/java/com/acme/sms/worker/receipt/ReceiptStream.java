@@ -97,11 +97,10 @@ public class ReceiptStream implements ReceiptSink {
         StringBuilder out = new StringBuilder(value.length());
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            int code = c == '%' && i + 2 < value.length()
-                    ? Character.digit(value.charAt(i + 1), 16) << 4 | Character.digit(value.charAt(i + 2), 16)
-                    : -1;
-            if (code >= 0 && Character.digit(value.charAt(i + 1), 16) >= 0 && Character.digit(value.charAt(i + 2), 16) >= 0) {
-                out.append((char) code);
+            int high = c == '%' && i + 2 < value.length() ? Character.digit(value.charAt(i + 1), 16) : -1;
+            int low = high >= 0 ? Character.digit(value.charAt(i + 2), 16) : -1;
+            if (low >= 0) {
+                out.append((char) (high << 4 | low));
                 i += 2;
             } else {
                 out.append(c);

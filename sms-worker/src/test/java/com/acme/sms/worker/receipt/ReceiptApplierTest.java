@@ -165,13 +165,7 @@ class ReceiptApplierTest {
 
     @Test
     void aBatchThatCannotFinishInTimeIsAppliedInSmallerPiecesSoTheRestGetsThrough() throws Exception {
-        List<UUID> ids = new ArrayList<>();
-        List<Receipt> receipts = new ArrayList<>();
-        for (int i = 0; i < 40; i++) {
-            ids.add(saveSent("p-" + client + "-" + i));
-            receipts.add(new Receipt("p-" + client + "-" + i, ReceiptState.DELIVRD, Instant.now(), null));
-        }
-        stream.accept(receipts);
+        List<UUID> ids = sentWithDeliveredReceipts("", 40);
         List<ReceiptStream.Stored> read = stream.read("t", 100, Duration.ofMillis(10));
         // Another transaction is writing the last message's outcome and has not committed, as a slow or stuck
         // writer would: the batch's insert of the same key waits past sms.receipts.statement-timeout (1 s in tests).
@@ -201,13 +195,7 @@ class ReceiptApplierTest {
 
     @Test
     void receiptsHandedOverTogetherShareStreamEntriesAndAllAreApplied() throws Exception {
-        List<UUID> ids = new ArrayList<>();
-        List<Receipt> receipts = new ArrayList<>();
-        for (int i = 0; i < 250; i++) {
-            ids.add(saveSent("p-" + client + "-g" + i));
-            receipts.add(new Receipt("p-" + client + "-g" + i, ReceiptState.DELIVRD, Instant.now(), null));
-        }
-        stream.accept(receipts);
+        List<UUID> ids = sentWithDeliveredReceipts("g", 250);
         assertThat(redis.stream(String.class).xlen(RedisKeys.receipts())).as("100 receipts per entry").isEqualTo(3);
 
         List<ReceiptStream.Stored> read = stream.read("t", 1000, Duration.ofMillis(10));
@@ -262,31 +250,30 @@ class ReceiptApplierTest {
             receipts.add(new Receipt("p-" + client + "-b" + i, ReceiptState.DELIVRD, Instant.now(), null));
         }
         stream.accept(receipts); // 30 entries of 100
-        java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Thread consumers = new Thread(() -> {
-            while (busy.get()) {
-                backlog.queueLength(backlog.threshold() + 1); // as consumers behind a long queue report
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        });
-        consumers.start();
-        try {
-            applier.start("t");
-            // sms.receipts.backlog-rate (100/s): an entry of 100, then a second's pause. Without the pause the
-            // 3,000 go through in a few hundred milliseconds.
-            org.awaitility.Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
-                    .until(() -> redis.stream(String.class).xlen(RedisKeys.receipts()) >= 10);
-        } finally {
-            busy.set(false);
-        }
+        // As consumers behind a long queue report it; the report holds for 2 s, then the backlog is over.
+        backlog.queueLength(backlog.threshold() + 1);
+        applier.start("t");
+        backlog.queueLength(backlog.threshold() + 1); // the 2 s count from here, past the quiet period below
+        // sms.receipts.backlog-rate (100/s): an entry of 100, then a second's pause. Without the pause the
+        // 3,000 go through in a few hundred milliseconds.
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                .until(() -> redis.stream(String.class).xlen(RedisKeys.receipts()) >= 10);
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> redis.stream(String.class).xlen(RedisKeys.receipts()) == 0);
         assertThat(unmatched.count()).as("every receipt was read: kept as unmatched").isGreaterThanOrEqualTo(3000);
         applier.stop();
+    }
+
+    /** Saves n sent messages and hands over a delivered receipt for each, in one call; returns their ids. */
+    private List<UUID> sentWithDeliveredReceipts(String tag, int n) throws Exception {
+        List<UUID> ids = new ArrayList<>();
+        List<Receipt> receipts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            ids.add(saveSent("p-" + client + "-" + tag + i));
+            receipts.add(new Receipt("p-" + client + "-" + tag + i, ReceiptState.DELIVRD, Instant.now(), null));
+        }
+        stream.accept(receipts);
+        return ids;
     }
 
     private void receive(Receipt... receipts) throws Exception {
