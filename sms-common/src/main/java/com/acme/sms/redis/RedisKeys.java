@@ -54,6 +54,18 @@ public final class RedisKeys {
         return "sms:refunds:failed";
     }
 
+    /**
+     * The numbers a client must not send to, checked by accept.lua. A copy of PostgreSQL's opt_outs rows, complete
+     * only when it holds {@link #OPT_OUTS_LOADED}: a set without it (Redis lost its data, or it was never loaded) is
+     * loaded from PostgreSQL before the client's next message is accepted.
+     */
+    public static String optOuts(String clientId) {
+        return "sms:optout:{" + clientId + "}";
+    }
+
+    /** The member of {@link #optOuts} that says the set is complete; no phone number can equal it. */
+    public static final String OPT_OUTS_LOADED = "!loaded";
+
     /** The client's window counter of requests per second (see {@code rate_limit.lua}). */
     public static String requestsRateKey(String clientId) {
         return "sms:rate:{" + clientId + "}:requests";
