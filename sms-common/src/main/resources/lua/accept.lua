@@ -1,12 +1,14 @@
 #!lua
--- Charge one credit per message, for as many messages as the balance covers, and queue them. Atomic: Redis runs
+-- Charge one credit per message, for as many messages as the balance covers, and queue them; a message to a number
+-- the client has opted out is skipped, charged nothing, and does not use up the balance of those after it. Atomic: Redis runs
 -- a script alone. A script is not rolled back when it fails halfway, so every check comes before the first write.
 -- The shebang (no flags) makes Redis refuse the whole script up front when it is out of memory, instead of
 -- failing one XADD in the middle.
 --
 -- KEYS[1]  balance key  sms:credit:{client}
 -- KEYS[2]  stream key   sms:normal | sms:express
--- KEYS[3]  (optional) idempotency key  sms:idem:{client}:<Idempotency-Key>
+-- KEYS[3]  the client's opt-outs  sms:optout:{client} (a set of numbers, complete only with the member '!loaded')
+-- KEYS[4]  (optional) idempotency key  sms:idem:{client}:<Idempotency-Key>
 -- KEYS[#KEYS - 1] (when ARGV[6] > 0) the client's messages-per-second window of this type
 --          sms:rate:{client}:messages:<type>
 -- KEYS[#KEYS] rebuild freeze  sms:credit:rebuild (always the last key)
@@ -19,13 +21,16 @@
 -- ARGV[7]  deadline in epoch milliseconds, compared with Redis' clock (0: none)
 -- ARGV[8..] n groups of 4 values: id, to, from, content (in request order)
 -- Returns a status first, which the Java side (AcceptScript) switches on:
---   { accepted (0..n), balance left, acceptance time in epoch millis }  the messages were charged and queued
+--   { accepted (0..n), balance left, acceptance time in epoch millis, k, k positions (from 0) of opted-out messages }
+--                                      the first `accepted` messages not opted out were charged and queued
 --   { REPLAYED (-1), the record }  the idempotency key holds the record of an earlier request; nothing changed
 --   { RATE_LIMITED (-2), milliseconds until the window ends }  the n messages do not fit in this second's window;
 --                                                         nothing changed
 --   { TOO_LATE (-3) }  Redis reached this call after its deadline; nothing changed
 --   { FROZEN (-4) }  a rebuild of the live balances runs; nothing changed
--- The record is  request hash|accepted|balance left|acceptance millis|id,id,...  (parsed by IdempotencyRecord).
+--   { OPT_OUTS_UNLOADED (-5) }  the opt-out set is not loaded from PostgreSQL (OptOuts.load); nothing changed
+-- The record is  request hash|accepted|balance left|acceptance millis|id,id,...|opted-out positions  (parsed by
+-- IdempotencyRecord).
 -- It is written only when something was accepted: a request that charged nothing (402) does not hold its key, so
 -- the client can top up and retry with the same key.
 -- The statuses of the refusals are negative so that a count of accepted messages can never be mistaken for one.
@@ -40,6 +45,7 @@ local REPLAYED = -1
 local RATE_LIMITED = -2
 local TOO_LATE = -3
 local FROZEN = -4
+local OPT_OUTS_UNLOADED = -5
 
 -- The API gives up waiting for this call after sms.api.store-timeout and answers 503, but the call stays queued
 -- on its connection and may run later (Redis paused, a slow script ahead of it). Run then, it would charge for a
@@ -74,8 +80,8 @@ if rate_limit > 0 then
   key_count = key_count - 1
 end
 local idem = nil
-if key_count >= 3 then
-  idem = KEYS[3]
+if key_count >= 4 then
+  idem = KEYS[4]
 end
 local idem_ttl = nil
 if idem then
@@ -98,6 +104,17 @@ if redis.call('EXISTS', KEYS[#KEYS]) == 1 then
   return { FROZEN }
 end
 
+-- Without its marker the set may be missing numbers (Redis lost its data): sending on it could text someone who
+-- opted out, so nothing is accepted until it is loaded again from PostgreSQL.
+local optouts = KEYS[3]
+local optouts_type = redis.call('TYPE', optouts).ok
+if optouts_type ~= 'set' and optouts_type ~= 'none' then
+  return redis.error_reply('WRONGTYPE opt-out key ' .. optouts .. ' holds a ' .. optouts_type)
+end
+if redis.call('SISMEMBER', optouts, '!loaded') == 0 then
+  return { OPT_OUTS_UNLOADED }
+end
+
 local first = 8
 local n = tonumber(ARGV[2])
 if n == nil or n < 1 or n ~= math.floor(n) or #ARGV ~= first - 1 + 4 * n then
@@ -106,6 +123,19 @@ end
 local validity = tonumber(ARGV[3])
 if validity == nil or validity < 0 then
   return redis.error_reply('ERR accept: bad validity')
+end
+
+-- Positions (from 0) of the messages that may be sent, and of those to opted-out numbers, in request order. A
+-- client that opted out no one (the set holds only its marker) skips the lookups.
+local sendable = {}
+local opted_out = {}
+local check_each = redis.call('SCARD', optouts) > 1
+for i = 0, n - 1 do
+  if check_each and redis.call('SISMEMBER', optouts, ARGV[first + 4 * i + 1]) == 1 then
+    opted_out[#opted_out + 1] = i
+  else
+    sendable[#sendable + 1] = i
+  end
 end
 
 local raw = redis.call('GET', KEYS[1])
@@ -129,7 +159,7 @@ if rate_key then
   end
   rate_ttl = redis.call('PTTL', rate_key)
   -- The whole request must fit: a request is accepted or refused for the rate as one, never cut.
-  if used + n > rate_limit then
+  if used + #sendable > rate_limit then
     if rate_ttl == -1 then
       -- A counter without an expiry (never written by this script) would refuse the client forever.
       redis.call('PEXPIRE', rate_key, 1000)
@@ -139,7 +169,7 @@ if rate_key then
   end
 end
 
-local accepted = math.min(n, balance)
+local accepted = math.min(#sendable, balance)
 local left = balance - accepted
 
 if accepted > 0 then
@@ -152,8 +182,8 @@ if accepted > 0 then
   local client = ARGV[1]
   local queued_at = tostring(now_ms)
   local expires_at = validity > 0 and tostring(now_ms + validity) or nil
-  for i = 0, accepted - 1 do
-    local b = first + 4 * i
+  for k = 1, accepted do
+    local b = first + 4 * sendable[k]
     if expires_at then
       redis.call('XADD', KEYS[2], '*', 'id', ARGV[b], 'c', client, 'to', ARGV[b + 1], 'f', ARGV[b + 2],
         'b', ARGV[b + 3], 'q', queued_at, 'x', expires_at)
@@ -175,11 +205,16 @@ end
 if idem and accepted > 0 then
   -- Remember the answer, so that a retry of this request is charged nothing and told the same.
   local ids = {}
-  for i = 0, accepted - 1 do
-    ids[#ids + 1] = ARGV[first + 4 * i]
+  for k = 1, accepted do
+    ids[#ids + 1] = ARGV[first + 4 * sendable[k]]
   end
-  local record = ARGV[4] .. '|' .. accepted .. '|' .. left .. '|' .. now_ms .. '|' .. table.concat(ids, ',')
+  local record = ARGV[4] .. '|' .. accepted .. '|' .. left .. '|' .. now_ms .. '|' .. table.concat(ids, ',') .. '|'
+    .. table.concat(opted_out, ',')
   redis.call('SET', idem, record, 'PX', idem_ttl)
 end
 
-return { accepted, left, now_ms }
+local reply = { accepted, left, now_ms, #opted_out }
+for k = 1, #opted_out do
+  reply[#reply + 1] = opted_out[k]
+end
+return reply

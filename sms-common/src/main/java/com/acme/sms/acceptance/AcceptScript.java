@@ -1,10 +1,12 @@
 package com.acme.sms.acceptance;
 
 import com.acme.sms.message.MessageType;
+import com.acme.sms.optout.OptOuts;
 import com.acme.sms.redis.LuaScript;
 import com.acme.sms.redis.LuaScripts;
 import com.acme.sms.redis.RedisKeys;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.redis.client.Response;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -17,7 +19,8 @@ import java.util.UUID;
  * How a message gets queued: accept.lua charges one credit per message, in order, for as many as the balance
  * covers, and appends them to their type's stream, in one atomic step, so charging and queueing happen together
  * or not at all and concurrent requests can never spend the same credit. The same step checks the client's
- * messages-per-second window and the Idempotency-Key record.
+ * messages-per-second window, the Idempotency-Key record and the client's opt-outs (a message to an opted-out number
+ * is skipped: not charged, not queued), so an opt-out recorded before the call is never sent to.
  */
 @ApplicationScoped
 public class AcceptScript {
@@ -29,11 +32,14 @@ public class AcceptScript {
     private static final long STATUS_RATE_LIMITED = -2;
     private static final long STATUS_TOO_LATE = -3;
     private static final long STATUS_FROZEN = -4;
+    private static final long STATUS_OPT_OUTS_UNLOADED = -5;
 
     private final LuaScripts scripts;
+    private final OptOuts optOuts;
 
-    public AcceptScript(LuaScripts scripts) {
+    public AcceptScript(LuaScripts scripts, OptOuts optOuts) {
         this.scripts = scripts;
+        this.optOuts = optOuts;
     }
 
     /** A message to charge and queue; its id is chosen by the caller. */
@@ -52,7 +58,12 @@ public class AcceptScript {
         /** Nothing was done: Redis reached the call after its deadline (the caller had already given up on it). */
         TOO_LATE,
         /** Nothing was done: a rebuild of the live balances runs (see {@code RedisKeys.rebuildFreeze}). */
-        FROZEN
+        FROZEN,
+        /**
+         * Nothing was done: the client's opt-outs were not in Redis, and still were not after loading them from
+         * PostgreSQL (the set was removed again meanwhile).
+         */
+        OPT_OUTS_UNLOADED
     }
 
     /**
@@ -61,16 +72,21 @@ public class AcceptScript {
      * @param queuedAtMillis Redis' clock at acceptance
      * @param replayOf with {@link Outcome#REPLAYED}: the earlier request's record (empty when unreadable)
      * @param retryAfterMillis with {@link Outcome#RATE_LIMITED}: when the window ends, in milliseconds from now
+     * @param optedOut with {@link Outcome#QUEUED}: positions (from 0) of the messages to opted-out numbers, which
+     *        were neither charged nor queued; the {@code accepted} ones are the first of the others
      */
     public record Acceptance(Outcome outcome, int accepted, long balanceLeft, long queuedAtMillis,
-            Optional<IdempotencyRecord> replayOf, long retryAfterMillis) {
+            Optional<IdempotencyRecord> replayOf, long retryAfterMillis, List<Integer> optedOut) {
 
         public boolean rateLimited() {
             return outcome == Outcome.RATE_LIMITED;
         }
     }
 
-    /** Charges one credit per message, in order, for as many as the balance covers, and appends them to the stream. */
+    /**
+     * Charges one credit per message, in order, for as many as the balance covers, and appends them to the stream;
+     * messages to numbers the client opted out are skipped.
+     */
     public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages) {
         return accept(clientId, type, messages, 0, null);
     }
@@ -123,9 +139,10 @@ public class AcceptScript {
             args.add(m.from());
             args.add(m.content());
         }
-        List<String> keys = new ArrayList<>(5);
+        List<String> keys = new ArrayList<>(6);
         keys.add(RedisKeys.balance(clientId));
         keys.add(RedisKeys.stream(type));
+        keys.add(RedisKeys.optOuts(clientId));
         if (idempotency != null) {
             keys.add(RedisKeys.idempotency(clientId, idempotency.key()));
         }
@@ -133,26 +150,45 @@ public class AcceptScript {
             keys.add(RedisKeys.messagesRateKey(clientId, type));
         }
         keys.add(RedisKeys.rebuildFreeze());
-        return scripts.run(ACCEPT, keys, args).map(AcceptScript::acceptance);
+        return scripts.run(ACCEPT, keys, args).map(AcceptScript::acceptance).flatMap(a -> {
+            if (a.outcome() != Outcome.OPT_OUTS_UNLOADED) {
+                return Uni.createFrom().item(a);
+            }
+            // Once per client after Redis lost its data (or on its first message): load its opt-outs (blocking
+            // JDBC, so on a worker thread) and try again. A second miss is reported, not looped on.
+            return Uni.createFrom().item(() -> optOuts.load(clientId))
+                    .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                    .flatMap(loaded -> scripts.run(ACCEPT, keys, args).map(AcceptScript::acceptance));
+        });
     }
 
     private static Acceptance acceptance(Response r) {
         long status = r.get(0).toLong();
         if (status == STATUS_REPLAYED) {
-            return new Acceptance(Outcome.REPLAYED, 0, 0, 0, IdempotencyRecord.parse(r.get(1).toString()), 0);
+            return new Acceptance(Outcome.REPLAYED, 0, 0, 0, IdempotencyRecord.parse(r.get(1).toString()), 0,
+                    List.of());
         }
         if (status == STATUS_RATE_LIMITED) {
-            return new Acceptance(Outcome.RATE_LIMITED, 0, 0, 0, Optional.empty(), r.get(1).toLong());
+            return new Acceptance(Outcome.RATE_LIMITED, 0, 0, 0, Optional.empty(), r.get(1).toLong(), List.of());
         }
         if (status == STATUS_TOO_LATE) {
-            return new Acceptance(Outcome.TOO_LATE, 0, 0, 0, Optional.empty(), 0);
+            return new Acceptance(Outcome.TOO_LATE, 0, 0, 0, Optional.empty(), 0, List.of());
         }
         if (status == STATUS_FROZEN) {
-            return new Acceptance(Outcome.FROZEN, 0, 0, 0, Optional.empty(), 0);
+            return new Acceptance(Outcome.FROZEN, 0, 0, 0, Optional.empty(), 0, List.of());
+        }
+        if (status == STATUS_OPT_OUTS_UNLOADED) {
+            return new Acceptance(Outcome.OPT_OUTS_UNLOADED, 0, 0, 0, Optional.empty(), 0, List.of());
         }
         if (status < 0) {
             throw new IllegalStateException("accept.lua answered an unknown status " + status);
         }
-        return new Acceptance(Outcome.QUEUED, (int) status, r.get(1).toLong(), r.get(2).toLong(), Optional.empty(), 0);
+        int optedOutCount = r.get(3).toInteger();
+        List<Integer> optedOut = new ArrayList<>(optedOutCount);
+        for (int k = 0; k < optedOutCount; k++) {
+            optedOut.add(r.get(4 + k).toInteger());
+        }
+        return new Acceptance(Outcome.QUEUED, (int) status, r.get(1).toLong(), r.get(2).toLong(), Optional.empty(), 0,
+                List.copyOf(optedOut));
     }
 }

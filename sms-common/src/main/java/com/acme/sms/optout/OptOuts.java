@@ -4,6 +4,7 @@ import com.acme.sms.redis.RedisKeys;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.redis.datasource.set.ReactiveSetCommands;
+import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,6 +15,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 
 /**
  * A client's opt-outs: durable in PostgreSQL ({@code opt_outs}), copied to a Redis set that accept.lua checks in the
@@ -45,7 +48,22 @@ public class OptOuts {
         INBOUND;
 
         public String wireName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** A store did not answer or refused; nothing was changed, except as the class comment says for a removal. */
+    public static final class StoreFailure extends RuntimeException {
+        private final String store;
+
+        StoreFailure(String store, String message, Throwable cause) {
+            super(message, cause);
+            this.store = store;
+        }
+
+        /** {@code postgresql} or {@code redis}. */
+        public String store() {
+            return store;
         }
     }
 
@@ -79,7 +97,7 @@ public class OptOuts {
                 }
                 // Also when the row was there: the Redis copy may have missed it (an earlier add whose commit failed
                 // after its SADD cannot leave that, but a set restored from an old snapshot can).
-                sets.sadd(RedisKeys.optOuts(clientId), number).await().atMost(REDIS_WAIT);
+                redis(sets.sadd(RedisKeys.optOuts(clientId), number));
                 c.commit();
                 return inserted == 1;
             } catch (RuntimeException | SQLException e) {
@@ -87,7 +105,7 @@ public class OptOuts {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("opt-out of " + number + " for " + clientId + " not stored", e);
+            throw new StoreFailure("postgresql", "opt-out of " + number + " for " + clientId + " not stored", e);
         }
     }
 
@@ -109,10 +127,10 @@ public class OptOuts {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("opt-out of " + number + " for " + clientId + " not removed", e);
+            throw new StoreFailure("postgresql", "opt-out of " + number + " for " + clientId + " not removed", e);
         }
         // After the commit, outside the lock: a load that runs in between reads the row as gone and does not add it.
-        sets.srem(RedisKeys.optOuts(clientId), number).await().atMost(REDIS_WAIT);
+        redis(sets.srem(RedisKeys.optOuts(clientId), number));
         return deleted == 1;
     }
 
@@ -138,7 +156,7 @@ public class OptOuts {
                             batch.add(rs.getString(1));
                             total++;
                             if (batch.size() == LOAD_BATCH) {
-                                sets.sadd(key, batch.toArray(String[]::new)).await().atMost(REDIS_WAIT);
+                                redis(sets.sadd(key, batch.toArray(String[]::new)));
                                 batch.clear();
                             }
                         }
@@ -146,7 +164,7 @@ public class OptOuts {
                 }
                 // The marker goes last, with the last numbers: a set is never marked complete before it is.
                 batch.add(RedisKeys.OPT_OUTS_LOADED);
-                sets.sadd(key, batch.toArray(String[]::new)).await().atMost(REDIS_WAIT);
+                redis(sets.sadd(key, batch.toArray(String[]::new)));
                 c.commit();
                 return total;
             } catch (RuntimeException | SQLException e) {
@@ -154,30 +172,38 @@ public class OptOuts {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("opt-outs of " + clientId + " not loaded", e);
+            throw new StoreFailure("postgresql", "opt-outs of " + clientId + " not loaded", e);
         }
     }
 
     /** Up to {@code limit} of the client's opt-outs, by number, after {@code afterNumber} (null: from the first). */
     public List<OptOut> page(String clientId, String afterNumber, int limit) {
+        return read(clientId, "number > ? ORDER BY number LIMIT " + Math.max(0, limit),
+                afterNumber == null ? "" : afterNumber);
+    }
+
+    /** The client's opt-out of this number, if any. */
+    public Optional<OptOut> find(String clientId, String number) {
+        return read(clientId, "number = ?", number).stream().findFirst();
+    }
+
+    private List<OptOut> read(String clientId, String condition, String number) {
         try (Connection c = db.getConnection();
-                PreparedStatement ps = c.prepareStatement("""
-                        SELECT number, source, keyword, sender, created_at FROM opt_outs
-                        WHERE client_id = ? AND number > ? ORDER BY number LIMIT ?""")) {
+                PreparedStatement ps = c.prepareStatement("SELECT number, source, keyword, sender, created_at "
+                        + "FROM opt_outs WHERE client_id = ? AND " + condition)) {
             ps.setString(1, clientId);
-            ps.setString(2, afterNumber == null ? "" : afterNumber);
-            ps.setInt(3, limit);
-            List<OptOut> page = new ArrayList<>(limit);
+            ps.setString(2, number);
+            List<OptOut> rows = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     Timestamp at = rs.getTimestamp(5);
-                    page.add(new OptOut(rs.getString(1), Source.valueOf(rs.getString(2).toUpperCase(java.util.Locale.ROOT)),
+                    rows.add(new OptOut(rs.getString(1), Source.valueOf(rs.getString(2).toUpperCase(Locale.ROOT)),
                             rs.getString(3), rs.getString(4), at.toInstant()));
                 }
             }
-            return page;
+            return rows;
         } catch (SQLException e) {
-            throw new IllegalStateException("opt-outs of " + clientId + " not read", e);
+            throw new StoreFailure("postgresql", "opt-outs of " + clientId + " not read", e);
         }
     }
 
@@ -194,7 +220,15 @@ public class OptOuts {
             }
             return clients;
         } catch (SQLException e) {
-            throw new IllegalStateException("clients of sender " + sender + " not read", e);
+            throw new StoreFailure("postgresql", "clients of sender " + sender + " not read", e);
+        }
+    }
+
+    private static <T> T redis(Uni<T> call) {
+        try {
+            return call.await().atMost(REDIS_WAIT);
+        } catch (RuntimeException e) {
+            throw new StoreFailure("redis", "Redis did not take the opt-out change: " + e.getMessage(), e);
         }
     }
 

@@ -14,14 +14,22 @@ class IdempotencyRecordTest {
 
     @Test
     void readsWhatTheScriptWrites() {
+        assertThat(IdempotencyRecord.parse("abc|2|8|1764051718230|" + A + "," + B + "|1,3"))
+                .contains(new IdempotencyRecord("abc", 2, 8, 1764051718230L, List.of(A, B), List.of(1, 3)));
+        assertThat(IdempotencyRecord.parse("abc|2|8|1764051718230|" + A + "," + B + "|"))
+                .contains(new IdempotencyRecord("abc", 2, 8, 1764051718230L, List.of(A, B), List.of()));
+    }
+
+    @Test
+    void aRecordFromBeforeOptOutsHasNoneOptedOut() {
         assertThat(IdempotencyRecord.parse("abc|2|8|1764051718230|" + A + "," + B))
-                .contains(new IdempotencyRecord("abc", 2, 8, 1764051718230L, List.of(A, B)));
+                .contains(new IdempotencyRecord("abc", 2, 8, 1764051718230L, List.of(A, B), List.of()));
     }
 
     @Test
     void aRequestWithNothingAcceptedHasNoIds() {
         assertThat(IdempotencyRecord.parse("abc|0|0|1764051718230|"))
-                .contains(new IdempotencyRecord("abc", 0, 0, 1764051718230L, List.of()));
+                .contains(new IdempotencyRecord("abc", 0, 0, 1764051718230L, List.of(), List.of()));
     }
 
     @Test
@@ -31,5 +39,7 @@ class IdempotencyRecordTest {
         assertThat(IdempotencyRecord.parse("abc|2|8|1764051718230|" + A)).as("fewer ids than accepted").isEmpty();
         assertThat(IdempotencyRecord.parse("abc|x|8|1764051718230|")).isEmpty();
         assertThat(IdempotencyRecord.parse("abc|1|8|1764051718230|not-a-uuid")).isEmpty();
+        assertThat(IdempotencyRecord.parse("abc|1|8|1764051718230|" + A + "|x")).as("unreadable positions").isEmpty();
+        assertThat(IdempotencyRecord.parse("abc|1|8|1764051718230|" + A + "|1|2")).isEmpty();
     }
 }

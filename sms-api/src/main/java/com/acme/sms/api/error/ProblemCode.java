@@ -25,6 +25,7 @@ public enum ProblemCode {
     INVALID_BALANCE(400),
     INVALID_NAME(400),
     INVALID_CONTENT(400),
+    INVALID_NUMBER(400),
     MALFORMED_JSON(400),
     INVALID_REQUEST(400),
     /** A request the framework refused before an endpoint ran, for a reason no other code names. */
@@ -43,6 +44,7 @@ public enum ProblemCode {
     MESSAGE_NOT_FOUND(404),
     CLIENT_NOT_FOUND(404),
     DEAD_LETTER_NOT_FOUND(404),
+    OPT_OUT_NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
     NOT_ACCEPTABLE(406),
     // 409: the state of the system does not allow it now

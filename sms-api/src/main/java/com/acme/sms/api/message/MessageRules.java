@@ -16,6 +16,17 @@ public final class MessageRules {
     /** A rejection: the reason code and a human-readable detail. */
     public record Violation(String reason, String detail) {}
 
+    /**
+     * Why a recipient number is refused, or null when it is a canonical E.164 number some numbering plan can hold
+     * (the same rule as a message's {@code to}, so an opt-out is stored exactly as messages name the number).
+     */
+    public static String numberProblem(String number) {
+        if (number == null || !E164.matcher(number).matches()) {
+            return "it must be an E.164 number: '+' followed by 8 to 15 digits";
+        }
+        return PhoneNumbers.problem(number);
+    }
+
     public static Violation check(MessageDraft m) {
         if (m == null) {
             return new Violation("invalid_message", "the message is null; send an object with to, from and content");

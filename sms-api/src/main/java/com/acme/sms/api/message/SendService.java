@@ -9,6 +9,7 @@ import com.acme.sms.api.store.StoreBounds;
 import com.acme.sms.api.store.StoreUnavailableException;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
+import com.acme.sms.optout.OptOuts;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
@@ -20,9 +21,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -34,6 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public class SendService {
 
     public static final String INSUFFICIENT_CREDIT = "insufficient_credit";
+    public static final String OPTED_OUT = "opted_out";
     static final long MAX_NORMAL_VALIDITY_SECONDS = 7 * 24 * 3600;
 
     private final AcceptScript acceptance;
@@ -95,13 +100,16 @@ public class SendService {
         }
         int invalid = messages.size() - valid.size();
         if (valid.isEmpty()) {
-            return Uni.createFrom().item(new SendOutcome(type, 0, 0, invalid, null, 0, List.of(results), false));
+            return Uni.createFrom().item(new SendOutcome(type, 0, 0, invalid, 0, null, 0, List.of(results), false));
         }
         long perSecond = rateLimiter.messagesPerSecond(type);
         // Bounded both ways: this request stops waiting after the store timeout, and the script, should Redis reach
         // it later, refuses to charge past a deadline set before that moment (StoreBounds#deadlineMillis).
         Uni<AcceptScript.Acceptance> call = acceptance.accept(clientId, type, valid, validityMillis, idempotency,
                 perSecond, bounds.deadlineMillis());
+        call = call.onFailure(OptOuts.StoreFailure.class).transform(e -> new StoreUnavailableException(
+                ((OptOuts.StoreFailure) e).store(),
+                "Your opt-outs could not be loaded into Redis; nothing was charged or queued. Try again shortly.", e));
         return bounds.redis(call).map(a -> switch (a.outcome()) {
             // Refused whole by accept.lua before it wrote anything: no charge, no queue entry, no window count.
             case RATE_LIMITED -> throw rateLimiter.messagesRefused(type, valid.size(), a.retryAfterMillis());
@@ -109,6 +117,8 @@ public class SendService {
             case TOO_LATE -> throw new StoreUnavailableException(StoreBounds.REDIS,
                     "Redis answered too late to accept these messages; nothing was charged or queued. Try again shortly.",
                     null);
+            case OPT_OUTS_UNLOADED -> throw new StoreUnavailableException(StoreBounds.REDIS,
+                    "Your opt-outs are being loaded into Redis; nothing was charged or queued. Try again shortly.", null);
             case REPLAYED -> {
                 String hash = idempotency.requestHash();
                 IdempotencyRecord record = a.replayOf().filter(r -> r.requestHash().equals(hash))
@@ -116,17 +126,19 @@ public class SendService {
                 yield replay(type, record, results, valid, validIndex, invalid);
             }
             case QUEUED -> {
-                int n = a.accepted();
-                for (int k = 0; k < valid.size(); k++) {
-                    int index = validIndex.get(k);
-                    results[index] = k < n
-                            ? MessageOutcome.queued(index, valid.get(k).id())
-                            : MessageOutcome.rejected(index, INSUFFICIENT_CREDIT, "the balance did not cover this message");
+                List<UUID> ids = new ArrayList<>(a.accepted());
+                Set<Integer> optedOut = new HashSet<>(a.optedOut());
+                for (int k = 0; k < valid.size() && ids.size() < a.accepted(); k++) {
+                    if (!optedOut.contains(k)) {
+                        ids.add(valid.get(k).id());
+                    }
                 }
-                accepted.get(type).increment(n);
-                countRejected(type, INSUFFICIENT_CREDIT, valid.size() - n);
-                yield new SendOutcome(type, n, valid.size() - n, invalid, a.balanceLeft(), a.queuedAtMillis(),
-                        List.of(results), false);
+                SendOutcome outcome = outcome(type, ids, a.optedOut(), a.balanceLeft(), a.queuedAtMillis(), results,
+                        validIndex, invalid, false);
+                accepted.get(type).increment(outcome.accepted());
+                countRejected(type, INSUFFICIENT_CREDIT, outcome.rejectedForCredit());
+                countRejected(type, OPTED_OUT, outcome.rejectedOptedOut());
+                yield outcome;
             }
         });
     }
@@ -137,15 +149,35 @@ public class SendService {
      */
     private static SendOutcome replay(MessageType type, IdempotencyRecord record, MessageOutcome[] results,
             List<AcceptScript.Outgoing> valid, List<Integer> validIndex, int invalid) {
-        int n = record.accepted();
-        for (int k = 0; k < valid.size(); k++) {
+        return outcome(type, record.ids(), record.optedOut(), record.balanceLeft(), record.queuedAtMillis(), results,
+                validIndex, invalid, true);
+    }
+
+    /**
+     * Each valid message's result, in request order: opted out, else queued under the next of {@code ids} (accept.lua
+     * takes the messages not opted out in order), else not covered by the balance.
+     *
+     * @param optedOut positions among the valid messages
+     */
+    private static SendOutcome outcome(MessageType type, List<UUID> ids, List<Integer> optedOut, long balanceLeft,
+            long queuedAtMillis, MessageOutcome[] results, List<Integer> validIndex, int invalid, boolean replayed) {
+        Set<Integer> out = new HashSet<>(optedOut);
+        int taken = 0;
+        int forCredit = 0;
+        for (int k = 0; k < validIndex.size(); k++) {
             int index = validIndex.get(k);
-            results[index] = k < n
-                    ? MessageOutcome.queued(index, record.ids().get(k))
-                    : MessageOutcome.rejected(index, INSUFFICIENT_CREDIT, "the balance did not cover this message");
+            if (out.contains(k)) {
+                results[index] = MessageOutcome.rejected(index, OPTED_OUT,
+                        "the number opted out of your messages; it was not charged");
+            } else if (taken < ids.size()) {
+                results[index] = MessageOutcome.queued(index, ids.get(taken++));
+            } else {
+                results[index] = MessageOutcome.rejected(index, INSUFFICIENT_CREDIT, "the balance did not cover this message");
+                forCredit++;
+            }
         }
-        return new SendOutcome(type, n, valid.size() - n, invalid, record.balanceLeft(), record.queuedAtMillis(),
-                List.of(results), true);
+        return new SendOutcome(type, ids.size(), forCredit, invalid, optedOut.size(), balanceLeft, queuedAtMillis,
+                List.of(results), replayed);
     }
 
     /** Seconds of validity: express messages always have one (default and maximum configured), normal only on request. */

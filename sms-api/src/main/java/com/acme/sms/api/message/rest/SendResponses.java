@@ -41,7 +41,9 @@ final class SendResponses {
             throw new ProblemException(ProblemCode.INSUFFICIENT_CREDIT,
                     "The balance does not cover any of these messages; nothing was charged.", details);
         }
-        throw new ProblemException(ProblemCode.NO_VALID_MESSAGES,
-                "None of the messages is valid; nothing was charged. See 'results' for each reason.", details);
+        throw new ProblemException(ProblemCode.NO_VALID_MESSAGES, outcome.rejectedOptedOut() > 0
+                ? "None of the messages can be sent (each is invalid or to a number that opted out); nothing was charged. "
+                        + "See 'results' for each reason."
+                : "None of the messages is valid; nothing was charged. See 'results' for each reason.", details);
     }
 }

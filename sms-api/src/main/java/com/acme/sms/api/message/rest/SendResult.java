@@ -11,7 +11,7 @@ public record SendResult(
         @Schema(description = "Position of the message in the request, from 0") int index,
         @Schema(description = "queued (accepted and charged) or rejected") String status,
         @Schema(description = "Id of an accepted message") UUID id,
-        @Schema(description = "Why a message was rejected: insufficient_credit, invalid_to, invalid_from, invalid_content or invalid_message") String reason,
+        @Schema(description = "Why a message was rejected: insufficient_credit, opted_out, invalid_to, invalid_number, invalid_from, invalid_content or invalid_message") String reason,
         @Schema(description = "Human-readable explanation of a rejection") String detail) {
 
     public static SendResult of(MessageOutcome m) {
