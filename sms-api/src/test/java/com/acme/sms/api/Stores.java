@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /** Direct looks into the real Redis and PostgreSQL, to check what a request did or did not change. */
@@ -86,12 +87,14 @@ public class Stores {
         }
     }
 
-    /** Everything a request could change about one client: live balance, account, ledger, messages. */
+    /** Everything a request could change about one client: live balance, account, ledger, messages, opt-outs. */
     public String footprint(String client) {
         return balanceKey(client) + "|"
                 + text("SELECT balance || '/' || COALESCE(name, '') FROM credits WHERE client_id = ?", client)
                 + "|" + count("SELECT count(*) FROM credit_ledger WHERE client_id = ?", client)
-                + "|" + count("SELECT count(*) FROM messages WHERE client_id = ?", client);
+                + "|" + count("SELECT count(*) FROM messages WHERE client_id = ?", client)
+                + "|" + text("SELECT string_agg(number, ',' ORDER BY number) FROM opt_outs WHERE client_id = ?", client)
+                + "|" + new TreeSet<>(redis.set(String.class).smembers(RedisKeys.optOuts(client)));
     }
 
     public void execute(String sql, Object... params) {

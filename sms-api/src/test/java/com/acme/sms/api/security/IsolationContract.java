@@ -76,6 +76,32 @@ abstract class IsolationContract {
     }
 
     @Test
+    void cannotReadChangeOrBeBlockedByAnotherClientsOptOuts() {
+        String optedOut = "+4917055555";
+        as(victim).urlEncodingEnabled(false).when().put("/api/opt-outs/" + optedOut).then().statusCode(201);
+        victimBefore = stores.footprint(victim);
+        for (UnaryOperator<RequestSpecification> trick : tricks()) {
+            Response list = trick.apply(as(attacker)).when().get("/api/opt-outs");
+            if (list.statusCode() == 200) {
+                assertThat(list.<List<String>>path("opt_outs.number")).doesNotContain(optedOut);
+            } else {
+                assertThat(list.statusCode()).isBetween(400, 499);
+            }
+            Response one = trick.apply(as(attacker)).urlEncodingEnabled(false).when().get("/api/opt-outs/" + optedOut);
+            assertThat(one.statusCode()).isBetween(400, 499);
+            Response remove = trick.apply(as(attacker)).urlEncodingEnabled(false).when()
+                    .delete("/api/opt-outs/" + optedOut);
+            assertThat(remove.statusCode()).isBetween(400, 499);
+            trick.apply(as(attacker)).urlEncodingEnabled(false).when().put("/api/opt-outs/+4917066666");
+        }
+        assertVictimUntouched();
+        // The victim's opt-out blocks the victim's messages only.
+        as(attacker).contentType("application/json")
+                .body("{\"messages\": [{\"to\": \"" + optedOut + "\", \"from\": \"App\", \"content\": \"hi\"}]}")
+                .when().post("/api/messages/bulk/send").then().statusCode(202).body("accepted", equalTo(1));
+    }
+
+    @Test
     void cannotReadAnotherClientsCredit() {
         for (UnaryOperator<RequestSpecification> trick : tricks()) {
             Response r = trick.apply(as(attacker)).when().get("/api/credit");
