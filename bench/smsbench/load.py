@@ -127,48 +127,62 @@ def extract_lua(app_dir, name):
     raise BenchError("lua/%s.lua not found in the sms-common jar under %s" % (name, app_dir))
 
 
+def optout_key(client):
+    """The client's opt-out set, which accept.lua (from the version with opt-outs) needs marked as loaded."""
+    return "sms:optout:{%s}" % client
+
+
+def accept_keys(key, stream, client, optout):
+    """accept.lua's keys: balance, stream, (opt-out set,) rebuild freeze (always the last)."""
+    return [key, stream] + ([optout_key(client)] if optout else []) + ["sms:credit:rebuild"]
+
+
 def probe_accept(r, sha):
-    """How many ARGV sit between the message count and the messages in this version of accept.lua.
+    """How many ARGV sit between the message count and the messages in this version of accept.lua, and whether it
+    takes the client's opt-out set as its third key: (k, optout).
 
     The script's layout is { client, n, <k settings>, n x (id, to, from, content) }; the settings (e.g. validity,
-    idempotency) are filled with "0". Found by trying k = 0..8 on a scratch stream and checking that exactly one
-    entry carrying the probe's id and content was queued.
+    idempotency) are filled with "0". Found by trying both key layouts and k = 0..8 on a scratch stream and checking
+    that exactly one entry carrying the probe's id and content was queued.
     """
-    key, stream = "sms:credit:{bench-probe}", "sms:bench:probe"
+    key, stream, client = "sms:credit:{bench-probe}", "sms:bench:probe", "bench-probe"
     probe_id = str(uuid.uuid4())
     content = "bench probe message"
     reply = None
     try:
-        for k in range(9):
-            r.call("DEL", stream)
-            r.call("SET", key, "10")
-            args = ["EVALSHA", sha, "3", key, stream, "sms:credit:rebuild", "bench-probe", "1"] + ["0"] * k + [
-                probe_id, "+4917000000001", "BenchApp", content]
-            try:
-                reply = r.call(*args)
-            except RedisError as e:
-                reply = "error: %s" % e
-            if isinstance(reply, list) and reply and reply[0] == 1:
-                entries = r.call("XRANGE", stream, "-", "+")
-                if len(entries) == 1 and probe_id in entries[0][1] and content in entries[0][1]:
-                    return k
+        r.call("SADD", optout_key(client), "!loaded")
+        for optout in (False, True):
+            keys = accept_keys(key, stream, client, optout)
+            for k in range(9):
+                r.call("DEL", stream)
+                r.call("SET", key, "10")
+                args = ["EVALSHA", sha, str(len(keys))] + keys + [client, "1"] + ["0"] * k + [
+                    probe_id, "+4917000000001", "BenchApp", content]
+                try:
+                    reply = r.call(*args)
+                except RedisError as e:
+                    reply = "error: %s" % e
+                if isinstance(reply, list) and reply and reply[0] == 1:
+                    entries = r.call("XRANGE", stream, "-", "+")
+                    if len(entries) == 1 and probe_id in entries[0][1] and content in entries[0][1]:
+                        return k, optout
     finally:
-        r.call("DEL", stream, key)
+        r.call("DEL", stream, key, optout_key(client))
     raise BenchError("cannot drive accept.lua directly: could not work out its argument layout (last reply: %r)"
                      % (reply,))
 
 
-def accept_command(sha, key, stream, client, fillers, messages):
+def accept_command(sha, key, stream, client, fillers, messages, optout=False):
     """EVALSHA of the accept script with MESSAGES = [(id, to, from, content), ...]."""
-    # the third key is the rebuild freeze (accept.lua's last key, checked on every call)
-    cmd = ["EVALSHA", sha, "3", key, stream, "sms:credit:rebuild", client, str(len(messages))] + ["0"] * fillers
+    keys = accept_keys(key, stream, client, optout)
+    cmd = ["EVALSHA", sha, str(len(keys))] + keys + [client, str(len(messages))] + ["0"] * fillers
     for m in messages:
         cmd += list(m)
     return cmd
 
 
-def prefill_resp(n, batch, clients, prefix, sha, fillers, stream):
-    """EVALSHA <sha> 3 <balance> <stream> <freeze> <client> <n> (id to from content)*n as RESP, in chunks of 100 calls."""
+def prefill_resp(n, batch, clients, prefix, sha, fillers, stream, optout=False):
+    """EVALSHA <sha> <keys> <client> <n> (id to from content)*n as RESP, in chunks of 100 calls."""
     stream = stream.encode()
     sha = sha.encode()
     content = b"Bench backlog: your monthly statement is ready. Log in to see it. Reply STOP to opt out."
@@ -183,9 +197,10 @@ def prefill_resp(n, batch, clients, prefix, sha, fillers, stream):
     for c in range(calls):
         k = min(batch, n - done)
         client = ("%s%03d" % (prefix, c % clients)).encode()
-        parts = [b"*%d\r\n" % (8 + fillers + 4 * k), bulk(b"EVALSHA"), bulk(sha), bulk(b"3"),
-                 bulk(b"sms:credit:{" + client + b"}"), bulk(stream), bulk(b"sms:credit:rebuild"), bulk(client),
-                 bulk(str(k).encode())]
+        keys = [k.encode() for k in accept_keys("sms:credit:{%s}" % client.decode(), stream.decode(),
+                                                client.decode(), optout)]
+        parts = [b"*%d\r\n" % (5 + len(keys) + fillers + 4 * k), bulk(b"EVALSHA"), bulk(sha),
+                 bulk(str(len(keys)).encode())] + [bulk(key) for key in keys] + [bulk(client), bulk(str(k).encode())]
         parts += [bulk(b"0")] * fillers
         for i in range(k):
             parts.append(bulk(str(uuid.uuid4()).encode()))

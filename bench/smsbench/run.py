@@ -16,7 +16,7 @@ import urllib.request
 from . import scenarios
 from .apps import Apps
 from .config import CLIENT_PREFIX, CLIENTS, CREDIT_PER_CLIENT
-from .load import Wrk, extract_lua, probe_accept
+from .load import Wrk, extract_lua, optout_key, probe_accept
 from .pg import Psql
 from .redis import Redis
 from .report import report
@@ -94,6 +94,7 @@ class Bench:
         self.accept_lua = None
         self.accept_sha = None
         self.accept_fillers = 0
+        self.accept_optout = False
 
     def path(self, name):
         return str(self.run_dir / name)
@@ -257,9 +258,17 @@ class Bench:
         if self.accept_sha:
             return
         self.accept_sha = self.redis.call("SCRIPT", "LOAD", self.accept_lua)
-        self.accept_fillers = probe_accept(self.redis, self.accept_sha)
-        say("accept.lua loaded (%s); ARGV: client, n, %d setting(s), n x (id, to, from, content)"
-            % (self.accept_sha, self.accept_fillers))
+        self.accept_fillers, self.accept_optout = probe_accept(self.redis, self.accept_sha)
+        say("accept.lua loaded (%s); KEYS: balance, stream,%s freeze; ARGV: client, n, %d setting(s), "
+            "n x (id, to, from, content)"
+            % (self.accept_sha, " opt-outs," if self.accept_optout else "", self.accept_fillers))
+
+    def ready_clients(self, clients):
+        """Marks the clients' opt-out sets as loaded (none opted out), as the API would from PostgreSQL, so that
+        calls of accept.lua made directly by the bench are not refused for an unloaded set."""
+        if self.accept_optout:
+            for client in clients:
+                self.redis.call("SADD", optout_key(client), "!loaded")
 
     # ------------------------------------------------------------- finish ----
 

@@ -32,7 +32,8 @@ def ceiling(b):
     msgs = [("00000000-0000-4000-8000-%012d" % i, "+4917%08d" % i, "BenchApp",
              "Hello from the bench: your parcel %d is on its way. Track it in the app. Reply STOP to opt out." % i)
             for i in range(100)]
-    cmd = accept_command(b.accept_sha, key, stream, "bench-lua", b.accept_fillers, msgs)
+    b.ready_clients(["bench-lua"])
+    cmd = accept_command(b.accept_sha, key, stream, "bench-lua", b.accept_fillers, msgs, b.accept_optout)
     samples = b.start_sampler("ceiling")
     t0 = now()
     calls_s = redis_benchmark(b.path("redis-benchmark.txt"), b.s.redis_port, b.s.redis_db, sz.lua_calls, cmd, b.procs)
@@ -49,7 +50,7 @@ def ceiling(b):
     # The same with one message per call: the ceiling of one-message requests.
     cmd = accept_command(b.accept_sha, key, stream, "bench-lua", b.accept_fillers, [(
         "00000000-0000-4000-8000-000000000001", "+491700000001", "BenchApp",
-        "Your verification code is 123456. It expires in 5 minutes. Never share it with anyone.")])
+        "Your verification code is 123456. It expires in 5 minutes. Never share it with anyone.")], b.accept_optout)
     calls_s = redis_benchmark(b.path("redis-benchmark-1.txt"), b.s.redis_port, b.s.redis_db, sz.lua1_calls, cmd,
                               b.procs)
     r.call("DEL", stream, key)
@@ -182,6 +183,7 @@ def e2e(b):
 def _prefill(b, out):
     """Queue sla_backlog normal messages through the accept script: EVALSHA pipelined with redis-cli --pipe."""
     sz = b.sz
+    b.ready_clients(["%s%03d" % (CLIENT_PREFIX, c) for c in range(CLIENTS)])
     cmd = ["redis-cli", "-h", "127.0.0.1", "-p", str(b.s.redis_port), "-n", str(b.s.redis_db), "--pipe"]
     deadline = time.monotonic() + 900
     with open(out, "w") as f:
@@ -190,7 +192,7 @@ def _prefill(b, out):
     b.procs.add(proc)
     try:
         for chunk in prefill_resp(sz.sla_backlog, 100, CLIENTS, CLIENT_PREFIX, b.accept_sha, b.accept_fillers,
-                                  "sms:normal"):
+                                  "sms:normal", b.accept_optout):
             proc.stdin.write(chunk)
             if time.monotonic() > deadline:
                 proc.kill()

@@ -32,6 +32,7 @@ class OutOfMemoryScriptsTest {
     static final String DEAD = "sms:normal:dead";
     static final String BALANCE = "sms:credit:{oom}";
     static final String FREEZE = "sms:credit:rebuild";
+    static final String OPT_OUTS = "sms:optout:{oom}";
     static final int BACKLOG = 3000;
 
     static Process server;
@@ -92,12 +93,13 @@ class OutOfMemoryScriptsTest {
         }
         assertThat(ids).hasSize(BACKLOG);
         call(Command.SET, BALANCE, "10");
+        call(Command.SADD, OPT_OUTS, "!loaded");
         call(Command.ZADD, RETRY, "0", "{\"id\":\"r1\",\"a\":\"2\"}");
 
         // Full: the limit just under what the backlog already uses.
         call(Command.CONFIG, "SET", "maxmemory", Long.toString(usedMemory() - 100_000));
 
-        assertThatThrownBy(() -> eval("accept", List.of(BALANCE, STREAM, FREEZE),
+        assertThatThrownBy(() -> eval("accept", List.of(BALANCE, STREAM, OPT_OUTS, FREEZE),
                 List.of("oom", "1", "0", "", "0", "0", "0", "new-1", "+4917012345", "App", "hi")))
                 .hasMessageContaining("OOM");
         assertThat(call(Command.GET, BALANCE).toString()).isEqualTo("10"); // charged nothing
@@ -124,7 +126,7 @@ class OutOfMemoryScriptsTest {
         assertThat(finished.get(0).toInteger()).isEqualTo(BACKLOG);
 
         // The backlog's memory is free again, and acceptance works.
-        Response accepted = eval("accept", List.of(BALANCE, STREAM, FREEZE),
+        Response accepted = eval("accept", List.of(BALANCE, STREAM, OPT_OUTS, FREEZE),
                 List.of("oom", "1", "0", "", "0", "0", "0", "new-1", "+4917012345", "App", "hi"));
         assertThat(accepted.get(0).toInteger()).isEqualTo(1);
         assertThat(call(Command.GET, BALANCE).toString()).isEqualTo("10");
