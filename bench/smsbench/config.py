@@ -34,6 +34,8 @@ Settings (environment):
   BENCH_NORMAL_NICE         nice level of the normal-queue workers (default 10, as bin/run; 0 = off)
   BENCH_E2E_RATE            offered load of the end-to-end runs in msg/s (default 22000; 0 = as fast as possible)
   BENCH_SLA_RATE            express requests/s during the backlog drain (default 200)
+  BENCH_OPTOUTS             numbers each bench client has opted out (default 10; none of them is sent to), so that
+                            acceptance checks every message against a non-empty list; 0 = none
   BENCH_SENTLOG_ROWS        rows of the sent-log table (default 10,000,000; quick 200,000)
   BENCH_START_TIMEOUT       seconds to wait for an app's readiness (default 600: a migration may build an index over the 10M-row table)
   SMS_REDIS_PORT, SMS_PG_PORT, SMS_WORKER_*, SMS_PROVIDER_*   as for bin/run
@@ -103,6 +105,7 @@ class Settings:
     smpp_rate: int
     smpp_receipt_delay_ms: int
     sla_rate: int
+    optouts: int
     java_opts: str
     normal_nice: int
     skip_build: bool
@@ -175,6 +178,7 @@ def load(argv, env=None, root=None):
     smpp_rate = _whole(env, "BENCH_SMPP_RATE", 12000, "SMPP_RATE")
     smpp_receipt_delay_ms = _whole(env, "BENCH_SMPP_RECEIPT_DELAY_MS", 100, "SMPP_RECEIPT_DELAY_MS")
     sla_rate = _whole(env, "BENCH_SLA_RATE", 200, "SLA_RATE")
+    optouts = _whole(env, "BENCH_OPTOUTS", 10)
     start_timeout = _whole(env, "BENCH_START_TIMEOUT", 600)
     normal_nice = _whole(env, "BENCH_NORMAL_NICE", 10)
     db = env.get("BENCH_DB") or "sms_bench"
@@ -206,6 +210,7 @@ def load(argv, env=None, root=None):
         smpp_rate=smpp_rate,
         smpp_receipt_delay_ms=smpp_receipt_delay_ms,
         sla_rate=sla_rate,
+        optouts=optouts,
         java_opts=env.get("BENCH_JAVA_OPTS", ""),
         normal_nice=normal_nice,
         skip_build=(env.get("BENCH_SKIP_BUILD") or env.get("SMS_SKIP_BUILD") or "0") == "1",

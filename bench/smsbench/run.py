@@ -167,7 +167,7 @@ class Bench:
                         "postgres": self.psql.val(self.s.db, "SHOW server_version").split()[0],
                         "java": java[0].replace('"', "") if java else ""},
             "config": {"git": git, "clients": CLIENTS, "e2e_offered_msgs_per_s": self.s.e2e_rate,
-                       "sla_express_rps": self.s.sla_rate, "sentlog_rows": self.sz.sentlog_rows,
+                       "sla_express_rps": self.s.sla_rate, "optouts_per_client": self.s.optouts, "sentlog_rows": self.sz.sentlog_rows,
                        "worker_batch_size": env.get("SMS_WORKER_BATCH_SIZE") or "default",
                        "worker_concurrency": env.get("SMS_WORKER_CONCURRENCY") or "default",
                        "provider_latency_ms": env.get("SMS_PROVIDER_LATENCY_MS") or "default",
@@ -239,6 +239,34 @@ class Bench:
                 raise BenchError("credit increase for client %d answered HTTP %s" % (i, code))
         self.credited = True
         say("credited %d clients with %d each" % (CLIENTS, CREDIT_PER_CLIENT))
+        self.opt_out_numbers()
+
+    def optout_numbers(self):
+        """The numbers every bench client opts out: +4915..., a range no scenario sends to."""
+        return ["+4915%08d" % j for j in range(self.s.optouts)]
+
+    def opt_out_numbers(self):
+        """Opt out BENCH_OPTOUTS numbers for every bench client through the API, so that acceptance checks each
+        message against a non-empty list (a client with none skips the checks). An API without opt-outs (an older
+        commit) answers 404 to the first: then nothing is opted out, and the bench says so."""
+        for i in range(CLIENTS):
+            for number in self.optout_numbers():
+                req = urllib.request.Request(self.api_url + "/api/opt-outs/" + number, method="PUT", headers={
+                    "X-Client-ID": "%s%03d" % (CLIENT_PREFIX, i)})
+                try:
+                    with urllib.request.urlopen(req, timeout=10) as r:
+                        code = r.status
+                except urllib.error.HTTPError as e:
+                    code = e.code
+                except OSError as e:
+                    code = "none (%s)" % e
+                if code in (404, 405) and i == 0:
+                    say("this API has no opt-outs (PUT /api/opt-outs answered %s): none set" % code)
+                    return
+                if code not in (200, 201):
+                    raise BenchError("opt-out for client %d answered HTTP %s" % (i, code))
+        if self.s.optouts:
+            say("opted out %d numbers for each of the %d clients" % (self.s.optouts, CLIENTS))
 
     def start_workers(self, normal, extra_env=None):
         """One express worker and NORMAL normal workers, ready (EXTRA_ENV: settings for all of them)."""
@@ -268,7 +296,7 @@ class Bench:
         calls of accept.lua made directly by the bench are not refused for an unloaded set."""
         if self.accept_optout:
             for client in clients:
-                self.redis.call("SADD", optout_key(client), "!loaded")
+                self.redis.call("SADD", optout_key(client), "!loaded", *self.optout_numbers())
 
     # ------------------------------------------------------------- finish ----
 

@@ -71,11 +71,37 @@ public class OptOuts {
     public record OptOut(String number, Source source, String keyword, String sender, Instant createdAt) {}
 
     private final AgroalDataSource db;
+    private final ReactiveRedisDataSource redis;
     private final ReactiveSetCommands<String, String> sets;
 
     public OptOuts(AgroalDataSource db, ReactiveRedisDataSource redis) {
         this.db = db;
+        this.redis = redis;
         this.sets = redis.set(String.class);
+    }
+
+    /**
+     * Deletes every client's Redis copy, so that each is loaded again from PostgreSQL before its client's next
+     * message is accepted. For Redis restored from an older snapshot or failed over to a lagging replica: a copy
+     * there can carry its complete-marker yet miss the opt-outs added since. Safe under traffic: a missing copy is
+     * loaded before anything is accepted.
+     *
+     * @return how many copies were deleted
+     */
+    public long forgetRedisCopies() {
+        long deleted = 0;
+        String cursor = "0";
+        do {
+            io.vertx.mutiny.redis.client.Response page = redis(redis.execute("SCAN", cursor, "MATCH", "sms:optout:{*",
+                    "COUNT", "1000"));
+            cursor = page.get(0).toString();
+            List<String> keys = new ArrayList<>();
+            page.get(1).forEach(k -> keys.add(k.toString()));
+            if (!keys.isEmpty()) {
+                deleted += redis(redis.execute("UNLINK", keys.toArray(String[]::new))).toLong();
+            }
+        } while (!"0".equals(cursor));
+        return deleted;
     }
 
     /** Adds the number to the client's opt-outs; false when it was there already (the first record is kept). */

@@ -3,6 +3,7 @@ package com.acme.sms.api.credit;
 import com.acme.sms.api.config.CreditConfig;
 import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
+import com.acme.sms.optout.OptOuts;
 import com.acme.sms.queue.MessageCodec;
 import com.acme.sms.redis.LuaScript;
 import com.acme.sms.redis.LuaScripts;
@@ -57,14 +58,16 @@ public class Reconciliation {
     private final ObjectMapper json;
     private final LuaScripts scripts;
     private final CreditConfig config;
+    private final OptOuts optOuts;
 
     public Reconciliation(AgroalDataSource db, RedisDataSource redis, ObjectMapper json, LuaScripts scripts,
-            CreditConfig config) {
+            CreditConfig config, OptOuts optOuts) {
         this.db = db;
         this.redis = redis;
         this.json = json;
         this.scripts = scripts;
         this.config = config;
+        this.optOuts = optOuts;
     }
 
     /**
@@ -156,6 +159,10 @@ public class Reconciliation {
                             f[2] == f[3] && f[2] == f[0] - f[1], 0));
                 }
             }
+            // Redis that lost data may also hold opt-out copies older than PostgreSQL's list: reload them all.
+            long forgotten = optOuts.forgetRedisCopies();
+            Log.infof("Reconciliation: %d clients' opt-out copies dropped; each is loaded again at its next send",
+                    forgotten);
             return new Report(pg.figures().size(), changed.size(), queued.values().stream().mapToLong(Long::longValue).sum(),
                     changed);
         } finally {
