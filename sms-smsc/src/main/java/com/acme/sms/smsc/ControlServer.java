@@ -6,14 +6,18 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The simulator's control port on localhost, so a script or a test in another process can break it on demand:
- * {@code POST /drop}, {@code POST /pause}, {@code POST /resume}, {@code GET /stats}.
+ * {@code POST /drop}, {@code POST /pause}, {@code POST /resume}, {@code GET /stats}; and play a handset:
+ * {@code POST /mo?from=+4915112345678&to=Acme&text=STOP} sends a mobile-originated message to the bound ESME.
  */
 final class ControlServer {
 
@@ -42,7 +46,34 @@ final class ControlServer {
             smsc.resume();
             return "{\"paused\":false}";
         }));
+        server.createContext("/mo", ex -> answer(ex, "POST", () -> {
+            Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+            String from = q.get("from");
+            String to = q.get("to");
+            String text = q.get("text");
+            if (from == null || to == null || text == null || from.isBlank() || to.isBlank()) {
+                throw new IllegalArgumentException("from, to and text are required: /mo?from=+4915112345678&to=Acme"
+                        + "&text=STOP");
+            }
+            return smsc.sendMobileOriginated(from, to, text).toJson();
+        }));
         server.start();
+    }
+
+    private static Map<String, String> query(String query) {
+        Map<String, String> q = new HashMap<>();
+        if (query != null) {
+            for (String pair : query.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    // Percent-decoding only, not form decoding: a '+' stays a '+' (from=+4915112345678), so a space
+                    // comes as %20 (as curl --data-urlencode writes it).
+                    q.put(pair.substring(0, eq),
+                            URLDecoder.decode(pair.substring(eq + 1).replace("+", "%2B"), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return q;
     }
 
     int port() {
@@ -68,6 +99,9 @@ final class ControlServer {
                 try {
                     body = action.run();
                     status = 200;
+                } catch (IllegalArgumentException e) {
+                    status = 400;
+                    body = "{\"error\":\"" + e.getMessage().replace("\"", "'") + "\"}";
                 } catch (IOException | RuntimeException e) {
                     LOG.warn("Control request {} failed", ex.getRequestURI(), e);
                     status = 500;

@@ -39,7 +39,8 @@ public record SmscSettings(int port, int controlPort, String systemId, String pa
     public static final String USAGE = """
             Usage: bin/smsc [flags]   (each flag also as environment variable SMSC_<FLAG>, e.g. SMSC_PORT)
               --port N                 SMPP port (default 2775; 0: any free port)
-              --control-port N         HTTP control port: POST /drop, GET /stats, POST /pause, POST /resume
+              --control-port N         HTTP control port: POST /drop, GET /stats, POST /pause, POST /resume,
+                                       POST /mo?from=+4915112345678&to=Acme&text=STOP (a handset's message)
                                        (default 2776; 0: any free port; -1: none)
               --system-id ID           the only system_id that may bind (default smsc)
               --password PW            its password (default secret)

@@ -24,12 +24,19 @@ import org.jsmpp.SMPPConstant;
 import org.jsmpp.bean.CancelBroadcastSm;
 import org.jsmpp.bean.CancelSm;
 import org.jsmpp.bean.DataSm;
+import org.jsmpp.bean.ESMClass;
 import org.jsmpp.bean.InterfaceVersion;
+import org.jsmpp.bean.NumberingPlanIndicator;
+import org.jsmpp.bean.OptionalParameter;
 import org.jsmpp.bean.QueryBroadcastSm;
 import org.jsmpp.bean.QuerySm;
+import org.jsmpp.bean.RawDataCoding;
+import org.jsmpp.bean.RegisteredDelivery;
 import org.jsmpp.bean.ReplaceSm;
 import org.jsmpp.bean.SubmitMulti;
 import org.jsmpp.bean.SubmitSm;
+import org.jsmpp.bean.TypeOfNumber;
+import org.jsmpp.extra.NegativeResponseException;
 import org.jsmpp.extra.ProcessRequestException;
 import org.jsmpp.extra.SessionState;
 import org.jsmpp.session.BindRequest;
@@ -177,6 +184,64 @@ public final class SmscSimulator implements AutoCloseable {
                 counters.submits.get(), counters.parts.get(), counters.messages.get(), counters.throttled.get(),
                 counters.rejected.get(), counters.receiptsSent.get(), counters.receiptsAcked.get(),
                 counters.receiptsFailed.get(), counters.drops.get());
+    }
+
+    /**
+     * Sends a mobile-originated message (a handset texting {@code to}) to a bound receiver or transceiver session, as
+     * a deliver_sm with esm_class default, and waits for its deliver_sm_resp. The text goes in the GSM 7-bit default
+     * alphabet, unpacked, one septet per byte (data_coding 0x00), or in UCS-2 (0x08) when it needs it, as the
+     * simulator's receipts and the worker's submits do; a text longer than one part goes whole in the message_payload
+     * TLV with an empty short_message.
+     *
+     * @param from the handset: E.164 with or without '+', sent as digits with TON international
+     * @param to the ESME's sender: digits (with or without '+') go with TON international, anything else as an
+     *     alphanumeric address (TON 5)
+     */
+    public MobileOriginated sendMobileOriginated(String from, String to, String text) {
+        List<SmsText.Part> parts = SmsText.parts(text, 0);
+        if (parts.size() == 1) {
+            return sendMobileOriginated(from, to, parts.get(0).encoding().dataCoding(), parts.get(0).shortMessage(),
+                    false);
+        }
+        java.io.ByteArrayOutputStream whole = new java.io.ByteArrayOutputStream();
+        for (SmsText.Part p : parts) {
+            // The parts' bodies after their concatenation UDH, back to back: the whole text in one alphabet.
+            int udh = p.hasUdh() ? (p.shortMessage()[0] & 0xFF) + 1 : 0;
+            whole.write(p.shortMessage(), udh, p.shortMessage().length - udh);
+        }
+        return sendMobileOriginated(from, to, parts.get(0).encoding().dataCoding(), whole.toByteArray(), true);
+    }
+
+    /** As {@link #sendMobileOriginated(String, String, String)}, with the bytes and data_coding given. */
+    public MobileOriginated sendMobileOriginated(String from, String to, byte dataCoding, byte[] body,
+            boolean asPayload) {
+        Optional<SMPPServerSession> session = bound.values().stream().filter(x -> x.getSessionState().isReceivable())
+                .findAny();
+        if (session.isEmpty()) {
+            return new MobileOriginated(MobileOriginated.NO_SESSION, -1, "no ESME bound as receiver or transceiver");
+        }
+        String source = from.startsWith("+") ? from.substring(1) : from;
+        boolean numeric = to.matches("\\+?[0-9]+");
+        String destination = numeric && to.startsWith("+") ? to.substring(1) : to;
+        try {
+            session.get().deliverShortMessage("", TypeOfNumber.INTERNATIONAL, NumberingPlanIndicator.ISDN, source,
+                    numeric ? TypeOfNumber.INTERNATIONAL : TypeOfNumber.ALPHANUMERIC,
+                    numeric ? NumberingPlanIndicator.ISDN : NumberingPlanIndicator.UNKNOWN, destination,
+                    new ESMClass(), (byte) 0, (byte) 0, new RegisteredDelivery(0), new RawDataCoding(dataCoding),
+                    asPayload ? new byte[0] : body,
+                    asPayload ? new OptionalParameter[] {new OptionalParameter.Message_payload(body)}
+                            : new OptionalParameter[0]);
+            LOG.info("Mobile-originated message from {} to {} acknowledged", from, to);
+            return new MobileOriginated(MobileOriginated.ACKNOWLEDGED, 0, "deliver_sm_resp ESME_ROK");
+        } catch (NegativeResponseException e) {
+            LOG.info("Mobile-originated message from {} to {} refused (status 0x{})", from, to,
+                    Integer.toHexString(e.getCommandStatus()));
+            return new MobileOriginated(MobileOriginated.REFUSED, e.getCommandStatus(),
+                    "deliver_sm_resp with an error status: send it again later");
+        } catch (Exception e) {
+            LOG.info("Mobile-originated message from {} to {} not acknowledged: {}", from, to, e.toString());
+            return new MobileOriginated(MobileOriginated.NO_ANSWER, -1, e.toString());
+        }
     }
 
     /** Closes every bound session without an unbind, as a crashed SMSC or a cut network would. */

@@ -241,4 +241,81 @@ class SmscSimulatorTest {
         client(smsc);
         assertThat(smsc.stats().binds()).isEqualTo(2);
     }
+
+    @Test
+    void aMobileOriginatedMessageReachesTheBoundEsmeWithItsAddressesInSmppForm() throws Exception {
+        SmscSimulator smsc = smsc(SmscSettings.defaults());
+        assertThat(smsc.sendMobileOriginated("+4915112345678", "Acme", "STOP").outcome()).isEqualTo("no_session");
+        SmppTestClient client = client(smsc);
+
+        MobileOriginated mo = smsc.sendMobileOriginated("+4915112345678", "Acme", "STOP");
+
+        assertThat(mo.acknowledged()).isTrue();
+        assertThat(mo.commandStatus()).isZero();
+        DeliverSm got = client.received.get(0);
+        assertThat(MessageType.SMSC_DEL_RECEIPT.containedIn(got.getEsmClass())).isFalse();
+        assertThat(got.getSourceAddr()).isEqualTo("4915112345678");
+        assertThat(got.getSourceAddrTon()).isEqualTo((byte) 1);
+        assertThat(got.getDestAddress()).isEqualTo("Acme");
+        assertThat(got.getDestAddrTon()).isEqualTo((byte) 5);
+        assertThat(got.getDataCoding()).isZero();
+        assertThat(text(got)).isEqualTo("STOP");
+
+        smsc.sendMobileOriginated("4915112345678", "+4915100000000", "Stopp ünd Schluß €");
+        DeliverSm number = client.received.get(1);
+        assertThat(number.getDestAddress()).isEqualTo("4915100000000");
+        assertThat(number.getDestAddrTon()).isEqualTo((byte) 1);
+        assertThat(SmsText.decode(number.getShortMessage(), number.getDataCoding(), false))
+                .isEqualTo("Stopp ünd Schluß €");
+    }
+
+    @Test
+    void aLongMobileOriginatedTextTravelsInMessagePayload() throws Exception {
+        SmscSimulator smsc = smsc(SmscSettings.defaults());
+        SmppTestClient client = client(smsc);
+        String text = "Ω".repeat(200);
+
+        assertThat(smsc.sendMobileOriginated("+4915112345678", "Acme", text).acknowledged()).isTrue();
+
+        DeliverSm got = client.received.get(0);
+        assertThat(got.getShortMessage()).isEmpty();
+        byte[] payload = got.getOptionalParameter(OptionalParameter.Message_payload.class).getValue();
+        assertThat(SmsText.decode(payload, got.getDataCoding(), false)).isEqualTo(text);
+    }
+
+    @Test
+    void aRefusedMobileOriginatedMessageReportsTheStatusAndIsNotResentByItself() throws Exception {
+        SmscSimulator smsc = smsc(SmscSettings.defaults());
+        SmppTestClient client = client(smsc);
+        client.refuseNext.set(1);
+
+        MobileOriginated refused = smsc.sendMobileOriginated("+4915112345678", "Acme", "STOP");
+
+        assertThat(refused.outcome()).isEqualTo("refused");
+        assertThat(refused.commandStatus()).isEqualTo(0x64);
+        assertThat(refused.toJson()).contains("\"command_status\":\"0x00000064\"", "\"acknowledged\":false");
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> client.received.size() == 1);
+        assertThat(smsc.sendMobileOriginated("+4915112345678", "Acme", "STOP").acknowledged()).isTrue();
+    }
+
+    @Test
+    void controlPortSendsAMobileOriginatedMessage() throws Exception {
+        SmscSimulator smsc = smsc(SmscSettings.defaults().withControlPort(0));
+        SmppTestClient client = client(smsc);
+        HttpClient http = HttpClient.newHttpClient();
+        String base = "http://127.0.0.1:" + smsc.controlPort();
+
+        HttpResponse<String> mo = http.send(HttpRequest
+                .newBuilder(URI.create(base + "/mo?from=+4915112345678&to=Acme&text=stop%20please%20%26%20thanks"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(mo.statusCode()).isEqualTo(200);
+        assertThat(mo.body()).contains("\"outcome\":\"acknowledged\"", "\"command_status\":\"0x00000000\"");
+        assertThat(client.received.get(0).getSourceAddr()).isEqualTo("4915112345678");
+        assertThat(text(client.received.get(0))).isEqualTo("stop please & thanks");
+
+        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(URI.create(base + "/mo?from=+4915112345678"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(missing.statusCode()).isEqualTo(400);
+    }
 }

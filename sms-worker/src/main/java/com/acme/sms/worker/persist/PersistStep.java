@@ -41,9 +41,11 @@ public class PersistStep {
     public record Persisted(Set<UUID> written, Map<UUID, MessageStatus> statusWrittenElsewhere, Map<UUID, String> refused) {}
 
     private final MessageStore store;
+    private final ClientSenders senders;
 
-    public PersistStep(MessageStore store) {
+    public PersistStep(MessageStore store, ClientSenders senders) {
         this.store = store;
+        this.senders = senders;
     }
 
     /** What PostgreSQL holds of those of the messages that have a row. */
@@ -92,6 +94,10 @@ public class PersistStep {
             }
         }
         saved(elsewhere, keepTrying).forEach((id, s) -> statuses.put(id, s.status()));
+        // After the commit, best effort (see ClientSenders). Refused messages are left out: their from may be what
+        // PostgreSQL refused, and their failed row holds it cut.
+        senders.record(outcomes.stream().map(MessageStore.Final::message)
+                .filter(m -> !refused.containsKey(m.id())).toList());
         return new Persisted(written, statuses, refused);
     }
 

@@ -1,5 +1,6 @@
 package com.acme.sms.worker.send.smpp;
 
+import com.acme.sms.worker.inbound.MobileOriginatedSink;
 import com.acme.sms.worker.receipt.Receipt;
 import com.acme.sms.worker.receipt.ReceiptSink;
 import io.quarkus.logging.Log;
@@ -19,26 +20,27 @@ import org.jsmpp.session.Session;
 /**
  * Takes the deliver_sm of every session. A delivery receipt is acknowledged only after the {@link ReceiptSink} stored
  * it: if storing fails, the deliver_sm_resp carries ESME_RX_T_APPN and the SMSC sends the receipt again, so a receipt
- * is never lost between the SMSC and Redis.
+ * is never lost between the SMSC and Redis. Every other deliver_sm is a mobile-originated message, handed to the
+ * {@link MobileOriginatedSink} (package {@code inbound}), which acknowledges or refuses it the same way.
  */
 final class ReceiptListener implements MessageReceiverListener {
 
     private final ReceiptSink sink;
     private final ReceiptIdFormat idFormat;
     private final SmppMetrics metrics;
+    private final MobileOriginatedSink inbound;
 
-    ReceiptListener(ReceiptSink sink, ReceiptIdFormat idFormat, SmppMetrics metrics) {
+    ReceiptListener(ReceiptSink sink, ReceiptIdFormat idFormat, SmppMetrics metrics, MobileOriginatedSink inbound) {
         this.sink = sink;
         this.idFormat = idFormat;
         this.metrics = metrics;
+        this.inbound = inbound;
     }
 
     @Override
     public void onAcceptDeliverSm(DeliverSm deliverSm) throws ProcessRequestException {
         if (!MessageType.SMSC_DEL_RECEIPT.containedIn(deliverSm.getEsmClass())) {
-            // Mobile-originated messages (replies, STOP) have no consumer here yet: acknowledged, so the SMSC does
-            // not resend them forever.
-            Log.debugf("Mobile-originated deliver_sm from %s acknowledged and ignored", deliverSm.getSourceAddr());
+            inbound.accept(deliverSm);
             return;
         }
         OptionalParameter.Receipted_message_id tlvId = deliverSm

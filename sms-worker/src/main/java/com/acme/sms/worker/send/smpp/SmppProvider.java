@@ -2,6 +2,8 @@ package com.acme.sms.worker.send.smpp;
 
 import com.acme.sms.message.QueuedMessage;
 import com.acme.sms.text.SmsText;
+import com.acme.sms.worker.inbound.MobileOriginatedHandler;
+import com.acme.sms.worker.inbound.MobileOriginatedSink;
 import com.acme.sms.worker.receipt.ReceiptSink;
 import com.acme.sms.worker.send.ProviderConfig;
 import com.acme.sms.worker.send.SmsProvider;
@@ -47,17 +49,24 @@ public class SmppProvider implements SmsProvider {
     private final boolean configured;
 
     @Inject
-    public SmppProvider(SmppConfig config, ProviderConfig provider, ReceiptSink receipts, MeterRegistry registry) {
-        this(SmppSettings.from(config, provider.timeout()), receipts, registry);
+    public SmppProvider(SmppConfig config, ProviderConfig provider, ReceiptSink receipts, MobileOriginatedHandler inbound,
+            MeterRegistry registry) {
+        this(SmppSettings.from(config, provider.timeout()), receipts, inbound, registry);
     }
 
+    /** Tests of the sending side: mobile-originated messages are acknowledged and ignored. */
     public SmppProvider(SmppSettings settings, ReceiptSink receipts, MeterRegistry registry) {
+        this(settings, receipts, mo -> {}, registry);
+    }
+
+    public SmppProvider(SmppSettings settings, ReceiptSink receipts, MobileOriginatedSink inbound,
+            MeterRegistry registry) {
         if (settings.binds() < 1 || settings.window() < 1) {
             throw new IllegalArgumentException("sms.provider.smpp.binds and sms.provider.smpp.window must be at least 1");
         }
         this.settings = settings;
         this.metrics = new SmppMetrics(registry);
-        this.pool = new SmppSessionPool(settings, new ReceiptListener(receipts, settings.receiptIdFormat(), metrics),
+        this.pool = new SmppSessionPool(settings, new ReceiptListener(receipts, settings.receiptIdFormat(), metrics, inbound),
                 metrics);
         this.configured = !settings.systemId().isBlank();
     }
