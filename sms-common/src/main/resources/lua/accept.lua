@@ -61,10 +61,6 @@ if deadline > 0 and now_ms > deadline then
   return { TOO_LATE }
 end
 
-local balance_type = redis.call('TYPE', KEYS[1]).ok
-if balance_type ~= 'string' and balance_type ~= 'none' then
-  return redis.error_reply('WRONGTYPE balance key ' .. KEYS[1] .. ' holds a ' .. balance_type)
-end
 local stream_type = redis.call('TYPE', KEYS[2]).ok
 if stream_type ~= 'stream' and stream_type ~= 'none' then
   return redis.error_reply('WRONGTYPE queue key ' .. KEYS[2] .. ' holds a ' .. stream_type)
@@ -104,17 +100,6 @@ if redis.call('EXISTS', KEYS[#KEYS]) == 1 then
   return { FROZEN }
 end
 
--- Without its marker the set may be missing numbers (Redis lost its data): sending on it could text someone who
--- opted out, so nothing is accepted until it is loaded again from PostgreSQL.
-local optouts = KEYS[3]
-local optouts_type = redis.call('TYPE', optouts).ok
-if optouts_type ~= 'set' and optouts_type ~= 'none' then
-  return redis.error_reply('WRONGTYPE opt-out key ' .. optouts .. ' holds a ' .. optouts_type)
-end
-if redis.call('SISMEMBER', optouts, '!loaded') == 0 then
-  return { OPT_OUTS_UNLOADED }
-end
-
 local first = 8
 local n = tonumber(ARGV[2])
 if n == nil or n < 1 or n ~= math.floor(n) or #ARGV ~= first - 1 + 4 * n then
@@ -125,19 +110,30 @@ if validity == nil or validity < 0 then
   return redis.error_reply('ERR accept: bad validity')
 end
 
--- Positions (from 0) of the messages that may be sent, and of those to opted-out numbers, in request order. A
--- client that opted out no one (the set holds only its marker) skips the lookups.
+-- The client's opt-outs. One SMISMEMBER answers whether the copy is complete (its marker) and, for each message,
+-- whether its number opted out (a key of another type fails it with WRONGTYPE, before any write). Without the
+-- marker the set may be missing numbers (Redis lost its data): sending on it could text someone who opted out, so
+-- nothing is accepted until the API has loaded it again from PostgreSQL.
+local probe = { '!loaded' }
+for i = 0, n - 1 do
+  probe[i + 2] = ARGV[first + 4 * i + 1]
+end
+local member = redis.call('SMISMEMBER', KEYS[3], unpack(probe))
+if member[1] == 0 then
+  return { OPT_OUTS_UNLOADED }
+end
+-- Positions (from 0) of the messages that may be sent, and of those to opted-out numbers, in request order.
 local sendable = {}
 local opted_out = {}
-local check_each = redis.call('SCARD', optouts) > 1
 for i = 0, n - 1 do
-  if check_each and redis.call('SISMEMBER', optouts, ARGV[first + 4 * i + 1]) == 1 then
+  if member[i + 2] == 1 then
     opted_out[#opted_out + 1] = i
   else
     sendable[#sendable + 1] = i
   end
 end
 
+-- A balance key of another type fails this GET with WRONGTYPE, still before any write: no TYPE call is needed.
 local raw = redis.call('GET', KEYS[1])
 local balance = 0
 if raw then

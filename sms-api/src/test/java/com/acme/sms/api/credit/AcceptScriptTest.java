@@ -73,6 +73,15 @@ class AcceptScriptTest {
         assertThatThrownBy(() -> acceptance.accept(listClient, MessageType.NORMAL, messages(1)).await().atMost(WAIT))
                 .hasMessageContaining("WRONGTYPE");
         assertThat(stores.queued(MessageType.NORMAL, listClient)).isEmpty();
+
+        // An opt-out key of another type: refused before anything is charged or queued (and not "loaded" over).
+        String optOutClient = Stores.creditedClient(5);
+        stores.redis().value(String.class).set(RedisKeys.optOuts(optOutClient), "junk");
+        assertThatThrownBy(() -> acceptance.accept(optOutClient, MessageType.NORMAL, messages(1)).await().atMost(WAIT))
+                .hasMessageContaining("WRONGTYPE");
+        assertThat(stores.balanceKey(optOutClient)).isEqualTo("5");
+        assertThat(stores.queued(MessageType.NORMAL, optOutClient)).isEmpty();
+        assertThat(stores.redis().value(String.class).get(RedisKeys.optOuts(optOutClient))).isEqualTo("junk");
     }
 
     @Test
