@@ -16,10 +16,10 @@ CHECKS = collections.OrderedDict([
     ("failed-not-sent", "no failed (refunded) row reached the provider"),
     ("no-dead-letter-for-sent", "no dead letter names a message recorded as sent"),
     ("refund-once", "one refund marker per failed row, none for a sent row"),
-    ("credit-conservation", "per client: top-ups in the ledger = live Redis balance + sent rows"),
-    ("no-credit-created", "per client: live Redis balance + sent rows <= top-ups in the ledger"),
+    ("credit-conservation", "per client: top-ups in the ledger = live Redis balance + credits of sent rows"),
+    ("no-credit-created", "per client: live Redis balance + credits of sent rows <= top-ups in the ledger"),
     ("stores-agree", "per client: live Redis balance = credits.balance"),
-    ("ledger-consistent", "per client: credits.balance = ledger sum, and the ledger's charges = sent rows"),
+    ("ledger-consistent", "per client: credits.balance = ledger sum, and the ledger's charges = credits of sent rows"),
     ("topups-accounted", "per client: ledger top-ups = top-ups answered 200 (each replayed with its key until answered)"),
     ("no-500", "no request was answered 500: a store that is down or slow gives 503, not an unhandled error"),
 ])
@@ -125,7 +125,12 @@ def run_checks(state, ledger, max_sends, unresolved):
         if rows.get(i, (None, None))[1] != "failed":
             c.bad("refund marker for %s, which is %s" % (i, rows.get(i, (None, "no row"))[1]))
 
-    sent_per_client = collections.Counter(rows[i][0] for i in sent_rows)
+    # Credits, not rows: a message in several SMS parts is charged one credit per part.
+    credits = state["credits"]
+    sent_per_client = collections.Counter()
+    for i in sent_rows:
+        sent_per_client[rows[i][0]] += credits[i]
+    c.fact("sent credits=%d in %d rows" % (sum(sent_per_client.values()), len(sent_rows)))
     ledger_topup = state["ledger_topup"]
     ledger_sent = state["ledger_sent"]  # positive: credits charged for sent
     pg_balance = state["pg_balance"]

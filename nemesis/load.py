@@ -139,10 +139,21 @@ def _number(rng):
     return OK_PREFIX + str(rng.randrange(9)) + "%04d" % rng.randrange(10000)
 
 
+def _content(rng, type_):
+    """Mostly one SMS part; one message in four takes 2 or 3 parts (GSM-7 over 160 characters, or UCS-2 over 70
+    with an emoji), so that charges, refunds and the audit are proven in credits, not messages."""
+    text = "nemesis %s %d" % (type_, rng.randrange(10 ** 6))
+    roll = rng.random()
+    if roll < 0.15:
+        return text + " " + "x" * rng.randint(160, 300)
+    if roll < 0.25:
+        return text + " \U0001F600 " + "y" * rng.randint(70, 120)
+    return text
+
+
 def send_body(rng, type_):
     n = 1 if rng.random() < 0.4 else rng.randint(2, 25)
-    msgs = [{"to": _number(rng), "from": "Nemesis", "content": "nemesis %s %d" % (type_, rng.randrange(10 ** 6))}
-            for _ in range(n)]
+    msgs = [{"to": _number(rng), "from": "Nemesis", "content": _content(rng, type_)} for _ in range(n)]
     body = {"messages": msgs}
     if type_ == "express" and rng.random() < 0.5:
         body["validity_seconds"] = rng.randint(5, 60)

@@ -291,9 +291,11 @@ class Simulator:
         rows = {}
         details = {}
         presumed = set()
-        for line in psql.run("sms", "-Atc", "SELECT id, client_id, status, type, queued_at, attempts, "
+        credits = {}
+        for line in psql.run("sms", "-Atc", "SELECT id, client_id, status, credits, type, queued_at, attempts, "
                              "coalesce(error_message, '') FROM messages").splitlines():
-            i, c, st, rest = line.split("|", 3)
+            i, c, st, charged, rest = line.split("|", 4)
+            credits[i] = int(charged)
             # A receipt moves a sent message on; for money and sends, delivered and undelivered are sent (charged).
             if st in ("delivered", "undelivered"):
                 st = "sent"
@@ -302,6 +304,7 @@ class Simulator:
             if st == "sent" and rest.split("|")[-1].startswith("presumed sent:"):
                 presumed.add(i)
         state["rows"], state["details"], state["presumed"] = rows, details, presumed
+        state["credits"] = credits  # id -> credits charged at acceptance (one per SMS part)
         topup, sent = collections.Counter(), collections.Counter()
         for line in psql.run("sms", "-Atc", "SELECT client_id, reason, sum(delta) FROM credit_ledger GROUP BY 1, 2").splitlines():
             c, reason, total = line.split("|")

@@ -1,7 +1,8 @@
 #!lua
--- Charge one credit per message, for as many messages as the balance covers, and queue them; a message to a number
--- the client has opted out is skipped, charged nothing, and does not use up the balance of those after it. Atomic: Redis runs
--- a script alone. A script is not rolled back when it fails halfway, so every check comes before the first write.
+-- Charge each message its credits (one per SMS part with per-segment pricing), in request order, for as many whole
+-- messages as the balance covers, and queue them: the first message the balance cannot cover stops the charging,
+-- so no later message is sent in its place. A message to a number the client has opted out is skipped, charged
+-- nothing, and does not use up the balance of those after it. Atomic: Redis runs a script alone. A script is not rolled back when it fails halfway, so every check comes before the first write.
 -- The shebang (no flags) makes Redis refuse the whole script up front when it is out of memory, instead of
 -- failing one XADD in the middle.
 --
@@ -19,10 +20,12 @@
 -- ARGV[5]  lifetime of the idempotency record in milliseconds (with the idempotency key)
 -- ARGV[6]  most messages of this type the client may queue per second (0: no limit)
 -- ARGV[7]  deadline in epoch milliseconds, compared with Redis' clock (0: none)
--- ARGV[8..] n groups of 4 values: id, to, from, content (in request order)
+-- ARGV[8]  credits of each message, comma-separated in request order ('' or '0': one each)
+-- ARGV[9..] n groups of 4 values: id, to, from, content (in request order)
 -- Returns a status first, which the Java side (AcceptScript) switches on:
 --   { accepted (0..n), balance left, acceptance time in epoch millis, k, k positions (from 0) of opted-out messages }
---                                      the first `accepted` messages not opted out were charged and queued
+--                                      the first `accepted` messages not opted out were charged and queued (an entry
+--                                      costing more than one credit carries field u = its credits)
 --   { REPLAYED (-1), the record }  the idempotency key holds the record of an earlier request; nothing changed
 --   { RATE_LIMITED (-2), milliseconds until the window ends }  the n messages do not fit in this second's window;
 --                                                         nothing changed
@@ -100,10 +103,25 @@ if redis.call('EXISTS', KEYS[#KEYS]) == 1 then
   return { FROZEN }
 end
 
-local first = 8
+local first = 9
 local n = tonumber(ARGV[2])
 if n == nil or n < 1 or n ~= math.floor(n) or #ARGV ~= first - 1 + 4 * n then
   return redis.error_reply('ERR accept: bad message count')
+end
+-- nil: every message costs one credit
+local credits = nil
+if ARGV[8] ~= '' and ARGV[8] ~= '0' then
+  credits = {}
+  for c in string.gmatch(ARGV[8], '[^,]+') do
+    local v = tonumber(c)
+    if v == nil or v < 1 or v ~= math.floor(v) then
+      return redis.error_reply('ERR accept: bad credits')
+    end
+    credits[#credits + 1] = v
+  end
+  if #credits ~= n then
+    return redis.error_reply('ERR accept: bad credits')
+  end
 end
 local validity = tonumber(ARGV[3])
 if validity == nil or validity < 0 then
@@ -114,11 +132,22 @@ end
 -- whether its number opted out (a key of another type fails it with WRONGTYPE, before any write). Without the
 -- marker the set may be missing numbers (Redis lost its data): sending on it could text someone who opted out, so
 -- nothing is accepted until the API has loaded it again from PostgreSQL.
+-- In chunks: Lua's unpack takes at most a few thousand values. member[1] is the marker, member[i + 2] message i.
+local member = {}
 local probe = { '!loaded' }
-for i = 0, n - 1 do
-  probe[i + 2] = ARGV[first + 4 * i + 1]
-end
-local member = redis.call('SMISMEMBER', KEYS[3], unpack(probe))
+local next_message = 0
+repeat
+  local last = math.min(n - 1, next_message + 999)
+  for i = next_message, last do
+    probe[#probe + 1] = ARGV[first + 4 * i + 1]
+  end
+  local answer = redis.call('SMISMEMBER', KEYS[3], unpack(probe))
+  for k = 1, #answer do
+    member[#member + 1] = answer[k]
+  end
+  probe = {}
+  next_message = last + 1
+until next_message >= n
 if member[1] == 0 then
   return { OPT_OUTS_UNLOADED }
 end
@@ -165,8 +194,18 @@ if rate_key then
   end
 end
 
-local accepted = math.min(#sendable, balance)
-local left = balance - accepted
+-- Whole messages, in order, while the balance covers them.
+local accepted = 0
+local charged = 0
+for k = 1, #sendable do
+  local cost = credits and credits[sendable[k] + 1] or 1
+  if charged + cost > balance then
+    break
+  end
+  charged = charged + cost
+  accepted = accepted + 1
+end
+local left = balance - charged
 
 if accepted > 0 then
   if left == 0 then
@@ -180,13 +219,18 @@ if accepted > 0 then
   local expires_at = validity > 0 and tostring(now_ms + validity) or nil
   for k = 1, accepted do
     local b = first + 4 * sendable[k]
+    local cost = credits and credits[sendable[k] + 1] or 1
+    local fields = { 'id', ARGV[b], 'c', client, 'to', ARGV[b + 1], 'f', ARGV[b + 2], 'b', ARGV[b + 3], 'q', queued_at }
     if expires_at then
-      redis.call('XADD', KEYS[2], '*', 'id', ARGV[b], 'c', client, 'to', ARGV[b + 1], 'f', ARGV[b + 2],
-        'b', ARGV[b + 3], 'q', queued_at, 'x', expires_at)
-    else
-      redis.call('XADD', KEYS[2], '*', 'id', ARGV[b], 'c', client, 'to', ARGV[b + 1], 'f', ARGV[b + 2],
-        'b', ARGV[b + 3], 'q', queued_at)
+      fields[#fields + 1] = 'x'
+      fields[#fields + 1] = expires_at
     end
+    if cost ~= 1 then
+      -- What a refund gives back and what reconciliation counts as queued; absent means one.
+      fields[#fields + 1] = 'u'
+      fields[#fields + 1] = tostring(cost)
+    end
+    redis.call('XADD', KEYS[2], '*', unpack(fields))
   end
 end
 

@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * How a message gets queued: accept.lua charges one credit per message, in order, for as many as the balance
+ * How a message gets queued: accept.lua charges each message its credits, in order, for as many whole messages as the balance
  * covers, and appends them to their type's stream, in one atomic step, so charging and queueing happen together
  * or not at all and concurrent requests can never spend the same credit. The same step checks the client's
  * messages-per-second window, the Idempotency-Key record and the client's opt-outs (a message to an opted-out number
@@ -42,8 +42,20 @@ public class AcceptScript {
         this.optOuts = optOuts;
     }
 
-    /** A message to charge and queue; its id is chosen by the caller. */
-    public record Outgoing(UUID id, String to, String from, String content) {}
+    /** A message to charge and queue, and its price in credits; its id is chosen by the caller. */
+    public record Outgoing(UUID id, String to, String from, String content, int credits) {
+
+        public Outgoing {
+            if (credits < 1) {
+                throw new IllegalArgumentException("a message costs at least one credit");
+            }
+        }
+
+        /** A message that costs one credit. */
+        public Outgoing(UUID id, String to, String from, String content) {
+            this(id, to, from, content, 1);
+        }
+    }
 
     /** An Idempotency-Key with the hash of the request it came with, remembered for {@code ttl}. */
     public record Idempotency(String key, String requestHash, Duration ttl) {}
@@ -84,7 +96,7 @@ public class AcceptScript {
     }
 
     /**
-     * Charges one credit per message, in order, for as many as the balance covers, and appends them to the stream;
+     * Charges each message its credits, in order, for as many whole messages as the balance covers, and appends them to the stream;
      * messages to numbers the client opted out are skipped.
      */
     public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages) {
@@ -125,7 +137,7 @@ public class AcceptScript {
         if (idempotency != null && idempotency.ttl().toMillis() < 1) {
             throw new IllegalArgumentException("an idempotency record must live at least one millisecond");
         }
-        List<String> args = new ArrayList<>(7 + 4 * messages.size());
+        List<String> args = new ArrayList<>(8 + 4 * messages.size());
         args.add(clientId);
         args.add(Integer.toString(messages.size()));
         args.add(Long.toString(validityMillis));
@@ -133,6 +145,7 @@ public class AcceptScript {
         args.add(idempotency == null ? "0" : Long.toString(idempotency.ttl().toMillis()));
         args.add(Long.toString(messagesPerSecond));
         args.add(Long.toString(Math.max(0, deadlineMillis)));
+        args.add(credits(messages));
         for (Outgoing m : messages) {
             args.add(m.id().toString());
             args.add(m.to());
@@ -160,6 +173,21 @@ public class AcceptScript {
                     .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                     .flatMap(loaded -> scripts.run(ACCEPT, keys, args).map(AcceptScript::acceptance));
         });
+    }
+
+    /** accept.lua's credits argument: empty when every message costs one (the common case, and fewer bytes). */
+    private static String credits(List<Outgoing> messages) {
+        if (messages.stream().allMatch(m -> m.credits() == 1)) {
+            return "";
+        }
+        StringBuilder list = new StringBuilder(messages.size() * 2);
+        for (Outgoing m : messages) {
+            if (!list.isEmpty()) {
+                list.append(',');
+            }
+            list.append(m.credits());
+        }
+        return list.toString();
     }
 
     private static Acceptance acceptance(Response r) {

@@ -88,18 +88,36 @@ public class CreditScripts {
                 });
     }
 
+    /** A failed message to refund and the credits it was charged. */
+    public record Refund(UUID messageId, int credits) {}
+
     /** Gives back one credit for each message not refunded before; returns how many were refunded now. */
     public Uni<Integer> refund(String clientId, List<UUID> failedMessageIds) {
-        if (failedMessageIds.isEmpty()) {
+        return refund(clientId, failedMessageIds.stream().map(id -> new Refund(id, 1)).toList(), false);
+    }
+
+    /**
+     * Gives back what each message was charged, for each one not refunded before; returns the credits refunded now.
+     */
+    public Uni<Integer> refundCharged(String clientId, List<Refund> failed) {
+        return refund(clientId, failed, true);
+    }
+
+    private Uni<Integer> refund(String clientId, List<Refund> failed, boolean amounts) {
+        if (failed.isEmpty()) {
             return Uni.createFrom().item(0);
         }
-        List<String> keys = new ArrayList<>(1 + failedMessageIds.size());
+        List<String> keys = new ArrayList<>(1 + failed.size());
+        List<String> args = new ArrayList<>(1 + failed.size());
         keys.add(RedisKeys.balance(clientId));
-        for (UUID id : failedMessageIds) {
-            keys.add(RedisKeys.refundMarker(clientId, id));
+        args.add(Long.toString(REFUND_MARKER_TTL.toSeconds()));
+        for (Refund r : failed) {
+            keys.add(RedisKeys.refundMarker(clientId, r.messageId()));
+            if (amounts) {
+                args.add(Integer.toString(r.credits()));
+            }
         }
-        return scripts.run(REFUND, keys, List.of(Long.toString(REFUND_MARKER_TTL.toSeconds())))
-                .map(Response::toInteger);
+        return scripts.run(REFUND, keys, args).map(Response::toInteger);
     }
 
     /**

@@ -23,6 +23,11 @@ public final class MessageCodec {
     public static final String ATTEMPT = "a";
     /** Validity end in epoch millis, absent when the message does not expire. */
     public static final String EXPIRES_AT = "x";
+    /**
+     * Credits charged at acceptance, absent when one (so entries queued before per-segment pricing, and every
+     * single-part message, cost what they always did).
+     */
+    public static final String CREDITS = "u";
 
     private MessageCodec() {}
 
@@ -37,6 +42,11 @@ public final class MessageCodec {
             long queuedAt = Long.parseLong(required(fields, QUEUED_AT));
             String attempt = fields.get(ATTEMPT);
             String expiresAt = fields.get(EXPIRES_AT);
+            String credits = fields.get(CREDITS);
+            int charged = credits == null ? 1 : Integer.parseInt(credits);
+            if (charged < 1) {
+                throw new MalformedEntryException("field '" + CREDITS + "' is not a positive number of credits");
+            }
             return new QueuedMessage(
                     id,
                     required(fields, CLIENT),
@@ -46,7 +56,8 @@ public final class MessageCodec {
                     required(fields, BODY),
                     queuedAt,
                     attempt == null ? 1 : Integer.parseInt(attempt),
-                    expiresAt == null ? 0 : Long.parseLong(expiresAt));
+                    expiresAt == null ? 0 : Long.parseLong(expiresAt),
+                    charged);
         } catch (IllegalArgumentException e) {
             throw new MalformedEntryException(e.getMessage());
         }

@@ -179,6 +179,7 @@ final class Platform implements AutoCloseable {
         long failed;
         long pgBalance;
         long ledgerSent;
+        long sentCredits;
         long presumed;
         List<String> rowIds = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(jdbcUrl, "sms", "sms")) {
@@ -188,6 +189,9 @@ final class Platform implements AutoCloseable {
                     "SELECT count(*) FROM messages WHERE client_id = ? AND status IN ('sent', 'delivered', 'undelivered')",
                     client);
             failed = number(c, "SELECT count(*) FROM messages WHERE client_id = ? AND status = 'failed'", client);
+            // What the sent messages were charged: one credit per SMS part with per-segment pricing.
+            sentCredits = number(c, "SELECT COALESCE(sum(credits), 0) FROM messages WHERE client_id = ? "
+                    + "AND status IN ('sent', 'delivered', 'undelivered')", client);
             pgBalance = number(c, "SELECT balance FROM credits WHERE client_id = ?", client);
             presumed = number(c, "SELECT count(*) FROM messages WHERE client_id = ? AND error_message LIKE 'presumed sent:%'",
                     client);
@@ -220,11 +224,11 @@ final class Platform implements AutoCloseable {
         long providerSends = sends.values().stream().mapToLong(Integer::longValue).sum();
         Audit audit = new Audit(acceptedIds.size(), rows, distinct, missing, sent, failed, live, pgBalance, ledgerSent, drift,
                 sentTwice, presumed);
-        System.out.printf("[%s] accepted=%d rows=%d duplicates=%d missing=%d sent=%d failed(refunded)=%d "
+        System.out.printf("[%s] accepted=%d rows=%d duplicates=%d missing=%d sent=%d (credits %d) failed(refunded)=%d "
                 + "live_balance=%d pg_balance=%d ledger_sent=%d drift=%d provider_sends=%d sent_twice=%d/%d "
                 + "presumed_sent=%d%n",
-                label, audit.accepted(), rows, rows - distinct, missing, sent, failed, live, pgBalance, ledgerSent, drift,
-                providerSends, sentTwice, sent, presumed);
+                label, audit.accepted(), rows, rows - distinct, missing, sent, sentCredits, failed, live, pgBalance,
+                ledgerSent, drift, providerSends, sentTwice, sent, presumed);
 
         assertThat(missing).as("accepted messages missing from PostgreSQL").isZero();
         assertThat(rows).as("one row per message").isEqualTo(distinct);
@@ -235,9 +239,10 @@ final class Platform implements AutoCloseable {
             assertThat(rows).as("one row per accepted message").isEqualTo(acceptedIds.size());
         }
         assertThat(sent + failed).as("every message final").isEqualTo(rows);
-        assertThat(live).as("live balance = credit - sent (each failure refunded exactly once)").isEqualTo(credit - sent);
-        assertThat(pgBalance).as("PostgreSQL balance = credit - sent").isEqualTo(credit - sent);
-        assertThat(ledgerSent).as("ledger charged each sent message once").isEqualTo(sent);
+        assertThat(live).as("live balance = credit - credits of the sent (each failure refunded exactly once)")
+                .isEqualTo(credit - sentCredits);
+        assertThat(pgBalance).as("PostgreSQL balance = credit - credits of the sent").isEqualTo(credit - sentCredits);
+        assertThat(ledgerSent).as("ledger charged each sent message once, its credits").isEqualTo(sentCredits);
         assertThat(drift).as("reconciliation drift").isZero();
         if (!unansweredPossible) {
             // After Redis itself lost writes (its last second without fsync), a handed record can be lost too: that

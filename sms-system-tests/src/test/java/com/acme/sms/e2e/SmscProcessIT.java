@@ -63,11 +63,12 @@ class SmscProcessIT {
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().port(api.port)
                 .header("X-Client-ID", client).get("/api/messages/" + first).then().statusCode(200)
-                .body("status", equalTo("delivered")).body("segments", equalTo(2)));
+                .body("status", equalTo("delivered")).body("segments", equalTo(2)).body("credits", equalTo(2)));
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().port(api.port)
                 .header("X-Client-ID", client).queryParam("status", "undelivered").get("/api/messages/sent-log")
                 .then().body("total", equalTo(1)).body("messages[0].error_code", equalTo("001")));
-        given().port(api.port).header("X-Client-ID", client).get("/api/credit").then().body("balance", equalTo(8));
+        // One credit per SMS part: 2 for the first, 1 for the second; undelivered is not refunded (it was sent).
+        given().port(api.port).header("X-Client-ID", client).get("/api/credit").then().body("balance", equalTo(7));
 
         JsonPath stats = JsonPath.from(given().port(smsc.port).get("/stats").asString());
         assertThat(stats.getInt("parts")).as("two parts and one").isEqualTo(3);

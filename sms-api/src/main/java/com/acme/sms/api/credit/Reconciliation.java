@@ -272,10 +272,26 @@ public class Reconciliation {
                 if (id != null && finishedIds.contains(id.toLowerCase(java.util.Locale.ROOT))) {
                     continue;
                 }
-                counts.merge(fields.get(MessageCodec.CLIENT), 1L, Long::sum);
+                counts.merge(fields.get(MessageCodec.CLIENT), credits(fields), Long::sum);
             }
         }
         return counts;
+    }
+
+    /**
+     * What a queued entry was charged (field u; absent: one credit). An unreadable value counts as one: the worker
+     * dead-letters such an entry unrefunded, and the drift then shows it, as for any malformed entry.
+     */
+    private static long credits(Map<String, String> fields) {
+        String credits = fields.get(MessageCodec.CREDITS);
+        if (credits == null) {
+            return 1;
+        }
+        try {
+            return Math.max(1, Long.parseLong(credits));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     private Map<String, String> retryFields(MessageType type, String member) {
@@ -325,7 +341,7 @@ public class Reconciliation {
         }
     }
 
-    /** client → {credit added, messages sent, credits.balance, sum of the ledger, credit added and applied}. */
+    /** client → {credit added, credits of the messages sent, credits.balance, sum of the ledger, credit added and applied}. */
     private Map<String, long[]> postgres(String onlyClient) {
         try (Connection c = db.getConnection()) {
             return postgres(c, onlyClient);
@@ -338,7 +354,7 @@ public class Reconciliation {
         String sql = """
                 SELECT c.client_id,
                        COALESCE((SELECT sum(delta) FROM credit_ledger l WHERE l.client_id = c.client_id AND l.reason = 'top_up'), 0),
-                       (SELECT count(*) FROM messages m WHERE m.client_id = c.client_id AND m.status = 'sent'),
+                       (SELECT COALESCE(sum(m.credits), 0) FROM messages m WHERE m.client_id = c.client_id AND m.status = 'sent'),
                        c.balance,
                        COALESCE((SELECT sum(delta) FROM credit_ledger l WHERE l.client_id = c.client_id), 0),
                        COALESCE((SELECT sum(delta) FROM credit_ledger l WHERE l.client_id = c.client_id AND l.reason = 'top_up'
@@ -372,7 +388,7 @@ public class Reconciliation {
                 for (StreamMessage<String, String, String> m : chunk) {
                     String client = m.payload().get(MessageCodec.CLIENT);
                     if (client != null) {
-                        counts.merge(client, 1L, Long::sum);
+                        counts.merge(client, credits(m.payload()), Long::sum);
                     }
                 }
                 if (chunk.size() < SCAN_CHUNK) {
@@ -385,7 +401,7 @@ public class Reconciliation {
                     Map<String, String> fields = json.readValue(member, new TypeReference<Map<String, String>>() {});
                     String client = fields.get(MessageCodec.CLIENT);
                     if (client != null) {
-                        counts.merge(client, 1L, Long::sum);
+                        counts.merge(client, credits(fields), Long::sum);
                     }
                 } catch (Exception e) {
                     Log.warnf("Reconciliation: unreadable retry entry in %s", RedisKeys.retryKey(type));

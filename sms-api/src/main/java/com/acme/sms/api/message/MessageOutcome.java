@@ -8,15 +8,16 @@ import java.util.UUID;
  * @param index position in the request, from 0
  * @param id the id of a queued message; null when it was rejected
  * @param reason why it was rejected (see {@link MessageRules}, or {@link SendService#INSUFFICIENT_CREDIT})
+ * @param credits what a queued message was charged; 0 when it was rejected
  */
-public record MessageOutcome(int index, UUID id, String reason, String detail) {
+public record MessageOutcome(int index, UUID id, String reason, String detail, int credits) {
 
-    public static MessageOutcome queued(int index, UUID id) {
-        return new MessageOutcome(index, id, null, null);
+    public static MessageOutcome queued(int index, UUID id, int credits) {
+        return new MessageOutcome(index, id, null, null, credits);
     }
 
     public static MessageOutcome rejected(int index, String reason, String detail) {
-        return new MessageOutcome(index, null, reason, detail);
+        return new MessageOutcome(index, null, reason, detail, 0);
     }
 
     public boolean isQueued() {

@@ -9,12 +9,13 @@ import java.util.List;
  * @param accepted messages charged and queued
  * @param rejectedForCredit valid messages the balance did not cover
  * @param rejectedOptedOut valid messages to numbers the client opted out
+ * @param charged credits charged for the accepted messages (one per SMS part with per-segment pricing)
  * @param balance the live balance afterwards; null when Redis was not asked (nothing was valid)
  * @param results one per input message, in request order
  * @param replayed whether this is the stored answer to an earlier request with the same Idempotency-Key
  */
 public record SendOutcome(MessageType type, int accepted, int rejectedForCredit, int rejectedInvalid,
-        int rejectedOptedOut, Long balance, long queuedAtMillis, List<MessageOutcome> results, boolean replayed) {
+        int rejectedOptedOut, long charged, Long balance, long queuedAtMillis, List<MessageOutcome> results, boolean replayed) {
 
     public int rejected() {
         return rejectedForCredit + rejectedInvalid + rejectedOptedOut;

@@ -3,6 +3,7 @@ package com.acme.sms.api.message;
 import com.acme.sms.acceptance.AcceptScript;
 import com.acme.sms.acceptance.IdempotencyRecord;
 import com.acme.sms.api.config.ApiConfig;
+import com.acme.sms.api.config.BillingConfig;
 import com.acme.sms.api.credit.RebuildInProgressException;
 import com.acme.sms.api.ratelimit.RateLimiter;
 import com.acme.sms.api.store.StoreBounds;
@@ -10,6 +11,7 @@ import com.acme.sms.api.store.StoreUnavailableException;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
 import com.acme.sms.optout.OptOuts;
+import com.acme.sms.text.SmsText;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
@@ -45,17 +47,19 @@ public class SendService {
     private final RateLimiter rateLimiter;
     private final StoreBounds bounds;
     private final ApiConfig config;
+    private final BillingConfig billing;
     private final ObjectMapper json;
     private final MeterRegistry registry;
     private final Map<MessageType, Counter> accepted = new EnumMap<>(MessageType.class);
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
 
     public SendService(AcceptScript acceptance, RateLimiter rateLimiter, StoreBounds bounds, ApiConfig config,
-            ObjectMapper json, MeterRegistry registry) {
+            BillingConfig billing, ObjectMapper json, MeterRegistry registry) {
         this.acceptance = acceptance;
         this.rateLimiter = rateLimiter;
         this.bounds = bounds;
         this.config = config;
+        this.billing = billing;
         this.json = json;
         this.registry = registry;
         for (MessageType type : MessageType.values()) {
@@ -94,13 +98,13 @@ public class SendService {
                 results[i] = MessageOutcome.rejected(i, violation.reason(), violation.detail());
                 countRejected(type, violation.reason(), 1);
             } else {
-                valid.add(new AcceptScript.Outgoing(UuidV7.next(), m.to(), m.from(), m.content()));
+                valid.add(new AcceptScript.Outgoing(UuidV7.next(), m.to(), m.from(), m.content(), credits(m.content())));
                 validIndex.add(i);
             }
         }
         int invalid = messages.size() - valid.size();
         if (valid.isEmpty()) {
-            return Uni.createFrom().item(new SendOutcome(type, 0, 0, invalid, 0, null, 0, List.of(results), false));
+            return Uni.createFrom().item(new SendOutcome(type, 0, 0, invalid, 0, 0, null, 0, List.of(results), false));
         }
         long perSecond = rateLimiter.messagesPerSecond(type);
         // Bounded both ways: this request stops waiting after the store timeout, and the script, should Redis reach
@@ -134,7 +138,7 @@ public class SendService {
                     }
                 }
                 SendOutcome outcome = outcome(type, ids, a.optedOut(), a.balanceLeft(), a.queuedAtMillis(), results,
-                        validIndex, invalid, false);
+                        valid, validIndex, invalid, false);
                 accepted.get(type).increment(outcome.accepted());
                 countRejected(type, INSUFFICIENT_CREDIT, outcome.rejectedForCredit());
                 countRejected(type, OPTED_OUT, outcome.rejectedOptedOut());
@@ -150,7 +154,7 @@ public class SendService {
     private static SendOutcome replay(MessageType type, IdempotencyRecord record, MessageOutcome[] results,
             List<AcceptScript.Outgoing> valid, List<Integer> validIndex, int invalid) {
         return outcome(type, record.ids(), record.optedOut(), record.balanceLeft(), record.queuedAtMillis(), results,
-                validIndex, invalid, true);
+                valid, validIndex, invalid, true);
     }
 
     /**
@@ -160,24 +164,35 @@ public class SendService {
      * @param optedOut positions among the valid messages
      */
     private static SendOutcome outcome(MessageType type, List<UUID> ids, List<Integer> optedOut, long balanceLeft,
-            long queuedAtMillis, MessageOutcome[] results, List<Integer> validIndex, int invalid, boolean replayed) {
+            long queuedAtMillis, MessageOutcome[] results, List<AcceptScript.Outgoing> valid, List<Integer> validIndex,
+            int invalid, boolean replayed) {
         Set<Integer> out = new HashSet<>(optedOut);
         int taken = 0;
         int forCredit = 0;
+        long charged = 0;
         for (int k = 0; k < validIndex.size(); k++) {
             int index = validIndex.get(k);
+            int credits = valid.get(k).credits();
             if (out.contains(k)) {
                 results[index] = MessageOutcome.rejected(index, OPTED_OUT,
                         "the number opted out of your messages; it was not charged");
             } else if (taken < ids.size()) {
-                results[index] = MessageOutcome.queued(index, ids.get(taken++));
+                results[index] = MessageOutcome.queued(index, ids.get(taken++), credits);
+                charged += credits;
             } else {
-                results[index] = MessageOutcome.rejected(index, INSUFFICIENT_CREDIT, "the balance did not cover this message");
+                // accept.lua stops at the first message the balance cannot cover: this one, or one before it.
+                results[index] = MessageOutcome.rejected(index, INSUFFICIENT_CREDIT, "the balance did not cover this "
+                        + (credits == 1 ? "message" : "message's " + credits + " credits") + " or one before it");
                 forCredit++;
             }
         }
-        return new SendOutcome(type, ids.size(), forCredit, invalid, optedOut.size(), balanceLeft, queuedAtMillis,
-                List.of(results), replayed);
+        return new SendOutcome(type, ids.size(), forCredit, invalid, optedOut.size(), charged, balanceLeft,
+                queuedAtMillis, List.of(results), replayed);
+    }
+
+    /** A message's price: one credit per SMS part (the parts the worker will send), or one with per-part billing off. */
+    private int credits(String content) {
+        return billing.perSegment() ? SmsText.segments(content) : 1;
     }
 
     /** Seconds of validity: express messages always have one (default and maximum configured), normal only on request. */

@@ -38,7 +38,8 @@ public class SentLog {
     private static final String COLUMNS = "m.id, m.type, m.to_number, m.from_number, m.content,"
             + " coalesce(o.outcome, m.status), m.queued_at,"
             + " coalesce(o.applied_at, m.updated_at), coalesce(o.error_message, m.error_message), m.attempts,"
-            + " m.segments, m.provider_message_id, m.sent_at, o.delivered_at, coalesce(o.error_code, m.error_code)";
+            + " m.segments, m.provider_message_id, m.sent_at, o.delivered_at, coalesce(o.error_code, m.error_code),"
+            + " m.credits";
 
     /** A message row {@code m} with its receipt's outcome {@code o}, when it has one. */
     private static final String WITH_OUTCOME = " LEFT JOIN message_outcomes o ON o.message_id = m.id";
@@ -187,7 +188,7 @@ public class SentLog {
         return new SentMessage(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
                 rs.getString(5), rs.getString(6), rs.getObject(7, OffsetDateTime.class).toInstant(),
                 rs.getObject(8, OffsetDateTime.class).toInstant(), rs.getString(9), rs.getInt(10), rs.getInt(11),
-                rs.getString(12), instant(rs, 13), instant(rs, 14), rs.getString(15));
+                rs.getString(12), instant(rs, 13), instant(rs, 14), rs.getString(15), rs.getInt(16));
     }
 
     private static int bind(PreparedStatement ps, List<Object> params) throws SQLException {

@@ -310,6 +310,25 @@ class AcceptScriptTest {
     @Inject
     com.acme.sms.redis.LuaScripts scripts;
 
+    @Test
+    void thousandsOfMessagesAreCheckedAgainstOptOutsAndChargedTheirCredits() {
+        String client = Stores.creditedClient(10_000);
+        given().header("X-Client-ID", client).urlEncodingEnabled(false).when().put("/api/opt-outs/+4917099999")
+                .then().statusCode(201);
+        // More numbers than one unpack() can carry: the opt-out check runs in chunks, across their boundary.
+        List<AcceptScript.Outgoing> batch = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            String to = i == 1_000 || i == 2_500 ? "+4917099999" : "+4917012345";
+            batch.add(new AcceptScript.Outgoing(UuidV7.next(), to, "App", "m" + i, i % 2 == 0 ? 1 : 2));
+        }
+        AcceptScript.Acceptance a = acceptance.accept(client, MessageType.NORMAL, batch).await().atMost(WAIT);
+        assertThat(a.optedOut()).containsExactly(1_000, 2_500);
+        assertThat(a.accepted()).isEqualTo(2_998);
+        // 1,500 messages of 1 credit and 1,500 of 2, less the two opted out (both at even positions: 1 credit each)
+        assertThat(a.balanceLeft()).isEqualTo(10_000 - (1_500 + 3_000 - 2));
+        assertThat(stores.queued(MessageType.NORMAL, client)).hasSize(2_998);
+    }
+
     private static List<AcceptScript.Outgoing> messages(int n) {
         List<AcceptScript.Outgoing> list = new ArrayList<>();
         for (int i = 0; i < n; i++) {

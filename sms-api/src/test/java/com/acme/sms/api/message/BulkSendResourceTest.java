@@ -104,7 +104,7 @@ class BulkSendResourceTest {
 
     @Test
     void invalidMessagesAreRejectedOneByOneWhileValidOnesGoOn() {
-        String client = credited(10);
+        String client = credited(60);
         String body = "{\"messages\": ["
                 + "{\"to\": \"4917012345\", \"from\": \"App\", \"content\": \"no plus\"},"
                 + OTP + ","
@@ -132,8 +132,11 @@ class BulkSendResourceTest {
                 .body("results[7].reason", equalTo("invalid_to"))
                 .body("results[8].reason", equalTo("invalid_to"))
                 .body("results[9].status", equalTo("queued"))
-                .body("results[10].status", equalTo("queued"));
-        assertThat(stores.balanceKey(client)).isEqualTo("7");
+                .body("results[10].status", equalTo("queued"))
+                // 1,600 emoji: 33 to a UCS-2 part (a surrogate pair is never split), so 49 parts, 49 credits
+                .body("results[10].credits", equalTo(49))
+                .body("charged", equalTo(51));
+        assertThat(stores.balanceKey(client)).isEqualTo("9");
         assertThat(stores.queued(MessageType.NORMAL, client)).hasSize(3);
     }
 

@@ -20,7 +20,7 @@ class SentLogCacheTest {
         List<SentMessage> list = new ArrayList<>();
         for (int i = 0; i < messages; i++) {
             list.add(new SentMessage(UUID.randomUUID(), "normal", "+4917012345", "App", "x".repeat(chars), "sent",
-                    Instant.EPOCH, Instant.EPOCH, null, 1, 1, null, null, null, null));
+                    Instant.EPOCH, Instant.EPOCH, null, 1, 1, null, null, null, null, 1));
         }
         return new SentLog.Page(messages, list);
     }

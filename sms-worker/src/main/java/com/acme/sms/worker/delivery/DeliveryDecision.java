@@ -1,5 +1,6 @@
 package com.acme.sms.worker.delivery;
 
+import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.QueuedMessage;
 import com.acme.sms.queue.MessageCodec;
@@ -86,7 +87,7 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
     }
 
     /** What remains after PostgreSQL has the batch: the refunds, then the one finishing Redis script. */
-    public record Settlement(Map<String, List<UUID>> refundsByClient, List<FinishStep.Retry> retries,
+    public record Settlement(Map<String, List<CreditScripts.Refund>> refundsByClient, List<FinishStep.Retry> retries,
             List<QueueScripts.DeadLetter> deadLetters, int newRetries) {}
 
     /**
@@ -207,7 +208,7 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
         }
         statusOf.putAll(statusWrittenElsewhere);
 
-        Map<String, List<UUID>> refunds = new LinkedHashMap<>();
+        Map<String, List<CreditScripts.Refund>> refunds = new LinkedHashMap<>();
         List<FinishStep.Retry> retries = new ArrayList<>();
         List<QueueScripts.DeadLetter> deadLetters = new ArrayList<>();
         int newRetries = 0;
@@ -218,7 +219,9 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
             QueuedMessage m = d.message();
             MessageStatus status = statusOf.get(m.id());
             if (status == MessageStatus.FAILED) {
-                refunds.computeIfAbsent(m.clientId(), c -> new ArrayList<>()).add(m.id());
+                // What acceptance charged for it: one credit per SMS part with per-segment pricing.
+                refunds.computeIfAbsent(m.clientId(), c -> new ArrayList<>())
+                        .add(new CreditScripts.Refund(m.id(), m.credits()));
             }
             // Only a message whose recorded status is failed is dead-lettered: a poison verdict that lost to another
             // consumer's "sent" leaves no dead letter, and nothing refunds it.

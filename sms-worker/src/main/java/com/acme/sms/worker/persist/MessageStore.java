@@ -49,14 +49,14 @@ public class MessageStore {
     private static final String SAVE = """
             WITH input AS (
               SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[],
-                                   ?::int[], ?::int[], ?::text[], ?::text[])
+                                   ?::int[], ?::int[], ?::text[], ?::text[], ?::int[])
                 AS t(id, client_id, to_number, from_number, content, status, queued_ms, error_message, attempts,
-                     segments, provider_message_id, error_code)
+                     segments, provider_message_id, error_code, credits)
             ), inserted AS (
               INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at,
-                                    error_message, attempts, segments, provider_message_id, error_code, sent_at)
+                                    error_message, attempts, segments, provider_message_id, error_code, credits, sent_at)
               SELECT id, client_id, ?, to_number, from_number, content, status, to_timestamp(queued_ms / 1000.0), now(),
-                     error_message, attempts, segments, provider_message_id, error_code,
+                     error_message, attempts, segments, provider_message_id, error_code, credits,
                      CASE WHEN status = 'sent' THEN now() END
               FROM input
               ON CONFLICT (id) DO UPDATE
@@ -65,7 +65,7 @@ public class MessageStore {
                     sent_at = EXCLUDED.sent_at,
                     updated_at = now()
                 WHERE messages.status = 'queued' AND messages.attempts < EXCLUDED.attempts
-              RETURNING id, client_id, status
+              RETURNING id, client_id, status, credits
             ), parts AS (
               -- Only for the multi-part messages this write moved to sent: their receipts come part by part.
               INSERT INTO message_parts (provider_message_id, message_id, part)
@@ -74,7 +74,8 @@ public class MessageStore {
               JOIN inserted i ON i.id = p.message_id AND i.status = 'sent'
               ON CONFLICT (provider_message_id) DO NOTHING
             ), sent AS (
-              SELECT client_id, count(*) AS n FROM inserted WHERE status = 'sent' GROUP BY client_id
+              -- Credits, not rows: a message is charged what acceptance charged it (one per SMS part).
+              SELECT client_id, sum(credits) AS n FROM inserted WHERE status = 'sent' GROUP BY client_id
             ), balances AS (
               -- Ordered by client so two workers lock credit rows in the same order and cannot deadlock.
               INSERT INTO credits AS c (client_id, balance)
@@ -110,6 +111,7 @@ public class MessageStore {
         Integer[] segments = new Integer[n];
         String[] providerIds = new String[n];
         String[] errorCodes = new String[n];
+        Integer[] credits = new Integer[n];
         List<String> partIds = new ArrayList<>();
         List<UUID> partMessages = new ArrayList<>();
         List<Integer> partNumbers = new ArrayList<>();
@@ -129,6 +131,7 @@ public class MessageStore {
             // The first part's id stands for the message; a message in several parts also gets one row per part.
             providerIds[i] = f.providerIds().isEmpty() ? null : f.providerIds().get(0);
             errorCodes[i] = f.errorCode();
+            credits[i] = m.credits();
             if (f.status() == MessageStatus.SENT && f.providerIds().size() > 1) {
                 for (int p = 0; p < f.providerIds().size(); p++) {
                     partIds.add(f.providerIds().get(p));
@@ -154,11 +157,12 @@ public class MessageStore {
                 ps.setArray(10, c.createArrayOf("int4", segments));
                 ps.setArray(11, c.createArrayOf("text", providerIds));
                 ps.setArray(12, c.createArrayOf("text", errorCodes));
-                ps.setString(13, type.wireName());
-                ps.setArray(14, c.createArrayOf("text", partIds.toArray(new String[0])));
-                ps.setArray(15, c.createArrayOf("uuid", partMessages.toArray(new UUID[0])));
-                ps.setArray(16, c.createArrayOf("int4", partNumbers.toArray(new Integer[0])));
-                ps.setString(17, worker);
+                ps.setArray(13, c.createArrayOf("int4", credits));
+                ps.setString(14, type.wireName());
+                ps.setArray(15, c.createArrayOf("text", partIds.toArray(new String[0])));
+                ps.setArray(16, c.createArrayOf("uuid", partMessages.toArray(new UUID[0])));
+                ps.setArray(17, c.createArrayOf("int4", partNumbers.toArray(new Integer[0])));
+                ps.setString(18, worker);
                 Set<UUID> inserted = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

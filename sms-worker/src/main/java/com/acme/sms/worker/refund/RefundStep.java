@@ -31,17 +31,18 @@ public class RefundStep {
                 .register(registry);
     }
 
-    /** Refunds the failed messages, grouped by client; returns how many credits were given back now. */
-    public int refund(Map<String, List<UUID>> failedByClient) {
+    /** Refunds the failed messages what they were charged, grouped by client; returns the credits given back now. */
+    public int refund(Map<String, List<CreditScripts.Refund>> failedByClient) {
         int refunded = 0;
-        for (Map.Entry<String, List<UUID>> e : failedByClient.entrySet()) {
+        for (Map.Entry<String, List<CreditScripts.Refund>> e : failedByClient.entrySet()) {
             try {
-                refunded += credit.refund(e.getKey(), e.getValue()).await().atMost(Timeouts.REDIS);
+                refunded += credit.refundCharged(e.getKey(), e.getValue()).await().atMost(Timeouts.REDIS);
             } catch (RuntimeException failure) {
                 if (!CreditScripts.isCorruptBalance(failure, e.getKey())) {
                     throw failure;
                 }
-                int n = credit.park(e.getKey(), e.getValue(), String.valueOf(failure.getMessage()))
+                List<UUID> ids = e.getValue().stream().map(CreditScripts.Refund::messageId).toList();
+                int n = credit.park(e.getKey(), ids, String.valueOf(failure.getMessage()))
                         .await().atMost(Timeouts.REDIS);
                 parked.increment(n);
                 Log.errorf("Client %s: balance key is corrupt (%s); %d refunds parked in sms:refunds:failed until "

@@ -113,6 +113,31 @@ class DeliveryPipelineTest {
     }
 
     @Test
+    void aMessageInSeveralPartsIsChargedAndRefundedItsCreditsNotOne() throws Exception {
+        execute("INSERT INTO credits (client_id, name, balance) VALUES (?, 'test', 10)");
+        execute("INSERT INTO credit_ledger (client_id, delta, reason) VALUES (?, 10, 'top_up')");
+        credit.add(client, System.nanoTime(), 10).await().atMost(WAIT);
+        // As the API prices them: 3 parts sent, 2 parts to a recipient the provider refuses.
+        AcceptScript.Outgoing sent = new AcceptScript.Outgoing(UuidV7.next(), "+4917012345", "App", "a".repeat(400), 3);
+        AcceptScript.Outgoing failed = new AcceptScript.Outgoing(UuidV7.next(), "+99912345678", "App", "b".repeat(200), 2);
+        assertThat(acceptance.accept(client, TYPE, List.of(sent, failed)).await().atMost(WAIT).accepted()).isEqualTo(2);
+        assertThat(redisBalance()).isEqualTo("5");
+        process(read("c1"), false);
+
+        assertThat(statuses(List.of(sent.id(), failed.id())))
+                .containsOnly(Map.entry(sent.id(), "sent"), Map.entry(failed.id(), "failed"));
+        assertThat(number("SELECT sum(credits) FROM messages WHERE client_id = ? AND status = 'sent'")).isEqualTo(3);
+        assertThat(redisBalance()).isEqualTo("7"); // 10 - 5 charged + 2 refunded
+        assertThat(number("SELECT balance FROM credits WHERE client_id = ?")).isEqualTo(7);
+        assertThat(number("SELECT sum(delta) FROM credit_ledger WHERE client_id = ? AND reason = 'sent'")).isEqualTo(-3);
+
+        // A second delivery of the failed entry refunds nothing more.
+        assertThat(credit.refundCharged(client, List.of(new CreditScripts.Refund(failed.id(), 2))).await().atMost(WAIT))
+                .isZero();
+        assertThat(redisBalance()).isEqualTo("7");
+    }
+
+    @Test
     void anEntryDeliveredTwiceGivesOneRowAndOneRefund() throws Exception {
         List<UUID> ids = topUpAndAccept(4, "+4917012345", "+99912345678");
         List<StreamEntry> entries = read("c1");

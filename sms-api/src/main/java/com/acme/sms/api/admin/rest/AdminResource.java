@@ -103,6 +103,8 @@ public class AdminResource {
                     "This entry is malformed (no client, recipient or content) and cannot be sent; discard it.");
             case EXPIRED -> throw new ProblemException(ProblemCode.DEAD_LETTER_EXPIRED,
                     "This message's validity has passed; it is not sent late. Discard it.");
+            case OPTED_OUT -> throw new ProblemException(ProblemCode.NOT_REQUEUABLE,
+                    "The recipient has opted out of this client's messages; it is not sent. Discard it.");
         };
     }
 

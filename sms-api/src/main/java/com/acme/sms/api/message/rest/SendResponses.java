@@ -23,7 +23,7 @@ final class SendResponses {
         List<SendResult> results = outcome.results().stream().map(SendResult::of).toList();
         if (outcome.accepted() > 0) {
             Response.ResponseBuilder answer = Response.accepted(new SendResponse(outcome.type().wireName(),
-                    outcome.accepted(), outcome.rejected(), outcome.balance(),
+                    outcome.accepted(), outcome.rejected(), outcome.charged(), outcome.balance(),
                     Instant.ofEpochMilli(outcome.queuedAtMillis()), results));
             if (outcome.replayed()) {
                 answer.header(REPLAYED_HEADER, "true");
