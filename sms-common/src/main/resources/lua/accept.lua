@@ -220,17 +220,23 @@ if accepted > 0 then
   for k = 1, accepted do
     local b = first + 4 * sendable[k]
     local cost = credits and credits[sendable[k] + 1] or 1
-    local fields = { 'id', ARGV[b], 'c', client, 'to', ARGV[b + 1], 'f', ARGV[b + 2], 'b', ARGV[b + 3], 'q', queued_at }
-    if expires_at then
-      fields[#fields + 1] = 'x'
-      fields[#fields + 1] = expires_at
+    -- Four spelled-out calls rather than a field table per message: this loop is the hot path of acceptance.
+    -- Field u is what a refund gives back and reconciliation counts as queued; absent, it means one credit.
+    if cost == 1 then
+      if expires_at then
+        redis.call('XADD', KEYS[2], '*', 'id', ARGV[b], 'c', client, 'to', ARGV[b + 1], 'f', ARGV[b + 2],
+          'b', ARGV[b + 3], 'q', queued_at, 'x', expires_at)
+      else
+        redis.call('XADD', KEYS[2], '*', 'id', ARGV[b], 'c', client, 'to', ARGV[b + 1], 'f', ARGV[b + 2],
+          'b', ARGV[b + 3], 'q', queued_at)
+      end
+    elseif expires_at then
+      redis.call('XADD', KEYS[2], '*', 'id', ARGV[b], 'c', client, 'to', ARGV[b + 1], 'f', ARGV[b + 2],
+        'b', ARGV[b + 3], 'q', queued_at, 'x', expires_at, 'u', cost)
+    else
+      redis.call('XADD', KEYS[2], '*', 'id', ARGV[b], 'c', client, 'to', ARGV[b + 1], 'f', ARGV[b + 2],
+        'b', ARGV[b + 3], 'q', queued_at, 'u', cost)
     end
-    if cost ~= 1 then
-      -- What a refund gives back and what reconciliation counts as queued; absent means one.
-      fields[#fields + 1] = 'u'
-      fields[#fields + 1] = tostring(cost)
-    end
-    redis.call('XADD', KEYS[2], '*', unpack(fields))
   end
 end
 
