@@ -12,8 +12,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * How a message gets queued: accept.lua charges each message its credits, in order, for as many whole messages as the balance
@@ -36,6 +40,8 @@ public class AcceptScript {
 
     private final LuaScripts scripts;
     private final OptOuts optOuts;
+    /** Loads of a client's opt-outs running in this process (see {@link #load}). */
+    private final Map<String, CompletableFuture<Integer>> loading = new ConcurrentHashMap<>();
 
     public AcceptScript(LuaScripts scripts, OptOuts optOuts) {
         this.scripts = scripts;
@@ -167,12 +173,26 @@ public class AcceptScript {
             if (a.outcome() != Outcome.OPT_OUTS_UNLOADED) {
                 return Uni.createFrom().item(a);
             }
-            // Once per client after Redis lost its data (or on its first message): load its opt-outs (blocking
-            // JDBC, so on a worker thread) and try again. A second miss is reported, not looped on.
-            return Uni.createFrom().item(() -> optOuts.load(clientId))
-                    .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+            // Once per client after Redis lost its data (or on its first message): load its opt-outs and try
+            // again. A second miss is reported, not looped on.
+            return Uni.createFrom().completionStage(() -> load(clientId))
+                    .onFailure(CompletionException.class).transform(Throwable::getCause)
                     .flatMap(loaded -> scripts.run(ACCEPT, keys, args).map(AcceptScript::acceptance));
         });
+    }
+
+    /**
+     * Loads the client's opt-outs into Redis (blocking JDBC, on a worker thread), one load per client at a time in
+     * this process: the requests that find the set missing while a load runs wait for that load instead of each
+     * reading the whole list again (a long list can outlast a request's store timeout, and the requests keep coming).
+     */
+    private CompletableFuture<Integer> load(String clientId) {
+        CompletableFuture<Integer> load = loading.computeIfAbsent(clientId,
+                c -> CompletableFuture.supplyAsync(() -> optOuts.load(c), Infrastructure.getDefaultWorkerPool()));
+        // Outside computeIfAbsent: a load already done runs this at once, and the map must not be changed from
+        // inside its own computation. Only this load is removed, never a newer one.
+        load.whenComplete((n, failure) -> loading.remove(clientId, load));
+        return load;
     }
 
     /** accept.lua's credits argument: empty when every message costs one (the common case, and fewer bytes). */

@@ -181,6 +181,21 @@ class OptOutResourceTest {
     }
 
     @Test
+    void whenTheListCannotBeLoadedTheSendIs503AndChargesNothing() throws Exception {
+        String client = creditedClient(5);
+        put(client, A).then().statusCode(201);
+        stores.redis().key().del(RedisKeys.optOuts(client));
+        try (AutoCloseable locked = StoreFaults.lockTable("opt_outs")) {
+            send(client, bulk(B)).then().statusCode(503).contentType("application/problem+json");
+            assertThat(stores.balanceKey(client)).isEqualTo("5");
+            assertThat(stores.queued(MessageType.NORMAL, client)).isEmpty();
+        }
+        // The load that waited for the table finishes; the list is complete again and enforced.
+        send(client, bulk(A, B)).then().statusCode(202).body("accepted", equalTo(1))
+                .body("results.reason", contains("opted_out", null));
+    }
+
+    @Test
     void anOptOutThatRedisCouldNotTakeIsNotRecordedAtAll() throws Exception {
         String client = creditedClient(5);
         StoreFaults.pauseRedis(8_000);
