@@ -9,7 +9,10 @@
 -- KEYS[1]  balance key  sms:credit:{client}
 -- KEYS[2]  stream key   sms:normal | sms:express
 -- KEYS[3]  the client's opt-outs  sms:optout:{client} (a set of numbers, complete only with the member '!loaded')
--- KEYS[4]  (optional) idempotency key  sms:idem:{client}:<Idempotency-Key>
+-- KEYS[4], KEYS[5] (when ARGV[9] > 0: a scheduled send) the type's schedule sms:retry:<type> (sorted set: due time
+--          -> the entry's fields as JSON, moved into the stream when due by retry_due.lua) and its index of
+--          scheduled messages sms:scheduled:<type> (id -> the same JSON, for a cancel)
+-- next     (optional) idempotency key  sms:idem:{client}:<Idempotency-Key>
 -- KEYS[#KEYS - 1] (when ARGV[6] > 0) the client's messages-per-second window of this type
 --          sms:rate:{client}:messages:<type>
 -- KEYS[#KEYS] rebuild freeze  sms:credit:rebuild (always the last key)
@@ -21,7 +24,8 @@
 -- ARGV[6]  most messages of this type the client may queue per second (0: no limit)
 -- ARGV[7]  deadline in epoch milliseconds, compared with Redis' clock (0: none)
 -- ARGV[8]  credits of each message, comma-separated in request order ('' or '0': one each)
--- ARGV[9..] n groups of 4 values: id, to, from, content (in request order)
+-- ARGV[9]  when to send, epoch milliseconds ('' or '0': now); the validity counts from it
+-- ARGV[10..] n groups of 4 values: id, to, from, content (in request order)
 -- Returns a status first, which the Java side (AcceptScript) switches on:
 --   { accepted (0..n), balance left, acceptance time in epoch millis, k, k positions (from 0) of opted-out messages }
 --                                      the first `accepted` messages not opted out were charged and queued (an entry
@@ -78,9 +82,26 @@ if rate_limit > 0 then
   rate_key = KEYS[key_count]
   key_count = key_count - 1
 end
+local send_at = tonumber(ARGV[9] == '' and '0' or ARGV[9])
+if send_at == nil or send_at < 0 then
+  return redis.error_reply('ERR accept: bad send time')
+end
+local schedule = nil
+local scheduled_index = nil
+local idem_position = 4
+if send_at > 0 then
+  schedule = KEYS[4]
+  scheduled_index = KEYS[5]
+  idem_position = 6
+  local schedule_type = redis.call('TYPE', schedule).ok
+  local index_type = redis.call('TYPE', scheduled_index).ok
+  if (schedule_type ~= 'zset' and schedule_type ~= 'none') or (index_type ~= 'hash' and index_type ~= 'none') then
+    return redis.error_reply('WRONGTYPE schedule keys hold a ' .. schedule_type .. ' and a ' .. index_type)
+  end
+end
 local idem = nil
-if key_count >= 4 then
-  idem = KEYS[4]
+if key_count >= idem_position then
+  idem = KEYS[idem_position]
 end
 local idem_ttl = nil
 if idem then
@@ -103,7 +124,7 @@ if redis.call('EXISTS', KEYS[#KEYS]) == 1 then
   return { FROZEN }
 end
 
-local first = 9
+local first = 10
 local n = tonumber(ARGV[2])
 if n == nil or n < 1 or n ~= math.floor(n) or #ARGV ~= first - 1 + 4 * n then
   return redis.error_reply('ERR accept: bad message count')
@@ -206,6 +227,8 @@ for k = 1, #sendable do
   accepted = accepted + 1
 end
 local left = balance - charged
+-- How many go into the stream now: all, unless they are scheduled.
+local accepted_now = accepted
 
 if accepted > 0 then
   if left == 0 then
@@ -217,7 +240,28 @@ if accepted > 0 then
   local client = ARGV[1]
   local queued_at = tostring(now_ms)
   local expires_at = validity > 0 and tostring(now_ms + validity) or nil
-  for k = 1, accepted do
+  if schedule and send_at > now_ms then
+    -- Scheduled: charged now, queued when due. The validity counts from the time to send; q is set again when
+    -- the entry enters the stream (retry_due.lua), so the queue's latency is measured from then.
+    local until_ms = validity > 0 and tostring(send_at + validity) or nil
+    for k = 1, accepted do
+      local b = first + 4 * sendable[k]
+      local cost = credits and credits[sendable[k] + 1] or 1
+      local entry = { id = ARGV[b], c = client, to = ARGV[b + 1], f = ARGV[b + 2], b = ARGV[b + 3], q = queued_at,
+        s = tostring(send_at) }
+      if until_ms then
+        entry.x = until_ms
+      end
+      if cost ~= 1 then
+        entry.u = tostring(cost)
+      end
+      local json = cjson.encode(entry)
+      redis.call('ZADD', schedule, send_at, json)
+      redis.call('HSET', scheduled_index, ARGV[b], json)
+    end
+    accepted_now = 0
+  end
+  for k = 1, accepted_now do
     local b = first + 4 * sendable[k]
     local cost = credits and credits[sendable[k] + 1] or 1
     -- Four spelled-out calls rather than a field table per message: this loop is the hot path of acceptance.

@@ -137,13 +137,23 @@ public class AcceptScript {
      */
     public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages, long validityMillis,
             Idempotency idempotency, long messagesPerSecond, long deadlineMillis) {
+        return accept(clientId, type, messages, validityMillis, idempotency, messagesPerSecond, deadlineMillis, 0);
+    }
+
+    /**
+     * As {@link #accept(String, MessageType, List, long, Idempotency, long, long)}, with a time to send in epoch
+     * milliseconds (0: now). A later time schedules the accepted messages: charged now, they wait in the type's
+     * schedule and enter the stream when due (their validity counts from then), unless cancelled first.
+     */
+    public Uni<Acceptance> accept(String clientId, MessageType type, List<Outgoing> messages, long validityMillis,
+            Idempotency idempotency, long messagesPerSecond, long deadlineMillis, long sendAtMillis) {
         if (messagesPerSecond < 0) {
             throw new IllegalArgumentException("messagesPerSecond must be 0 (no limit) or positive");
         }
         if (idempotency != null && idempotency.ttl().toMillis() < 1) {
             throw new IllegalArgumentException("an idempotency record must live at least one millisecond");
         }
-        List<String> args = new ArrayList<>(8 + 4 * messages.size());
+        List<String> args = new ArrayList<>(9 + 4 * messages.size());
         args.add(clientId);
         args.add(Integer.toString(messages.size()));
         args.add(Long.toString(validityMillis));
@@ -152,6 +162,7 @@ public class AcceptScript {
         args.add(Long.toString(messagesPerSecond));
         args.add(Long.toString(Math.max(0, deadlineMillis)));
         args.add(credits(messages));
+        args.add(Long.toString(Math.max(0, sendAtMillis)));
         for (Outgoing m : messages) {
             args.add(m.id().toString());
             args.add(m.to());
@@ -162,6 +173,10 @@ public class AcceptScript {
         keys.add(RedisKeys.balance(clientId));
         keys.add(RedisKeys.stream(type));
         keys.add(RedisKeys.optOuts(clientId));
+        if (sendAtMillis > 0) {
+            keys.add(RedisKeys.retryKey(type));
+            keys.add(RedisKeys.scheduledIndex(type));
+        }
         if (idempotency != null) {
             keys.add(RedisKeys.idempotency(clientId, idempotency.key()));
         }

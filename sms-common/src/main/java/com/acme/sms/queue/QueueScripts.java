@@ -80,8 +80,8 @@ public class QueueScripts {
     /** Moves retries that are due back into the stream; returns how many were moved. */
     public Uni<Integer> moveDueRetries(MessageType type, int limit) {
         return scripts
-                .run(RETRY_DUE, List.of(RedisKeys.retryKey(type), RedisKeys.stream(type), RedisKeys.rebuildFreeze()),
-                        List.of(Integer.toString(limit)))
+                .run(RETRY_DUE, List.of(RedisKeys.retryKey(type), RedisKeys.stream(type), RedisKeys.rebuildFreeze(),
+                        RedisKeys.scheduledIndex(type), RedisKeys.scheduledQueued(type)), List.of(Integer.toString(limit)))
                 .map(Response::toInteger);
     }
 }

@@ -66,6 +66,19 @@ public final class RedisKeys {
     /** The member of {@link #optOuts} that says the set is complete; no phone number can equal it. */
     public static final String OPT_OUTS_LOADED = "!loaded";
 
+    /**
+     * Scheduled messages of a type not yet due: id to the entry's fields as JSON (the same JSON that waits in
+     * {@link #retryKey}, the schedule), so a cancel can find one by its id.
+     */
+    public static String scheduledIndex(MessageType type) {
+        return "sms:scheduled:" + type.wireName();
+    }
+
+    /** Scheduled messages of a type that entered their queue in the last hour (id to when), for a late cancel. */
+    public static String scheduledQueued(MessageType type) {
+        return "sms:scheduled:" + type.wireName() + ":queued";
+    }
+
     /** The client's window counter of requests per second (see {@code rate_limit.lua}). */
     public static String requestsRateKey(String clientId) {
         return "sms:rate:{" + clientId + "}:requests";

@@ -26,6 +26,7 @@ public enum ProblemCode {
     INVALID_NAME(400),
     INVALID_CONTENT(400),
     INVALID_NUMBER(400),
+    INVALID_SEND_AT(400),
     MALFORMED_JSON(400),
     INVALID_REQUEST(400),
     /** A request the framework refused before an endpoint ran, for a reason no other code names. */
@@ -49,6 +50,7 @@ public enum ProblemCode {
     NOT_ACCEPTABLE(406),
     // 409: the state of the system does not allow it now
     REBUILD_REFUSED(409),
+    NOT_CANCELLABLE(409),
     BODY_TOO_LARGE(413),
     UNSUPPORTED_MEDIA_TYPE(415),
     // 422: well-formed, but nothing can be done with it

@@ -1,6 +1,7 @@
 package com.acme.sms.api.message;
 
 import com.acme.sms.message.MessageType;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -13,9 +14,11 @@ import java.util.List;
  * @param balance the live balance afterwards; null when Redis was not asked (nothing was valid)
  * @param results one per input message, in request order
  * @param replayed whether this is the stored answer to an earlier request with the same Idempotency-Key
+ * @param sendAt when the accepted messages are sent, for a scheduled send; null when they were queued at once
  */
 public record SendOutcome(MessageType type, int accepted, int rejectedForCredit, int rejectedInvalid,
-        int rejectedOptedOut, long charged, Long balance, long queuedAtMillis, List<MessageOutcome> results, boolean replayed) {
+        int rejectedOptedOut, long charged, Long balance, long queuedAtMillis, List<MessageOutcome> results, boolean replayed,
+        Instant sendAt) {
 
     public int rejected() {
         return rejectedForCredit + rejectedInvalid + rejectedOptedOut;

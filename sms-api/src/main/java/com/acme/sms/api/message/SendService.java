@@ -21,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -81,13 +82,13 @@ public class SendService {
         if (command.idempotencyKey() != null) {
             IdempotencyKeys.requireValid(command.idempotencyKey());
             idempotency = new AcceptScript.Idempotency(command.idempotencyKey(),
-                    requestHash(type, validityMillis, command.messages()), config.idempotencyTtl());
+                    requestHash(type, validityMillis, command.sendAt(), command.messages()), config.idempotencyTtl());
         }
-        return accept(command.clientId(), type, command.messages(), validityMillis, idempotency);
+        return accept(command.clientId(), type, command.messages(), validityMillis, idempotency, command.sendAt());
     }
 
     private Uni<SendOutcome> accept(String clientId, MessageType type, List<MessageDraft> messages, long validityMillis,
-            AcceptScript.Idempotency idempotency) {
+            AcceptScript.Idempotency idempotency, Instant sendAt) {
         MessageOutcome[] results = new MessageOutcome[messages.size()];
         List<AcceptScript.Outgoing> valid = new ArrayList<>(messages.size());
         List<Integer> validIndex = new ArrayList<>(messages.size());
@@ -104,13 +105,14 @@ public class SendService {
         }
         int invalid = messages.size() - valid.size();
         if (valid.isEmpty()) {
-            return Uni.createFrom().item(new SendOutcome(type, 0, 0, invalid, 0, 0, null, 0, List.of(results), false));
+            return Uni.createFrom().item(new SendOutcome(type, 0, 0, invalid, 0, 0, null, 0, List.of(results), false,
+                    sendAt));
         }
         long perSecond = rateLimiter.messagesPerSecond(type);
         // Bounded both ways: this request stops waiting after the store timeout, and the script, should Redis reach
         // it later, refuses to charge past a deadline set before that moment (StoreBounds#deadlineMillis).
         Uni<AcceptScript.Acceptance> call = acceptance.accept(clientId, type, valid, validityMillis, idempotency,
-                perSecond, bounds.deadlineMillis());
+                perSecond, bounds.deadlineMillis(), sendAt == null ? 0 : sendAt.toEpochMilli());
         call = call.onFailure(OptOuts.StoreFailure.class).transform(e -> new StoreUnavailableException(
                 ((OptOuts.StoreFailure) e).store(),
                 "Your opt-outs could not be loaded into Redis; nothing was charged or queued. Try again shortly.", e));
@@ -127,7 +129,7 @@ public class SendService {
                 String hash = idempotency.requestHash();
                 IdempotencyRecord record = a.replayOf().filter(r -> r.requestHash().equals(hash))
                         .orElseThrow(IdempotencyKeyReusedException::new);
-                yield replay(type, record, results, valid, validIndex, invalid);
+                yield replay(type, record, results, valid, validIndex, invalid, sendAt);
             }
             case QUEUED -> {
                 List<UUID> ids = new ArrayList<>(a.accepted());
@@ -138,7 +140,7 @@ public class SendService {
                     }
                 }
                 SendOutcome outcome = outcome(type, ids, a.optedOut(), a.balanceLeft(), a.queuedAtMillis(), results,
-                        valid, validIndex, invalid, false);
+                        valid, validIndex, invalid, false, sendAt);
                 accepted.get(type).increment(outcome.accepted());
                 countRejected(type, INSUFFICIENT_CREDIT, outcome.rejectedForCredit());
                 countRejected(type, OPTED_OUT, outcome.rejectedOptedOut());
@@ -152,9 +154,9 @@ public class SendService {
      * counts the first answer gave; the validation of an identical body gives the same results again).
      */
     private static SendOutcome replay(MessageType type, IdempotencyRecord record, MessageOutcome[] results,
-            List<AcceptScript.Outgoing> valid, List<Integer> validIndex, int invalid) {
+            List<AcceptScript.Outgoing> valid, List<Integer> validIndex, int invalid, Instant sendAt) {
         return outcome(type, record.ids(), record.optedOut(), record.balanceLeft(), record.queuedAtMillis(), results,
-                valid, validIndex, invalid, true);
+                valid, validIndex, invalid, true, sendAt);
     }
 
     /**
@@ -165,7 +167,7 @@ public class SendService {
      */
     private static SendOutcome outcome(MessageType type, List<UUID> ids, List<Integer> optedOut, long balanceLeft,
             long queuedAtMillis, MessageOutcome[] results, List<AcceptScript.Outgoing> valid, List<Integer> validIndex,
-            int invalid, boolean replayed) {
+            int invalid, boolean replayed, Instant sendAt) {
         Set<Integer> out = new HashSet<>(optedOut);
         int taken = 0;
         int forCredit = 0;
@@ -187,7 +189,7 @@ public class SendService {
             }
         }
         return new SendOutcome(type, ids.size(), forCredit, invalid, optedOut.size(), charged, balanceLeft,
-                queuedAtMillis, List.of(results), replayed);
+                queuedAtMillis, List.of(results), replayed, sendAt);
     }
 
     /** A message's price: one credit per SMS part (the parts the worker will send), or one with per-part billing off. */
@@ -210,10 +212,12 @@ public class SendService {
     }
 
     /** What makes two requests "the same" for an Idempotency-Key: type, validity and the messages, as parsed. */
-    private String requestHash(MessageType type, long validityMillis, List<MessageDraft> messages) {
+    private String requestHash(MessageType type, long validityMillis, Instant sendAt, List<MessageDraft> messages) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update((type.wireName() + '|' + validityMillis + '|').getBytes(StandardCharsets.UTF_8));
+            // The time to send only when there is one: the hash of an immediate send is what it always was.
+            digest.update((type.wireName() + '|' + validityMillis + '|' + (sendAt == null ? "" : sendAt.toEpochMilli() + "|"))
+                    .getBytes(StandardCharsets.UTF_8));
             digest.update(json.writeValueAsBytes(messages));
             return HexFormat.of().formatHex(digest.digest());
         } catch (NoSuchAlgorithmException | JsonProcessingException e) {

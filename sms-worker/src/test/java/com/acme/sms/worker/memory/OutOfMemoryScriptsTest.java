@@ -100,7 +100,7 @@ class OutOfMemoryScriptsTest {
         call(Command.CONFIG, "SET", "maxmemory", Long.toString(usedMemory() - 100_000));
 
         assertThatThrownBy(() -> eval("accept", List.of(BALANCE, STREAM, OPT_OUTS, FREEZE),
-                List.of("oom", "1", "0", "", "0", "0", "0", "", "new-1", "+4917012345", "App", "hi")))
+                List.of("oom", "1", "0", "", "0", "0", "0", "", "", "new-1", "+4917012345", "App", "hi")))
                 .hasMessageContaining("OOM");
         assertThat(call(Command.GET, BALANCE).toString()).isEqualTo("10"); // charged nothing
         assertThat(call(Command.XLEN, STREAM).toLong()).isEqualTo(BACKLOG); // queued nothing
@@ -127,7 +127,7 @@ class OutOfMemoryScriptsTest {
 
         // The backlog's memory is free again, and acceptance works.
         Response accepted = eval("accept", List.of(BALANCE, STREAM, OPT_OUTS, FREEZE),
-                List.of("oom", "1", "0", "", "0", "0", "0", "", "new-1", "+4917012345", "App", "hi"));
+                List.of("oom", "1", "0", "", "0", "0", "0", "", "", "new-1", "+4917012345", "App", "hi"));
         assertThat(accepted.get(0).toInteger()).isEqualTo(1);
         assertThat(call(Command.GET, BALANCE).toString()).isEqualTo("10");
     }

@@ -5,9 +5,11 @@ import com.acme.sms.api.error.ProblemCode;
 import com.acme.sms.api.error.ProblemException;
 import com.acme.sms.api.message.MessageDraft;
 import com.acme.sms.api.message.MessageRules;
+import com.acme.sms.api.message.ScheduledMessages;
 import com.acme.sms.api.message.SendCommand;
 import com.acme.sms.api.message.SendService;
 import com.acme.sms.api.message.SentLog;
+import com.acme.sms.api.message.SentMessage;
 import com.acme.sms.api.message.TextRules;
 import com.acme.sms.api.ratelimit.ReadsInFlight;
 import com.acme.sms.api.rest.Ascii;
@@ -28,7 +30,12 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -50,6 +57,8 @@ public class MessageResource {
 
     static final String TYPE_HEADER = "X-SMS-TYPE";
     static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+    static final Duration MIN_SCHEDULE_AHEAD = Duration.ofMinutes(1);
+    static final Duration MAX_SCHEDULE_AHEAD = Duration.ofDays(35);
     private static final Pattern MESSAGE_ID = Pattern
             .compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
@@ -58,9 +67,11 @@ public class MessageResource {
     private final ApiConfig config;
     private final Callers callers;
     private final ReadsInFlight readsInFlight;
+    private final ScheduledMessages scheduled;
 
     public MessageResource(SendService sender, SentLog sentLog, ApiConfig config, Callers callers,
-            ReadsInFlight readsInFlight) {
+            ReadsInFlight readsInFlight, ScheduledMessages scheduled) {
+        this.scheduled = scheduled;
         this.sender = sender;
         this.sentLog = sentLog;
         this.config = config;
@@ -163,10 +174,40 @@ public class MessageResource {
     @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
     public MessageView one(@PathParam("id") String id) {
         String clientId = callers.clientId();
-        return sentLog.findOne(clientId, messageId(id))
+        UUID messageId = messageId(id);
+        return sentLog.findOne(clientId, messageId)
                 .map(MessageView::of)
+                .or(() -> scheduled.find(clientId, messageId).map(MessageView::scheduled))
                 .orElseThrow(
                         () -> new ProblemException(ProblemCode.MESSAGE_NOT_FOUND, "No message with this id for this client."));
+    }
+
+    @POST
+    @Path("/{id}/cancel")
+    @Operation(summary = "Cancel a scheduled message", description = "Takes a message sent with send_at off the "
+            + "schedule and gives its credits back, once. A message that has entered its queue or was sent cannot be "
+            + "cancelled.")
+    @APIResponse(responseCode = "200", description = "Cancelled; `refunded` credits are back in `balance`")
+    @APIResponse(responseCode = "404", description = "No message with this id for this client (problem+json)")
+    @APIResponse(responseCode = "409", description = "Too late: it entered its queue or was sent (problem+json)")
+    @APIResponse(responseCode = "503",
+            description = "A rebuild of the live balances runs, or Redis did not answer; nothing changed (problem+json)")
+    @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
+    public Map<String, Object> cancel(@PathParam("id") String id) {
+        String clientId = callers.clientId();
+        UUID messageId = messageId(id);
+        ScheduledMessages.Cancellation c = scheduled.cancel(clientId, messageId);
+        return switch (c.outcome()) {
+            case CANCELLED -> Map.of("id", messageId, "status", "cancelled", "refunded", c.credits(), "balance", c.balance());
+            case QUEUED -> throw new ProblemException(ProblemCode.NOT_CANCELLABLE,
+                    "The message's time came: it has entered its queue and is no longer cancellable.");
+            case NOT_SCHEDULED -> {
+                SentMessage m = sentLog.findOne(clientId, messageId).orElseThrow(() -> new ProblemException(
+                        ProblemCode.MESSAGE_NOT_FOUND, "No scheduled message with this id for this client."));
+                throw new ProblemException(ProblemCode.NOT_CANCELLABLE,
+                        "The message is no longer scheduled: it is " + m.status() + ".", Map.of("status", m.status()));
+            }
+        };
     }
 
     /** The shape of a send request: a known type, 1 to the configured maximum of messages. */
@@ -187,7 +228,27 @@ public class MessageResource {
         List<MessageDraft> drafts = body.messages().stream()
                 .map(m -> m == null ? null : new MessageDraft(m.to(), m.from(), m.content()))
                 .toList();
-        return new SendCommand(clientId, type, drafts, body.validitySeconds(), idempotencyKey);
+        return new SendCommand(clientId, type, drafts, body.validitySeconds(), idempotencyKey, sendAt(body.sendAt()));
+    }
+
+    /** {@code send_at}: an ISO-8601 date-time with an offset, 1 minute to 35 days from now; null for now. */
+    private static Instant sendAt(String sendAt) {
+        if (sendAt == null) {
+            return null;
+        }
+        Instant at;
+        try {
+            at = OffsetDateTime.parse(sendAt).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new ProblemException(ProblemCode.INVALID_SEND_AT,
+                    "'send_at' must be an ISO-8601 date-time with an offset, such as 2026-12-24T09:00:00Z.");
+        }
+        Instant now = Instant.now();
+        if (at.isBefore(now.plus(MIN_SCHEDULE_AHEAD)) || at.isAfter(now.plus(MAX_SCHEDULE_AHEAD))) {
+            throw new ProblemException(ProblemCode.INVALID_SEND_AT,
+                    "'send_at' must be from 1 minute to 35 days from now; leave it out to send at once.");
+        }
+        return at;
     }
 
     /** ASCII hex only: UUID.fromString also reads Arabic-Indic and other Unicode digits. */

@@ -20,11 +20,11 @@ final class SendResponses {
     private SendResponses() {}
 
     static Response of(SendOutcome outcome) {
-        List<SendResult> results = outcome.results().stream().map(SendResult::of).toList();
+        List<SendResult> results = outcome.results().stream().map(m -> SendResult.of(m, outcome.sendAt() != null)).toList();
         if (outcome.accepted() > 0) {
             Response.ResponseBuilder answer = Response.accepted(new SendResponse(outcome.type().wireName(),
                     outcome.accepted(), outcome.rejected(), outcome.charged(), outcome.balance(),
-                    Instant.ofEpochMilli(outcome.queuedAtMillis()), results));
+                    Instant.ofEpochMilli(outcome.queuedAtMillis()), outcome.sendAt(), results));
             if (outcome.replayed()) {
                 answer.header(REPLAYED_HEADER, "true");
             }
