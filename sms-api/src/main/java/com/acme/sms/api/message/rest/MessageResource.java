@@ -193,12 +193,12 @@ public class MessageResource {
     @APIResponse(responseCode = "503",
             description = "A rebuild of the live balances runs, or Redis did not answer; nothing changed (problem+json)")
     @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
-    public Map<String, Object> cancel(@PathParam("id") String id) {
+    public CancelResponse cancel(@PathParam("id") String id) {
         String clientId = callers.clientId();
         UUID messageId = messageId(id);
         ScheduledMessages.Cancellation c = scheduled.cancel(clientId, messageId);
         return switch (c.outcome()) {
-            case CANCELLED -> Map.of("id", messageId, "status", "cancelled", "refunded", c.credits(), "balance", c.balance());
+            case CANCELLED -> new CancelResponse(messageId, "cancelled", c.credits(), c.balance());
             case QUEUED -> throw new ProblemException(ProblemCode.NOT_CANCELLABLE,
                     "The message's time came: it has entered its queue and is no longer cancellable.");
             case NOT_SCHEDULED -> {
