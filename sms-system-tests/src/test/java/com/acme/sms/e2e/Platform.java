@@ -93,7 +93,8 @@ final class Platform implements AutoCloseable {
     void cleanQueues() throws IOException {
         try (Resp r = new Resp(redisPort, redisDb)) {
             for (String type : new String[] {"normal", "express"}) {
-                r.call("DEL", "sms:" + type, "sms:retry:" + type, "sms:" + type + ":dead");
+                r.call("DEL", "sms:" + type, "sms:retry:" + type, "sms:" + type + ":dead", "sms:scheduled:" + type,
+                        "sms:scheduled:" + type + ":queued");
             }
         }
     }

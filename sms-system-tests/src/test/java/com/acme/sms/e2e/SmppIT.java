@@ -99,9 +99,11 @@ class SmppIT {
         worker.awaitReady(Duration.ofSeconds(30));
         // Under load, the SMSC goes away (every session dropped, then the server gone for a second) and comes back.
         for (int round = 0; round < 3; round++) {
-            accepted.addAll(send(client, 200, "load" + round));
-            // The fault comes while this round is being sent.
+            // The fault comes while this round is being sent. Counted before the round is accepted: a worker can
+            // submit all of it before send() returns, and a count taken after would then wait for submits that never
+            // come.
             long submits = smsc.stats().submits();
+            accepted.addAll(send(client, 200, "load" + round));
             SmscSimulator current = smsc;
             await().atMost(Duration.ofSeconds(30)).until(() -> current.stats().submits() > submits);
             if (round == 0) {

@@ -144,6 +144,43 @@ class WorkerFaultsIT {
     }
 
     @Test
+    void aWorkerKilledAsScheduledMessagesFallDueLosesNoneSendsNoneTwiceAndNoneEarly() throws Exception {
+        long credit = 100;
+        String client = platform.newClient(api, credit);
+        StringBuilder messages = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            messages.append(i == 0 ? "" : ",").append("{\"to\": \"+49170").append(1_000_000 + i)
+                    .append("\", \"from\": \"App\", \"content\": \"scheduled ").append(i).append("\"}");
+        }
+        List<String> accepted = given().port(api.port).header("X-Client-ID", client).contentType("application/json")
+                .body("{\"send_at\": \"" + java.time.Instant.now().plus(Duration.ofMinutes(5)) + "\", \"messages\": ["
+                        + messages + "]}")
+                .post("/api/messages/bulk/send").then().statusCode(202).extract().path("results.id");
+        assertThat(accepted).hasSize(40);
+
+        // A worker that halts right after its first read. Not due yet: it reads nothing, sends nothing.
+        AppProcess doomed = platform.worker("normal", Map.of("SMS_WORKER_CRASH_AT", "after-read", "SMS_WORKER_CONCURRENCY",
+                "1")).awaitReady();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> doomed.process.isAlive()
+                && Resp.once(platform.redisPort, platform.redisDb, "XLEN", "sms:normal").equals(0L));
+        assertThat(platform.sends(accepted)).as("nothing sent before its time").isEmpty();
+
+        // Their time comes (the schedule's scores say when): the worker moves them into the stream, reads, dies.
+        try (Resp r = new Resp(platform.redisPort, platform.redisDb)) {
+            for (Object member : (List<?>) r.call("ZRANGE", "sms:retry:normal", "0", "-1")) {
+                r.call("ZADD", "sms:retry:normal", "0", member.toString());
+            }
+        }
+        assertThat(doomed.process.waitFor(60, TimeUnit.SECONDS)).as("the worker halted after its read").isTrue();
+        assertThat(doomed.process.exitValue()).isEqualTo(137);
+
+        AppProcess survivor = platform.worker("normal", Map.of());
+        platform.awaitDrained(Duration.ofSeconds(90));
+        platform.audit("kill -9 as scheduled messages fall due", api, client, credit, accepted);
+        survivor.close();
+    }
+
+    @Test
     void aWorkerPausedPastTheReclaimTimeoutThenResumedDoublesNothing() throws Exception {
         long credit = 100;
         String client = platform.newClient(api, credit);
