@@ -411,7 +411,7 @@ public final class SmscSimulator implements AutoCloseable {
         boolean udh = (submit.getEsmClass() & 0x40) != 0;
         Submitted part = new Submitted(messageId, submit.getSourceAddr(), destination, submit.getDataCoding(),
                 submit.getEsmClass(), submit.getRegisteredDelivery(), body,
-                SmsText.decode(body, submit.getDataCoding(), udh), Instant.now());
+                SmsText.decode(body, submit.getDataCoding(), udh), Instant.now(), submit.getValidityPeriod());
         synchronized (submitted) {
             submitted.add(part);
             reassembly.add(part).ifPresent(m -> {

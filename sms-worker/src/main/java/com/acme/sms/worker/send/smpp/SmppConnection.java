@@ -146,7 +146,7 @@ final class SmppConnection {
             boolean ok = false;
             try {
                 String id = s.submitShortMessage("", r.sourceTon(), r.sourceNpi(), r.source(), r.destTon(), r.destNpi(),
-                        r.destination(), new ESMClass(r.esmClass()), (byte) 0, (byte) 0, null, null,
+                        r.destination(), new ESMClass(r.esmClass()), (byte) 0, (byte) 0, null, r.validityPeriod(),
                         new RegisteredDelivery(SMSCDeliveryReceipt.SUCCESS_FAILURE), (byte) 0,
                         new RawDataCoding(r.dataCoding()), (byte) 0, r.shortMessage()).getMessageId();
                 ok = true;

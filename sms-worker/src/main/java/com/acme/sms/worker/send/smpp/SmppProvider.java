@@ -203,6 +203,25 @@ public class SmppProvider implements SmsProvider {
         String to = m.to().startsWith("+") ? m.to().substring(1) : m.to();
         return new SubmitRequest(sourceTon, sourceNpi, numeric ? from.replace("+", "") : from,
                 TypeOfNumber.valueOf((byte) settings.destTon()), NumberingPlanIndicator.valueOf((byte) settings.destNpi()),
-                to, part.hasUdh() ? (byte) 0x40 : 0, part.encoding().dataCoding(), part.shortMessage());
+                to, part.hasUdh() ? (byte) 0x40 : 0, part.encoding().dataCoding(), part.shortMessage(),
+                validityPeriod(m.expiresAtMillis(), System.currentTimeMillis()));
+    }
+
+    /**
+     * What is left of the message's validity, as a relative validity_period ("YYMMDDhhmmsstnnR"), so the SMSC drops
+     * an OTP it could not deliver in time instead of delivering it late; null for a message without one (the SMSC's
+     * default applies). At least one second: a relative period of zero means "the SMSC's default" to some SMSCs.
+     */
+    static String validityPeriod(long expiresAtMillis, long nowMillis) {
+        if (expiresAtMillis <= 0) {
+            return null;
+        }
+        long seconds = Math.max(1, (expiresAtMillis - nowMillis + 999) / 1000);
+        long days = Math.min(99, seconds / 86_400);
+        if (days == 99) {
+            seconds = 99 * 86_400 + 23 * 3_600 + 59 * 60 + 59;
+        }
+        return String.format("0000%02d%02d%02d%02d000R", days, seconds % 86_400 / 3_600, seconds % 3_600 / 60,
+                seconds % 60);
     }
 }

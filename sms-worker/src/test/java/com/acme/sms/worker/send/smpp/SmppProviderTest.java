@@ -84,6 +84,34 @@ class SmppProviderTest {
     }
 
     @Test
+    void aMessageWithAValidityTellsTheSmscWhatIsLeftOfItAndOneWithoutLeavesTheSmscsDefault() throws Exception {
+        SmscSimulator smsc = smsc(SmscSettings.defaults());
+        SmppProvider p = bound(provider(settings(smsc)));
+        long now = System.currentTimeMillis();
+        QueuedMessage otp = new QueuedMessage(UUID.randomUUID(), "client", MessageType.EXPRESS, "+4915112345678", "Acme",
+                "Your code is 1234", now, 1, now + 300_000);
+        QueuedMessage plain = message("+4915112345679", "Hello");
+
+        assertThat(send(p, List.of(otp, plain))).allSatisfy(r -> assertThat(r.sent()).isTrue());
+        Submitted sentOtp = smsc.submitted().stream().filter(s -> s.destination().equals("4915112345678")).findFirst()
+                .orElseThrow();
+        Submitted sentPlain = smsc.submitted().stream().filter(s -> s.destination().equals("4915112345679"))
+                .findFirst().orElseThrow();
+        // Relative, about 5 minutes (a few seconds may have passed): 0000 00 00 hh mm ss 000 R
+        assertThat(sentOtp.validityPeriod()).matches("00000000(04[0-9]{2}|0500)000R");
+        assertThat(sentPlain.validityPeriod()).isNullOrEmpty();
+    }
+
+    @Test
+    void relativeValidityPeriodsAreWrittenAsSmppWantsThem() {
+        assertThat(SmppProvider.validityPeriod(0, 1_000)).isNull();
+        assertThat(SmppProvider.validityPeriod(301_000, 1_000)).isEqualTo("000000000500000R");
+        assertThat(SmppProvider.validityPeriod(1_500, 1_000)).as("never zero").isEqualTo("000000000001000R");
+        assertThat(SmppProvider.validityPeriod(500, 1_000)).as("past: one second").isEqualTo("000000000001000R");
+        assertThat(SmppProvider.validityPeriod(7L * 86_400_000 + 3_661_000, 0)).isEqualTo("000007010101000R");
+    }
+
+    @Test
     void aMessageIsSubmittedWithItsReceiptRequestedAndTheIdComesBack() throws Exception {
         SmscSimulator smsc = smsc(SmscSettings.defaults());
         SmppProvider p = bound(provider(settings(smsc)));
