@@ -226,20 +226,26 @@ class Bench:
             return
         for i in range(CLIENTS):
             body = json.dumps({"name": "bench client %d" % i, "balance": CREDIT_PER_CLIENT}).encode()
-            req = urllib.request.Request(self.api_url + "/api/credit/increase", data=body, method="POST", headers={
-                "X-Client-ID": "%s%03d" % (CLIENT_PREFIX, i), "Content-Type": "application/json"})
-            try:
-                with urllib.request.urlopen(req, timeout=10) as r:
-                    code = r.status
-            except urllib.error.HTTPError as e:
-                code = e.code
-            except OSError as e:
-                code = "none (%s)" % e
+            code = self.api_status("POST", "/api/credit/increase", "%s%03d" % (CLIENT_PREFIX, i), body)
             if code != 200:
                 raise BenchError("credit increase for client %d answered HTTP %s" % (i, code))
         self.credited = True
         say("credited %d clients with %d each" % (CLIENTS, CREDIT_PER_CLIENT))
         self.opt_out_numbers()
+
+    def api_status(self, method, path, client, body=None):
+        """The HTTP status of one call of the API as CLIENT (a JSON BODY when given); "none (...)" without an answer."""
+        headers = {"X-Client-ID": client}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.api_url + path, data=body, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+        except OSError as e:
+            return "none (%s)" % e
 
     def optout_numbers(self):
         """The numbers every bench client opts out: +4915..., a range no scenario sends to."""
@@ -251,15 +257,7 @@ class Bench:
         commit) answers 404 to the first: then nothing is opted out, and the bench says so."""
         for i in range(CLIENTS):
             for number in self.optout_numbers():
-                req = urllib.request.Request(self.api_url + "/api/opt-outs/" + number, method="PUT", headers={
-                    "X-Client-ID": "%s%03d" % (CLIENT_PREFIX, i)})
-                try:
-                    with urllib.request.urlopen(req, timeout=10) as r:
-                        code = r.status
-                except urllib.error.HTTPError as e:
-                    code = e.code
-                except OSError as e:
-                    code = "none (%s)" % e
+                code = self.api_status("PUT", "/api/opt-outs/" + number, "%s%03d" % (CLIENT_PREFIX, i))
                 if code in (404, 405) and i == 0:
                     say("this API has no opt-outs (PUT /api/opt-outs answered %s): none set" % code)
                     return
