@@ -132,15 +132,8 @@ public class SendService {
                 yield replay(type, record, results, valid, validIndex, invalid, sendAt);
             }
             case QUEUED -> {
-                List<UUID> ids = new ArrayList<>(a.accepted());
-                Set<Integer> optedOut = new HashSet<>(a.optedOut());
-                for (int k = 0; k < valid.size() && ids.size() < a.accepted(); k++) {
-                    if (!optedOut.contains(k)) {
-                        ids.add(valid.get(k).id());
-                    }
-                }
-                SendOutcome outcome = outcome(type, ids, a.optedOut(), a.balanceLeft(), a.queuedAtMillis(), results,
-                        valid, validIndex, invalid, false, sendAt);
+                SendOutcome outcome = outcome(type, a.accepted(), null, a.optedOut(), a.balanceLeft(),
+                        a.queuedAtMillis(), results, valid, validIndex, invalid, false, sendAt);
                 accepted.get(type).increment(outcome.accepted());
                 countRejected(type, INSUFFICIENT_CREDIT, outcome.rejectedForCredit());
                 countRejected(type, OPTED_OUT, outcome.rejectedOptedOut());
@@ -155,19 +148,20 @@ public class SendService {
      */
     private static SendOutcome replay(MessageType type, IdempotencyRecord record, MessageOutcome[] results,
             List<AcceptScript.Outgoing> valid, List<Integer> validIndex, int invalid, Instant sendAt) {
-        return outcome(type, record.ids(), record.optedOut(), record.balanceLeft(), record.queuedAtMillis(), results,
-                valid, validIndex, invalid, true, sendAt);
+        return outcome(type, record.accepted(), record.ids(), record.optedOut(), record.balanceLeft(),
+                record.queuedAtMillis(), results, valid, validIndex, invalid, true, sendAt);
     }
 
     /**
-     * Each valid message's result, in request order: opted out, else queued under the next of {@code ids} (accept.lua
-     * takes the messages not opted out in order), else not covered by the balance.
+     * Each valid message's result, in request order: opted out, else one of the first {@code accepted} others
+     * (accept.lua takes the messages not opted out in order), else not covered by the balance.
      *
+     * @param recordIds the ids a replayed record gave those accepted; null: this request's own ids
      * @param optedOut positions among the valid messages
      */
-    private static SendOutcome outcome(MessageType type, List<UUID> ids, List<Integer> optedOut, long balanceLeft,
-            long queuedAtMillis, MessageOutcome[] results, List<AcceptScript.Outgoing> valid, List<Integer> validIndex,
-            int invalid, boolean replayed, Instant sendAt) {
+    private static SendOutcome outcome(MessageType type, int accepted, List<UUID> recordIds, List<Integer> optedOut,
+            long balanceLeft, long queuedAtMillis, MessageOutcome[] results, List<AcceptScript.Outgoing> valid,
+            List<Integer> validIndex, int invalid, boolean replayed, Instant sendAt) {
         Set<Integer> out = new HashSet<>(optedOut);
         int taken = 0;
         int forCredit = 0;
@@ -178,8 +172,10 @@ public class SendService {
             if (out.contains(k)) {
                 results[index] = MessageOutcome.rejected(index, OPTED_OUT,
                         "the number opted out of your messages; it was not charged");
-            } else if (taken < ids.size()) {
-                results[index] = MessageOutcome.queued(index, ids.get(taken++), credits);
+            } else if (taken < accepted) {
+                UUID id = recordIds == null ? valid.get(k).id() : recordIds.get(taken);
+                results[index] = MessageOutcome.queued(index, id, credits);
+                taken++;
                 charged += credits;
             } else {
                 // accept.lua stops at the first message the balance cannot cover: this one, or one before it.
@@ -188,7 +184,7 @@ public class SendService {
                 forCredit++;
             }
         }
-        return new SendOutcome(type, ids.size(), forCredit, invalid, optedOut.size(), charged, balanceLeft,
+        return new SendOutcome(type, accepted, forCredit, invalid, optedOut.size(), charged, balanceLeft,
                 queuedAtMillis, List.of(results), replayed, sendAt);
     }
 
