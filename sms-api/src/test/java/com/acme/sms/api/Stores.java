@@ -120,7 +120,7 @@ public class Stores {
 
     /**
      * Does what a worker does for the entries now in a type's queue, in its order: one PostgreSQL transaction per
-     * entry (the row as sent, the PostgreSQL balance, a ledger row), then the entry is deleted from the stream.
+     * entry (the row as sent, the day's counters, the PostgreSQL balance, a ledger row), then the entry is deleted from the stream.
      * Returns how many it finished.
      */
     public int finishQueuedAsSent(MessageType type) {
@@ -133,18 +133,28 @@ public class Stores {
                 try (PreparedStatement row = c.prepareStatement(
                         """
                                 INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at)
-                                VALUES (?, ?, ?, ?, ?, ?, 'sent', now(), now()) ON CONFLICT (id) DO NOTHING""");
+                                VALUES (?, ?, ?, ?, ?, ?, 'sent', sms_uuid_v7_time(?), now()) ON CONFLICT DO NOTHING""");
                         PreparedStatement balance = c.prepareStatement(
                                 "UPDATE credits SET balance = balance - 1 WHERE client_id = ?");
                         PreparedStatement ledger = c.prepareStatement(
-                                "INSERT INTO credit_ledger (client_id, delta, reason, created_by) VALUES (?, -1, 'sent', 'test-worker')")) {
+                                "INSERT INTO credit_ledger (client_id, delta, reason, created_by) VALUES (?, -1, 'sent', 'test-worker')");
+                        PreparedStatement usage = c.prepareStatement("""
+                                INSERT INTO usage_daily AS u (client_id, day, type, accepted, sent, credits_charged)
+                                VALUES (?, (sms_uuid_v7_time(?) AT TIME ZONE 'UTC')::date, ?, 1, 1, 1)
+                                ON CONFLICT (client_id, day, type) DO UPDATE SET accepted = u.accepted + 1,
+                                  sent = u.sent + 1, credits_charged = u.credits_charged + 1""")) {
                     row.setObject(1, UUID.fromString(m.payload().get("id")));
                     row.setString(2, client);
                     row.setString(3, type.wireName());
                     row.setString(4, m.payload().get("to"));
                     row.setString(5, m.payload().get("f"));
                     row.setString(6, m.payload().get("b"));
+                    row.setObject(7, UUID.fromString(m.payload().get("id")));
                     if (row.executeUpdate() == 1) {
+                        usage.setString(1, client);
+                        usage.setObject(2, UUID.fromString(m.payload().get("id")));
+                        usage.setString(3, type.wireName());
+                        usage.executeUpdate();
                         balance.setString(1, client);
                         balance.executeUpdate();
                         ledger.setString(1, client);

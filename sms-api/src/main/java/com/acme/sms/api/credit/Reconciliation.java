@@ -3,6 +3,7 @@ package com.acme.sms.api.credit;
 import com.acme.sms.api.config.CreditConfig;
 import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
+import com.acme.sms.message.UuidV7;
 import com.acme.sms.optout.OptOuts;
 import com.acme.sms.queue.MessageCodec;
 import com.acme.sms.redis.LuaScript;
@@ -22,6 +23,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -222,8 +224,13 @@ public class Reconciliation {
                 List<String> retryIds = retryMessageIds();
                 if (!retryIds.isEmpty()) {
                     try (PreparedStatement ps = c.prepareStatement(
-                            "SELECT id::text FROM messages WHERE id = ANY (?::uuid[]) AND status IN ('sent', 'failed')")) {
+                            "SELECT id::text FROM messages WHERE id = ANY (?::uuid[]) AND queued_at = ANY (?::timestamptz[])"
+                                    + " AND status IN ('sent', 'failed')")) {
                         ps.setArray(1, c.createArrayOf("text", retryIds.toArray()));
+                        // The ids' days (V10): only their partitions are read.
+                        ps.setArray(2, c.createArrayOf("text", retryIds.stream()
+                                .map(id -> UuidV7.time(UUID.fromString(id)).map(Instant::toString).orElse(null))
+                                .toArray()));
                         try (ResultSet rs = ps.executeQuery()) {
                             while (rs.next()) {
                                 finished.add(rs.getString(1));
@@ -341,7 +348,7 @@ public class Reconciliation {
         }
     }
 
-    /** client → {credit added, credits of the messages sent, credits.balance, sum of the ledger, credit added and applied}. */
+    /** client → {credit added, credits of the messages sent (the usage counters, V11), credits.balance, sum of the ledger, credit added and applied}. */
     private Map<String, long[]> postgres(String onlyClient) {
         try (Connection c = db.getConnection()) {
             return postgres(c, onlyClient);
@@ -354,7 +361,7 @@ public class Reconciliation {
         String sql = """
                 SELECT c.client_id,
                        COALESCE((SELECT sum(delta) FROM credit_ledger l WHERE l.client_id = c.client_id AND l.reason = 'top_up'), 0),
-                       (SELECT COALESCE(sum(m.credits), 0) FROM messages m WHERE m.client_id = c.client_id AND m.status = 'sent'),
+                       (SELECT COALESCE(sum(u.credits_charged), 0) FROM usage_daily u WHERE u.client_id = c.client_id),
                        c.balance,
                        COALESCE((SELECT sum(delta) FROM credit_ledger l WHERE l.client_id = c.client_id), 0),
                        COALESCE((SELECT sum(delta) FROM credit_ledger l WHERE l.client_id = c.client_id AND l.reason = 'top_up'

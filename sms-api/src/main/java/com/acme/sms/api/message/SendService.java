@@ -99,7 +99,9 @@ public class SendService {
                 results[i] = MessageOutcome.rejected(i, violation.reason(), violation.detail());
                 countRejected(type, violation.reason(), 1);
             } else {
-                valid.add(new AcceptScript.Outgoing(UuidV7.next(), m.to(), m.from(), m.content(), credits(m.content())));
+                // A scheduled message's id carries the time it is due: its row's queued_at and partition (V10).
+                UUID id = sendAt == null ? UuidV7.next() : UuidV7.at(sendAt, valid.size());
+                valid.add(new AcceptScript.Outgoing(id, m.to(), m.from(), m.content(), credits(m.content())));
                 validIndex.add(i);
             }
         }

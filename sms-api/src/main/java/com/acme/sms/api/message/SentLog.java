@@ -4,6 +4,7 @@ import com.acme.sms.api.config.ApiConfig;
 import com.acme.sms.api.store.StoreBounds;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
+import com.acme.sms.message.UuidV7;
 import io.agroal.api.AgroalDataSource;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -42,7 +43,8 @@ public class SentLog {
             + " m.credits";
 
     /** A message row {@code m} with its receipt's outcome {@code o}, when it has one. */
-    private static final String WITH_OUTCOME = " LEFT JOIN message_outcomes o ON o.message_id = m.id";
+    // The outcome is in the partition of the message's day: the join on both keys reads only that one.
+    private static final String WITH_OUTCOME = " LEFT JOIN message_outcomes o ON o.message_id = m.id AND o.queued_at = m.queued_at";
 
     private final AgroalDataSource db;
     private final int queryTimeoutSeconds;
@@ -123,11 +125,11 @@ public class SentLog {
         // The covering index narrows to the client's sent messages; each is then probed for its outcome by key.
         if (f.status() == MessageStatus.DELIVERED || f.status() == MessageStatus.UNDELIVERED) {
             where.append(" AND status = 'sent' AND EXISTS (SELECT 1 FROM message_outcomes o"
-                    + " WHERE o.message_id = messages.id AND o.outcome = ?)");
+                    + " WHERE o.message_id = messages.id AND o.queued_at = messages.queued_at AND o.outcome = ?)");
             params.add(f.status().wireName());
         } else if (f.status() == MessageStatus.SENT) {
             where.append(" AND status = 'sent' AND NOT EXISTS (SELECT 1 FROM message_outcomes o"
-                    + " WHERE o.message_id = messages.id)");
+                    + " WHERE o.message_id = messages.id AND o.queued_at = messages.queued_at)");
         } else if (f.status() != null) {
             where.append(" AND status = ?");
             params.add(f.status().wireName());
@@ -149,7 +151,8 @@ public class SentLog {
         // the hottest read, and entities would only be copied again.
         String pageSql = "WITH page AS MATERIALIZED (SELECT id, queued_at FROM messages WHERE " + where
                 + " ORDER BY queued_at DESC, id DESC LIMIT ? OFFSET ?)"
-                + " SELECT " + COLUMNS + " FROM page JOIN messages m ON m.id = page.id" + WITH_OUTCOME
+                + " SELECT " + COLUMNS + " FROM page JOIN messages m ON m.id = page.id AND m.queued_at = page.queued_at"
+                + WITH_OUTCOME
                 + " ORDER BY page.queued_at DESC, page.id DESC";
         try (Connection c = db.getConnection()) {
             List<SentMessage> messages = new ArrayList<>(f.pageSize());
@@ -201,13 +204,20 @@ public class SentLog {
 
     /** One message of the client; empty for an unknown id and for another client's message alike. */
     public Optional<SentMessage> findOne(String clientId, UUID id) {
+        // A row's queued_at is the time in its UUIDv7 id (V10): the key names the one partition to read. An id of
+        // another version was never minted here.
+        Optional<Instant> queuedAt = UuidV7.time(id);
+        if (queuedAt.isEmpty()) {
+            return Optional.empty();
+        }
         // Plain JDBC rather than Panache: a statement can carry its query timeout, an entity lookup can not.
         try (Connection c = db.getConnection();
-                PreparedStatement ps = c.prepareStatement(
-                        "SELECT " + COLUMNS + " FROM messages m" + WITH_OUTCOME + " WHERE m.id = ? AND m.client_id = ?")) {
+                PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM messages m" + WITH_OUTCOME
+                        + " WHERE m.id = ? AND m.queued_at = ? AND m.client_id = ?")) {
             ps.setQueryTimeout(queryTimeoutSeconds);
             ps.setObject(1, id);
-            ps.setString(2, clientId);
+            ps.setObject(2, queuedAt.get().atOffset(ZoneOffset.UTC));
+            ps.setString(3, clientId);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(row(rs)) : Optional.empty();
             }

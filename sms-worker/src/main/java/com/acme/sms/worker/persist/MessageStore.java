@@ -3,6 +3,7 @@ package com.acme.sms.worker.persist;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.QueuedMessage;
+import com.acme.sms.message.UuidV7;
 import com.acme.sms.text.SmsText;
 import com.acme.sms.worker.config.TimeoutOrder;
 import com.acme.sms.worker.config.WorkerConfig;
@@ -13,6 +14,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -47,7 +49,12 @@ public class MessageStore {
     public record Saved(MessageStatus status, int attempts) {}
 
     private static final String SAVE = """
-            WITH input AS (
+            WITH earlier AS MATERIALIZED (
+              -- Rows a former attempt wrote (only a later attempt can have one), as the statement found them: the
+              -- counters count a message once, when its row is first written. Not RETURNING xmax, which a
+              -- partitioned table does not give.
+              SELECT m.id FROM messages m WHERE m.id = ANY (?::uuid[]) AND m.queued_at = ANY (?::timestamptz[])
+            ), input AS (
               SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[],
                                    ?::int[], ?::int[], ?::text[], ?::text[], ?::int[])
                 AS t(id, client_id, to_number, from_number, content, status, queued_ms, error_message, attempts,
@@ -55,24 +62,39 @@ public class MessageStore {
             ), inserted AS (
               INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at,
                                     error_message, attempts, segments, provider_message_id, error_code, credits, sent_at)
-              SELECT id, client_id, ?, to_number, from_number, content, status, to_timestamp(queued_ms / 1000.0), now(),
+              SELECT id, client_id, ?, to_number, from_number, content, status, timestamptz 'epoch' + queued_ms * interval '1 ms', now(),
                      error_message, attempts, segments, provider_message_id, error_code, credits,
                      CASE WHEN status = 'sent' THEN now() END
               FROM input
-              ON CONFLICT (id) DO UPDATE
+              ON CONFLICT (id, queued_at) DO UPDATE
                 SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, error_message = EXCLUDED.error_message,
                     provider_message_id = EXCLUDED.provider_message_id, error_code = EXCLUDED.error_code,
                     sent_at = EXCLUDED.sent_at,
                     updated_at = now()
                 WHERE messages.status = 'queued' AND messages.attempts < EXCLUDED.attempts
-              RETURNING id, client_id, status, credits
+              -- fresh: inserted now, not moved on from waiting for a retry
+              RETURNING id, client_id, status, credits, queued_at, type,
+                        id NOT IN (SELECT id FROM earlier) AS fresh
             ), parts AS (
               -- Only for the multi-part messages this write moved to sent: their receipts come part by part.
-              INSERT INTO message_parts (provider_message_id, message_id, part)
-              SELECT p.provider_message_id, p.message_id, p.part
+              INSERT INTO message_parts (provider_message_id, message_id, queued_at, part)
+              SELECT p.provider_message_id, p.message_id, i.queued_at, p.part
               FROM unnest(?::text[], ?::uuid[], ?::int[]) AS p(provider_message_id, message_id, part)
               JOIN inserted i ON i.id = p.message_id AND i.status = 'sent'
-              ON CONFLICT (provider_message_id) DO NOTHING
+              ON CONFLICT (provider_message_id, queued_at) DO NOTHING
+            ), usage AS (
+              -- The day's counters move with the rows, in this transaction (V11): they cannot disagree.
+              INSERT INTO usage_daily AS u (client_id, day, type, accepted, sent, failed, credits_charged,
+                                            credits_refunded)
+              SELECT client_id, (queued_at AT TIME ZONE 'UTC')::date, type, count(*) FILTER (WHERE fresh),
+                     count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'failed'),
+                     coalesce(sum(credits) FILTER (WHERE status = 'sent'), 0),
+                     coalesce(sum(credits) FILTER (WHERE status = 'failed'), 0)
+              FROM inserted GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+              ON CONFLICT (client_id, day, type) DO UPDATE
+                SET accepted = u.accepted + EXCLUDED.accepted, sent = u.sent + EXCLUDED.sent,
+                    failed = u.failed + EXCLUDED.failed, credits_charged = u.credits_charged + EXCLUDED.credits_charged,
+                    credits_refunded = u.credits_refunded + EXCLUDED.credits_refunded
             ), sent AS (
               -- Credits, not rows: a message is charged what acceptance charged it (one per SMS part).
               SELECT client_id, sum(credits) AS n FROM inserted WHERE status = 'sent' GROUP BY client_id
@@ -115,6 +137,8 @@ public class MessageStore {
         List<String> partIds = new ArrayList<>();
         List<UUID> partMessages = new ArrayList<>();
         List<Integer> partNumbers = new ArrayList<>();
+        List<UUID> retried = new ArrayList<>();
+        List<String> retriedDays = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Final f = batch.get(i);
             QueuedMessage m = f.message();
@@ -124,7 +148,9 @@ public class MessageStore {
             from[i] = m.from();
             content[i] = m.content();
             status[i] = f.status().wireName();
-            queued[i] = m.queuedAtMillis();
+            // The row's queued_at is the time in its id (V10), which names its partition; the stream's q can be
+            // later (a scheduled message is queued again when due) and is kept for the latency measurements.
+            queued[i] = UuidV7.millis(m.id());
             errors[i] = f.error();
             attempts[i] = m.attempt();
             segments[i] = SmsText.segments(m.content());
@@ -132,6 +158,10 @@ public class MessageStore {
             providerIds[i] = f.providerIds().isEmpty() ? null : f.providerIds().get(0);
             errorCodes[i] = f.errorCode();
             credits[i] = m.credits();
+            if (m.attempt() > 1) {
+                retried.add(m.id());
+                retriedDays.add(Instant.ofEpochMilli(queued[i]).toString());
+            }
             if (f.status() == MessageStatus.SENT && f.providerIds().size() > 1) {
                 for (int p = 0; p < f.providerIds().size(); p++) {
                     partIds.add(f.providerIds().get(p));
@@ -145,24 +175,27 @@ public class MessageStore {
             try (PreparedStatement ps = c.prepareStatement(SAVE)) {
                 // Bounded, so the provider's wait plus one write fits inside reclaim-idle (TimeoutOrder).
                 ps.setQueryTimeout(timeoutSeconds);
-                ps.setArray(1, c.createArrayOf("uuid", ids));
-                ps.setArray(2, c.createArrayOf("text", clients));
-                ps.setArray(3, c.createArrayOf("text", to));
-                ps.setArray(4, c.createArrayOf("text", from));
-                ps.setArray(5, c.createArrayOf("text", content));
-                ps.setArray(6, c.createArrayOf("text", status));
-                ps.setArray(7, c.createArrayOf("bigint", queued));
-                ps.setArray(8, c.createArrayOf("text", errors));
-                ps.setArray(9, c.createArrayOf("int4", attempts));
-                ps.setArray(10, c.createArrayOf("int4", segments));
-                ps.setArray(11, c.createArrayOf("text", providerIds));
-                ps.setArray(12, c.createArrayOf("text", errorCodes));
-                ps.setArray(13, c.createArrayOf("int4", credits));
-                ps.setString(14, type.wireName());
-                ps.setArray(15, c.createArrayOf("text", partIds.toArray(new String[0])));
-                ps.setArray(16, c.createArrayOf("uuid", partMessages.toArray(new UUID[0])));
-                ps.setArray(17, c.createArrayOf("int4", partNumbers.toArray(new Integer[0])));
-                ps.setString(18, worker);
+                ps.setArray(1, c.createArrayOf("uuid", retried.toArray(new UUID[0])));
+                ps.setArray(2, c.createArrayOf("text", retriedDays.toArray(new String[0])));
+                int p = 3;
+                ps.setArray(p++, c.createArrayOf("uuid", ids));
+                ps.setArray(p++, c.createArrayOf("text", clients));
+                ps.setArray(p++, c.createArrayOf("text", to));
+                ps.setArray(p++, c.createArrayOf("text", from));
+                ps.setArray(p++, c.createArrayOf("text", content));
+                ps.setArray(p++, c.createArrayOf("text", status));
+                ps.setArray(p++, c.createArrayOf("bigint", queued));
+                ps.setArray(p++, c.createArrayOf("text", errors));
+                ps.setArray(p++, c.createArrayOf("int4", attempts));
+                ps.setArray(p++, c.createArrayOf("int4", segments));
+                ps.setArray(p++, c.createArrayOf("text", providerIds));
+                ps.setArray(p++, c.createArrayOf("text", errorCodes));
+                ps.setArray(p++, c.createArrayOf("int4", credits));
+                ps.setString(p++, type.wireName());
+                ps.setArray(p++, c.createArrayOf("text", partIds.toArray(new String[0])));
+                ps.setArray(p++, c.createArrayOf("uuid", partMessages.toArray(new UUID[0])));
+                ps.setArray(p++, c.createArrayOf("int4", partNumbers.toArray(new Integer[0])));
+                ps.setString(p++, worker);
                 Set<UUID> inserted = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -185,10 +218,14 @@ public class MessageStore {
             return found;
         }
         try (Connection c = dataSource.getConnection();
-                PreparedStatement ps = c.prepareStatement("SELECT id, status, attempts FROM messages WHERE id = ANY(?)")) {
+                PreparedStatement ps = c.prepareStatement(
+                        "SELECT id, status, attempts FROM messages WHERE id = ANY(?) AND queued_at = ANY(?::timestamptz[])")) {
             ps.setQueryTimeout(timeoutSeconds);
             Array array = c.createArrayOf("uuid", ids.toArray(new UUID[0]));
             ps.setArray(1, array);
+            // Names the partitions to read (the ids' days) rather than probing every one.
+            ps.setArray(2, c.createArrayOf("text",
+                    ids.stream().map(id -> Instant.ofEpochMilli(UuidV7.millis(id)).toString()).toArray()));
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String status = rs.getString(2);

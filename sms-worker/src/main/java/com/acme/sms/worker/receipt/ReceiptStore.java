@@ -34,6 +34,19 @@ public class ReceiptStore {
     public record Applied(Set<String> known, Set<String> changed, List<Finalized> finalized) {}
 
     /**
+     * The day's counters move with the outcomes, in the same statement (V11). Given the name of a relation of
+     * (outcome, queued_at, client_id, type), one row per message that got its outcome now.
+     */
+    private static final String COUNT_OUTCOMES = """
+              INSERT INTO usage_daily AS u (client_id, day, type, delivered, undelivered)
+              SELECT client_id, (queued_at AT TIME ZONE 'UTC')::date, type,
+                     count(*) FILTER (WHERE outcome = 'delivered'), count(*) FILTER (WHERE outcome = 'undelivered')
+              FROM %s GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+              ON CONFLICT (client_id, day, type) DO UPDATE
+                SET delivered = u.delivered + EXCLUDED.delivered, undelivered = u.undelivered + EXCLUDED.undelivered
+            """;
+
+    /**
      * Single-part messages are final at their receipt; parts get their state. One statement, one round trip. An
      * outcome is inserted once (message_outcomes, V7) and never updated: a second receipt for the message finds the
      * row there and changes nothing.
@@ -48,28 +61,36 @@ public class ReceiptStore {
               -- One index lookup per receipt, by construction (a LATERAL with LIMIT is a nested loop): a join here
               -- was planned as a hash join over every row of messages whenever the column's statistics were
               -- missing or stale (a new column, a fresh table), which made 1,000 receipts take over 30 s.
-              SELECT r.*, m.id, m.queued_at
+              SELECT r.*, m.id, m.queued_at, m.client_id, m.type
               FROM r
-              JOIN LATERAL (SELECT m.id, m.queued_at FROM messages m
-                            WHERE m.provider_message_id = r.pid AND m.status = 'sent' LIMIT 1) m ON true
+              JOIN LATERAL (SELECT m.id, m.queued_at, m.client_id, m.type FROM messages m
+                            WHERE m.provider_message_id = r.pid AND m.status = 'sent' AND m.queued_at >= :window
+                            LIMIT 1) m ON true
               WHERE r.state NOT IN ('ENROUTE', 'ACCEPTD')
-                AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = r.pid)
+                AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = r.pid
+                                AND p.queued_at >= :window)
             ), single AS (
-              INSERT INTO message_outcomes (message_id, outcome, delivered_at, error_code, error_message)
-              SELECT t.id, CASE WHEN t.state = 'DELIVRD' THEN 'delivered' ELSE 'undelivered' END, t.done_at,
+              INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message)
+              SELECT t.id, t.queued_at, CASE WHEN t.state = 'DELIVRD' THEN 'delivered' ELSE 'undelivered' END, t.done_at,
                      CASE WHEN t.state = 'DELIVRD' THEN NULL ELSE coalesce(t.err, t.state) END,
                      CASE WHEN t.state = 'DELIVRD' THEN NULL
                           ELSE 'receipt: ' || t.state || coalesce(' (err ' || t.err || ')', '') END
               FROM target t
-              ON CONFLICT (message_id) DO NOTHING
+              ON CONFLICT (message_id, queued_at) DO NOTHING
               RETURNING message_id, outcome
             ), part AS (
               UPDATE message_parts p SET state = r.state, done_at = r.done_at, error_code = coalesce(r.err, r.state)
               FROM r
-              WHERE p.provider_message_id = r.pid AND p.state IS NULL AND r.state NOT IN ('ENROUTE', 'ACCEPTD')
+              WHERE p.provider_message_id = r.pid AND p.queued_at >= :window AND p.state IS NULL
+                AND r.state NOT IN ('ENROUTE', 'ACCEPTD')
               RETURNING r.pid, p.message_id
+            ), finals AS MATERIALIZED (
+              SELECT t.pid, s.message_id, s.outcome, t.queued_at, t.client_id, t.type
+              FROM single s JOIN target t ON t.id = s.message_id
+            ), usage AS (
+            """ + COUNT_OUTCOMES.formatted("finals") + """
             )
-            SELECT 'final', t.pid, s.message_id, s.outcome, t.queued_at FROM single s JOIN target t ON t.id = s.message_id
+            SELECT 'final', pid, message_id, outcome, queued_at FROM finals
             UNION ALL SELECT 'part', pid, message_id, NULL, NULL FROM part
             """;
 
@@ -95,8 +116,8 @@ public class ReceiptStore {
      */
     private static final String KNOWN = """
             SELECT pid FROM unnest(?::text[]) AS t(pid)
-            WHERE EXISTS (SELECT 1 FROM messages m WHERE m.provider_message_id = t.pid)
-               OR EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = t.pid)
+            WHERE EXISTS (SELECT 1 FROM messages m WHERE m.provider_message_id = t.pid AND m.queued_at >= :window)
+               OR EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = t.pid AND p.queued_at >= :window)
             """;
 
     /**
@@ -105,31 +126,46 @@ public class ReceiptStore {
      */
     private static final String SETTLE_PARTS = """
             WITH agg AS (
-              SELECT message_id,
+              SELECT message_id, queued_at,
                      count(*) FILTER (WHERE state IS NULL) AS open,
                      count(*) FILTER (WHERE state IS NOT NULL AND state <> 'DELIVRD') AS bad,
                      max(done_at) AS done_at,
                      min(state || coalesce(' (err ' || error_code || ')', '')) FILTER (WHERE state <> 'DELIVRD') AS why,
                      min(error_code) FILTER (WHERE state <> 'DELIVRD') AS err
-              FROM message_parts WHERE message_id = ANY (?::uuid[]) GROUP BY message_id
+              FROM message_parts WHERE message_id = ANY (?::uuid[]) AND queued_at >= :window
+              GROUP BY message_id, queued_at
             ), settled AS (
-              INSERT INTO message_outcomes (message_id, outcome, delivered_at, error_code, error_message)
-              SELECT agg.message_id, CASE WHEN agg.bad > 0 THEN 'undelivered' ELSE 'delivered' END, agg.done_at,
+              INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message)
+              SELECT agg.message_id, agg.queued_at, CASE WHEN agg.bad > 0 THEN 'undelivered' ELSE 'delivered' END, agg.done_at,
                      agg.err, CASE WHEN agg.bad > 0 THEN 'receipt: ' || agg.why END
-              FROM agg JOIN messages m ON m.id = agg.message_id AND m.status = 'sent'
+              FROM agg JOIN messages m ON m.id = agg.message_id AND m.queued_at = agg.queued_at AND m.status = 'sent'
               WHERE agg.bad > 0 OR agg.open = 0
-              ON CONFLICT (message_id) DO NOTHING
-              RETURNING message_id, outcome
+              ON CONFLICT (message_id, queued_at) DO NOTHING
+              RETURNING message_id, queued_at, outcome
+            ), finals AS MATERIALIZED (
+              SELECT s.message_id, s.outcome, s.queued_at, m.client_id, m.type
+              FROM settled s JOIN messages m ON m.id = s.message_id AND m.queued_at = s.queued_at
+            ), usage AS (
+            """ + COUNT_OUTCOMES.formatted("finals") + """
             )
-            SELECT s.message_id, s.outcome, m.queued_at FROM settled s JOIN messages m ON m.id = s.message_id
+            SELECT message_id, outcome, queued_at FROM finals
             """;
 
     private final AgroalDataSource dataSource;
     private final int timeoutSeconds;
+    private final String applySql;
+    private final String knownSql;
+    private final String settlePartsSql;
 
     public ReceiptStore(AgroalDataSource dataSource, ReceiptsConfig config) {
         this.dataSource = dataSource;
         this.timeoutSeconds = (int) Math.max(1, (config.statementTimeout().toMillis() + 999) / 1000);
+        // A stable expression, not a parameter: PostgreSQL leaves out the older days' partitions as the statement
+        // starts. Whole seconds from configuration, so no text from outside enters the statement.
+        String window = "now() - make_interval(secs => " + Math.max(1, config.matchWindow().toSeconds()) + ")";
+        this.applySql = APPLY.replace(":window", window);
+        this.knownSql = KNOWN.replace(":window", window);
+        this.settlePartsSql = SETTLE_PARTS.replace(":window", window);
     }
 
     /**
@@ -158,7 +194,7 @@ public class ReceiptStore {
                 try (PreparedStatement ps = c.prepareStatement(PLAN_FOR_THIS_BATCH)) {
                     ps.executeQuery().close();
                 }
-                try (PreparedStatement ps = c.prepareStatement(APPLY)) {
+                try (PreparedStatement ps = c.prepareStatement(applySql)) {
                     ps.setQueryTimeout(timeoutSeconds);
                     ps.setArray(1, c.createArrayOf("text", ids));
                     ps.setArray(2, c.createArrayOf("text", states));
@@ -183,7 +219,7 @@ public class ReceiptStore {
                 List<String> unchanged = receipts.stream().map(Receipt::providerId).filter(id -> !changed.contains(id))
                         .distinct().toList();
                 if (!unchanged.isEmpty()) {
-                    try (PreparedStatement ps = c.prepareStatement(KNOWN)) {
+                    try (PreparedStatement ps = c.prepareStatement(knownSql)) {
                         ps.setQueryTimeout(timeoutSeconds);
                         ps.setArray(1, c.createArrayOf("text", unchanged.toArray(new String[0])));
                         try (ResultSet rs = ps.executeQuery()) {
@@ -194,7 +230,7 @@ public class ReceiptStore {
                     }
                 }
                 if (!partsOf.isEmpty()) {
-                    try (PreparedStatement ps = c.prepareStatement(SETTLE_PARTS)) {
+                    try (PreparedStatement ps = c.prepareStatement(settlePartsSql)) {
                         ps.setQueryTimeout(timeoutSeconds);
                         ps.setArray(1, c.createArrayOf("uuid", partsOf.toArray(new UUID[0])));
                         try (ResultSet rs = ps.executeQuery()) {

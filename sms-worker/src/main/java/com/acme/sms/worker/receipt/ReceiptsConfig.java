@@ -8,6 +8,14 @@ import java.time.Duration;
 @ConfigMapping(prefix = "sms.receipts")
 public interface ReceiptsConfig {
 
+    /**
+     * How old a message may be (from its queued_at) for a receipt to find it. Receipts are looked up by the
+     * provider's id, which says nothing of the day: the lookup reads one partition per day of this window (V10)
+     * rather than every day kept. A week of validity plus a week an SMSC may take to report.
+     */
+    @WithDefault("14d")
+    Duration matchWindow();
+
     /** Receipts applied in one PostgreSQL transaction. */
     @WithDefault("1000")
     int batchSize();
