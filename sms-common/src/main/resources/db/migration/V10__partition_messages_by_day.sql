@@ -26,18 +26,18 @@ DECLARE
     d date := first_day;
     created integer := 0;
     suffix text;
+    -- The schema of the messages table the caller sees: partitions go beside it, whatever else is on the path.
+    home text := (SELECT relnamespace::regnamespace::text FROM pg_class WHERE oid = 'messages'::regclass);
+    t text;
 BEGIN
     WHILE d <= last_day LOOP
         suffix := to_char(d, 'YYYYMMDD');
-        IF to_regclass('messages_p' || suffix) IS NULL THEN
-            EXECUTE format('CREATE TABLE %I PARTITION OF messages FOR VALUES FROM (%L) TO (%L)',
-                           'messages_p' || suffix, d::timestamp AT TIME ZONE 'UTC', (d + 1)::timestamp AT TIME ZONE 'UTC');
-            EXECUTE format('CREATE TABLE %I PARTITION OF message_outcomes FOR VALUES FROM (%L) TO (%L)',
-                           'message_outcomes_p' || suffix, d::timestamp AT TIME ZONE 'UTC',
-                           (d + 1)::timestamp AT TIME ZONE 'UTC');
-            EXECUTE format('CREATE TABLE %I PARTITION OF message_parts FOR VALUES FROM (%L) TO (%L)',
-                           'message_parts_p' || suffix, d::timestamp AT TIME ZONE 'UTC',
-                           (d + 1)::timestamp AT TIME ZONE 'UTC');
+        IF to_regclass(format('%I.%I', home, 'messages_p' || suffix)) IS NULL THEN
+            FOREACH t IN ARRAY ARRAY['messages', 'message_outcomes', 'message_parts'] LOOP
+                EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.%I FOR VALUES FROM (%L) TO (%L)',
+                               home, t || '_p' || suffix, home, t,
+                               d::timestamp AT TIME ZONE 'UTC', (d + 1)::timestamp AT TIME ZONE 'UTC');
+            END LOOP;
             created := created + 1;
         END IF;
         d := d + 1;

@@ -64,8 +64,8 @@ abstract class IsolationContract {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         stores.execute("""
                 INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at)
-                VALUES (?, ?, 'normal', '+4917012345', 'App', 'secret of the victim', 'sent', ?, ?)""",
-                victimsMessage, victim, now, now);
+                VALUES (?, ?, 'normal', '+4917012345', 'App', 'secret of the victim', 'sent', sms_uuid_v7_time(?), ?)""",
+                victimsMessage, victim, victimsMessage, now);
         victimBefore = stores.footprint(victim);
     }
 

@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import com.acme.sms.api.StoreFaults;
 import com.acme.sms.api.Stores;
 import com.acme.sms.message.MessageType;
+import com.acme.sms.message.UuidV7;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import jakarta.inject.Inject;
@@ -56,7 +57,7 @@ class StoreBoundsTest {
     @Test
     void aLockedMessagesTableAnswersTheLogAndOneMessageWith503AndTheyWorkOnceItIsFree() throws Exception {
         String client = Stores.newClient();
-        UUID unknown = UUID.randomUUID();
+        UUID unknown = UuidV7.next(); // a v7 id is looked up in its partition; another version is not looked up at all
         ScheduledExecutorService release = Executors.newSingleThreadScheduledExecutor();
         try {
             Response log;

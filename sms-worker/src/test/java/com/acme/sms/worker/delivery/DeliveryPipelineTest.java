@@ -17,6 +17,7 @@ import com.acme.sms.worker.WorkerRunner;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.consume.SendBacklog;
 import com.acme.sms.worker.consume.StreamConsumer;
+import com.acme.sms.worker.persist.UsageCounters;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.stream.StreamMessage;
@@ -33,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -76,6 +78,11 @@ class DeliveryPipelineTest {
             StreamConsumer.ensureGroup(redis, t);
         }
         client = "w-" + UUID.randomUUID().toString().substring(0, 12);
+    }
+
+    @AfterEach
+    void countersMatchTheRows() throws SQLException {
+        UsageCounters.assertMatchRows(db, client);
     }
 
     @Test

@@ -9,6 +9,7 @@ import com.acme.sms.message.QueuedMessage;
 import com.acme.sms.message.UuidV7;
 import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.persist.MessageStore;
+import com.acme.sms.worker.persist.UsageCounters;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -16,12 +17,14 @@ import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +65,11 @@ class ReceiptApplierTest {
         redis.key(String.class).del(RedisKeys.receipts(), RedisKeys.unmatchedReceipts());
         stream.ensureGroup();
         client = "r-" + UUID.randomUUID().toString().substring(0, 12);
+    }
+
+    @AfterEach
+    void countersMatchTheRows() throws SQLException {
+        UsageCounters.assertMatchRows(db, client);
     }
 
     @Test
@@ -172,8 +180,10 @@ class ReceiptApplierTest {
         try (Connection holder = db.getConnection()) {
             holder.setAutoCommit(false);
             try (PreparedStatement lock = holder.prepareStatement(
-                    "INSERT INTO message_outcomes (message_id, outcome) VALUES (?, 'delivered')")) {
+                    "INSERT INTO message_outcomes (message_id, queued_at, outcome)"
+                            + " VALUES (?, sms_uuid_v7_time(?), 'delivered')")) {
                 lock.setObject(1, ids.get(39));
+                lock.setObject(2, ids.get(39));
                 lock.executeUpdate();
             }
             assertThatThrownBy(() -> applier.applyEntries(read)).isInstanceOf(java.sql.SQLException.class);
