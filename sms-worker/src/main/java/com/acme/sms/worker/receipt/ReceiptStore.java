@@ -64,11 +64,11 @@ public class ReceiptStore {
               SELECT r.*, m.id, m.queued_at, m.client_id, m.type
               FROM r
               JOIN LATERAL (SELECT m.id, m.queued_at, m.client_id, m.type FROM messages m
-                            WHERE m.provider_message_id = r.pid AND m.status = 'sent' AND m.queued_at >= :window
+                            WHERE m.provider_message_id = r.pid AND m.status = 'sent' AND m.queued_at BETWEEN :recent
                             LIMIT 1) m ON true
               WHERE r.state NOT IN ('ENROUTE', 'ACCEPTD')
                 AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = r.pid
-                                AND p.queued_at >= :window)
+                                AND p.queued_at BETWEEN :recent)
             ), single AS (
               INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message)
               SELECT t.id, t.queued_at, CASE WHEN t.state = 'DELIVRD' THEN 'delivered' ELSE 'undelivered' END, t.done_at,
@@ -81,7 +81,7 @@ public class ReceiptStore {
             ), part AS (
               UPDATE message_parts p SET state = r.state, done_at = r.done_at, error_code = coalesce(r.err, r.state)
               FROM r
-              WHERE p.provider_message_id = r.pid AND p.queued_at >= :window AND p.state IS NULL
+              WHERE p.provider_message_id = r.pid AND p.queued_at BETWEEN :recent AND p.state IS NULL
                 AND r.state NOT IN ('ENROUTE', 'ACCEPTD')
               RETURNING r.pid, p.message_id
             ), finals AS MATERIALIZED (
@@ -116,8 +116,8 @@ public class ReceiptStore {
      */
     private static final String KNOWN = """
             SELECT pid FROM unnest(?::text[]) AS t(pid)
-            WHERE EXISTS (SELECT 1 FROM messages m WHERE m.provider_message_id = t.pid AND m.queued_at >= :window)
-               OR EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = t.pid AND p.queued_at >= :window)
+            WHERE EXISTS (SELECT 1 FROM messages m WHERE m.provider_message_id = t.pid AND m.queued_at BETWEEN :recent)
+               OR EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = t.pid AND p.queued_at BETWEEN :recent)
             """;
 
     /**
@@ -132,7 +132,7 @@ public class ReceiptStore {
                      max(done_at) AS done_at,
                      min(state || coalesce(' (err ' || error_code || ')', '')) FILTER (WHERE state <> 'DELIVRD') AS why,
                      min(error_code) FILTER (WHERE state <> 'DELIVRD') AS err
-              FROM message_parts WHERE message_id = ANY (?::uuid[]) AND queued_at >= :window
+              FROM message_parts WHERE message_id = ANY (?::uuid[]) AND queued_at BETWEEN :recent
               GROUP BY message_id, queued_at
             ), settled AS (
               INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message)
@@ -160,12 +160,14 @@ public class ReceiptStore {
     public ReceiptStore(AgroalDataSource dataSource, ReceiptsConfig config) {
         this.dataSource = dataSource;
         this.timeoutSeconds = (int) Math.max(1, (config.statementTimeout().toMillis() + 999) / 1000);
-        // A stable expression, not a parameter: PostgreSQL leaves out the older days' partitions as the statement
-        // starts. Whole seconds from configuration, so no text from outside enters the statement.
-        String window = "now() - make_interval(secs => " + Math.max(1, config.matchWindow().toSeconds()) + ")";
-        this.applySql = APPLY.replace(":window", window);
-        this.knownSql = KNOWN.replace(":window", window);
-        this.settlePartsSql = SETTLE_PARTS.replace(":window", window);
+        // Stable expressions, not parameters: PostgreSQL leaves out the partitions of older days and of the days
+        // made ahead as the statement starts. Whole seconds from configuration, so no text from outside enters the
+        // statement. A day ahead for clocks that disagree.
+        String recent = "now() - make_interval(secs => " + Math.max(1, config.matchWindow().toSeconds())
+                + ") AND now() + interval '1 day'";
+        this.applySql = APPLY.replace(":recent", recent);
+        this.knownSql = KNOWN.replace(":recent", recent);
+        this.settlePartsSql = SETTLE_PARTS.replace(":recent", recent);
     }
 
     /**
