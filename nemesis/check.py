@@ -21,6 +21,7 @@ CHECKS = collections.OrderedDict([
     ("stores-agree", "per client: live Redis balance = credits.balance"),
     ("ledger-consistent", "per client: credits.balance = ledger sum, and the ledger's charges = credits of sent rows"),
     ("topups-accounted", "per client: ledger top-ups = top-ups answered 200 (each replayed with its key until answered)"),
+    ("usage-counters", "per client: the daily usage counters = rows recorded, sent, failed and their credits"),
     ("no-500", "no request was answered 500: a store that is down or slow gives 503, not an unhandled error"),
 ])
 
@@ -135,6 +136,26 @@ def run_checks(state, ledger, max_sends, unresolved):
     ledger_sent = state["ledger_sent"]  # positive: credits charged for sent
     pg_balance = state["pg_balance"]
     live = state["live"]
+    # The counters the usage report reads move in the workers' statements with the rows: a fault between the two
+    # cannot exist, and this shows it.
+    c = r["usage-counters"]
+    from_rows = collections.defaultdict(lambda: [0, 0, 0, 0, 0])  # recorded, sent, failed, credits sent, failed
+    for i, (cl, st) in rows.items():
+        f = from_rows[cl]
+        f[0] += 1
+        if st == "sent":
+            f[1] += 1
+            f[3] += credits[i]
+        elif st == "failed":
+            f[2] += 1
+            f[4] += credits[i]
+    usage = state.get("usage", {})
+    for cl in sorted(set(from_rows) | set(usage)):
+        want, got = from_rows.get(cl, [0] * 5), list(usage.get(cl, [0] * 5))
+        c.fact("%s: rows %s, counters %s" % (cl, want, got))
+        if want != got:
+            c.bad("%s: counters (recorded, sent, failed, credits sent, credits failed) %s, rows say %s" % (cl, got, want))
+
     c = r["credit-conservation"]
     n = r["no-credit-created"]
     d = r["stores-agree"]

@@ -315,6 +315,9 @@ class Simulator:
             else:
                 topup[c] += int(total)  # any other reason counts as credit added
         state["ledger_topup"], state["ledger_sent"] = topup, sent
+        state["usage"] = {c: [int(v) for v in rest] for c, *rest in (line.split("|") for line in psql.run(
+            "sms", "-Atc", "SELECT client_id, sum(accepted), sum(sent), sum(failed), sum(credits_charged), "
+            "sum(credits_refunded) FROM usage_daily GROUP BY 1").splitlines())}
         state["pg_balance"] = {c: int(b) for c, b in (line.split("|") for line in psql.run(
             "sms", "-Atc", "SELECT client_id, balance FROM credits").splitlines())}
         r = self.redis.client()

@@ -29,7 +29,7 @@ class NemesisIT {
     static final List<String> ENFORCED = List.of("drained", "no-loss", "no-phantom", "idempotent-replay",
             "sends-bounded", "sent-was-sent", "failed-not-sent", "no-dead-letter-for-sent", "refund-once",
             "credit-conservation", "no-credit-created", "stores-agree", "ledger-consistent", "topups-accounted",
-            "no-500");
+            "usage-counters", "no-500");
 
     static final int DURATION_SECONDS = 40;
 
@@ -50,7 +50,7 @@ class NemesisIT {
         assertThat(run.exitCode).as("exit code of a sabotaged run (output in %s)", run.log).isEqualTo(1);
         // The sabotage adds one live credit, a second provider send and deletes a sent row.
         for (String check : List.of("credit-conservation", "no-credit-created", "stores-agree", "ledger-consistent",
-                "sends-bounded", "no-loss")) {
+                "sends-bounded", "no-loss", "usage-counters")) {
             assertThat(run.output).as("the check %s", check).containsPattern("\\n  " + check + " +FAIL");
         }
         assertThat(run.output)
