@@ -152,13 +152,14 @@ class SentLogResourceTest {
         OffsetDateTime at = OffsetDateTime.of(2026, 11, 26, 9, 0, 0, 0, ZoneOffset.UTC);
         UUID delivered = insert(client, "express", "sent", at);
         stores.execute("UPDATE messages SET segments = 2, provider_message_id = 'smsc-1f' WHERE id = ?", delivered);
-        stores.execute("INSERT INTO message_outcomes (message_id, outcome, delivered_at) VALUES (?, 'delivered', ?)",
-                delivered, at.plusMinutes(1));
+        stores.execute("INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at)"
+                + " VALUES (?, sms_uuid_v7_time(?), 'delivered', ?)", delivered, delivered, at.plusMinutes(1));
         UUID undelivered = insert(client, "normal", "sent", at.plusMinutes(2));
         stores.execute("UPDATE messages SET provider_message_id = 'smsc-20' WHERE id = ?", undelivered);
         stores.execute("""
-                INSERT INTO message_outcomes (message_id, outcome, delivered_at, error_code, error_message)
-                VALUES (?, 'undelivered', ?, '001', 'receipt: UNDELIV (err 001)')""", undelivered, at.plusMinutes(3));
+                INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message)
+                VALUES (?, sms_uuid_v7_time(?), 'undelivered', ?, '001', 'receipt: UNDELIV (err 001)')""",
+                undelivered, undelivered, at.plusMinutes(3));
 
         given().header("X-Client-ID", client).queryParam("status", "delivered").when().get("/api/messages/sent-log")
                 .then().statusCode(200).body("total", equalTo(1))
@@ -197,8 +198,9 @@ class SentLogResourceTest {
         given().when().get("/api/messages/sent-log").then().statusCode(400).body("code", equalTo("missing-client-id"));
     }
 
+    /** A row as a worker writes it: its queued_at is the time in its id (V10). */
     private UUID insert(String clientId, String type, String status, OffsetDateTime queuedAt) {
-        UUID id = UuidV7.next();
+        UUID id = UuidV7.at(queuedAt.toInstant(), 0);
         stores.execute(
                 """
                         INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at, error_message)
