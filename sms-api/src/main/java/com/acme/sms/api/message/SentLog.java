@@ -16,8 +16,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,9 +44,18 @@ public class SentLog {
             + " m.segments, m.provider_message_id, m.sent_at, o.delivered_at, coalesce(o.error_code, m.error_code),"
             + " m.credits";
 
-    /** A message row {@code m} with its receipt's outcome {@code o}, when it has one. */
+    /** A message row {@code m} with its receipt's outcome {@code o}, when it has one; for one message by its key. */
     // The outcome is in the partition of the message's day: the join on both keys reads only that one.
     private static final String WITH_OUTCOME = " LEFT JOIN message_outcomes o ON o.message_id = m.id AND o.queued_at = m.queued_at";
+
+    /**
+     * The outcome {@code o.outcome} of each sent row {@code c}, or null: looked up by its key, row by row. A lateral
+     * subquery with LIMIT is never turned into a join, and must not be: over partitioned tables PostgreSQL then
+     * preferred hashing or merging every outcome (seconds on 1.4 M rows) to probing a page's worth by key. A
+     * correlated subquery in the WHERE clause is no better: it is planned again inside every day's scan.
+     */
+    private static final String OUTCOME_PROBE = " LEFT JOIN LATERAL (SELECT o.outcome FROM message_outcomes o"
+            + " WHERE c.status = 'sent' AND o.message_id = c.id AND o.queued_at = c.queued_at LIMIT 1) o ON true";
 
     private final AgroalDataSource db;
     private final int queryTimeoutSeconds;
@@ -90,7 +101,10 @@ public class SentLog {
         }
     }
 
-    /** One page of the client's log, from memory when the same page was read within the cache period. */
+    /**
+     * One page of the client's log, from memory when the same page was read within the cache period. A page after a
+     * position (a cursor) is cached under that position too: the filter names it.
+     */
     public Page find(String clientId, Filter f) {
         if (cache == null) {
             return query(clientId, f);
@@ -112,79 +126,214 @@ public class SentLog {
         return cache;
     }
 
-    /** Filters of the sent-log; bounds are half-open: {@code from <= queued_at < until}. */
-    public record Filter(MessageStatus status, MessageType type, Instant from, Instant until, int page, int pageSize) {}
+    /**
+     * Most rows a total is counted over. Up to this many the total is exact; beyond, it is estimated from the day's
+     * counters (usage_daily), so that counting never costs more than reading this many index entries.
+     */
+    static final int EXACT_TOTAL_CAP = 10_000;
 
-    public record Page(long total, List<SentMessage> messages) {}
+    /**
+     * Filters of the sent-log; bounds are half-open: {@code from <= queued_at < until}. With {@code after}, the page
+     * holds the messages older than that position (keyset: as cheap deep in the log as on its first page), and
+     * {@code page} is only its number, for the answer; without, it is page {@code page} counted from the newest.
+     */
+    public record Filter(MessageStatus status, MessageType type, Instant from, Instant until, int page, int pageSize,
+            Position after) {
+
+        public Filter(MessageStatus status, MessageType type, Instant from, Instant until, int page, int pageSize) {
+            this(status, type, from, until, page, pageSize, null);
+        }
+
+        /** The same filters, for the page numbered {@code page} that starts after {@code position}. */
+        public Filter after(Position position, int page) {
+            return new Filter(status, type, from, until, page, pageSize, position);
+        }
+    }
+
+    /** A message's place in the log, which is ordered by {@code (queued_at, id)}, newest first. */
+    public record Position(Instant queuedAt, UUID id) {}
+
+    /**
+     * A page; {@code next} is the position of its last message when older ones follow, else null. {@code total} is
+     * exact when {@code totalExact}; otherwise an estimate, never less than the {@link #EXACT_TOTAL_CAP} rows seen.
+     */
+    public record Page(long total, boolean totalExact, List<SentMessage> messages, Position next) {}
 
     private Page query(String clientId, Filter f) {
-        // Only fixed fragments are concatenated; every value is a bound parameter.
+        // Only fixed fragments are concatenated; every value is a bound parameter. The candidates are what the
+        // covering index alone can tell (client, type, dates); the status is then checked on them, below.
         StringBuilder where = new StringBuilder("client_id = ?");
         List<Object> params = new ArrayList<>();
         params.add(clientId);
-        // The covering index narrows to the client's sent messages; each is then probed for its outcome by key.
-        if (f.status() == MessageStatus.DELIVERED || f.status() == MessageStatus.UNDELIVERED) {
-            where.append(" AND status = 'sent' AND EXISTS (SELECT 1 FROM message_outcomes o"
-                    + " WHERE o.message_id = messages.id AND o.queued_at = messages.queued_at AND o.outcome = ?)");
-            params.add(f.status().wireName());
-        } else if (f.status() == MessageStatus.SENT) {
-            where.append(" AND status = 'sent' AND NOT EXISTS (SELECT 1 FROM message_outcomes o"
-                    + " WHERE o.message_id = messages.id AND o.queued_at = messages.queued_at)");
-        } else if (f.status() != null) {
-            where.append(" AND status = ?");
-            params.add(f.status().wireName());
-        }
         if (f.type() != null) {
             where.append(" AND type = ?");
             params.add(f.type().wireName());
         }
         if (f.from() != null) {
             where.append(" AND queued_at >= ?");
-            params.add(f.from().atOffset(ZoneOffset.UTC));
+            params.add(utc(f.from()));
         }
         if (f.until() != null) {
             where.append(" AND queued_at < ?");
-            params.add(f.until().atOffset(ZoneOffset.UTC));
+            params.add(utc(f.until()));
         }
-        // The page's ids come from the covering index alone (an index-only scan, however deep the page); only the
-        // page's own rows are then read from the table. Plain JDBC straight into records: this is
-        // the hottest read, and entities would only be copied again.
-        String pageSql = "WITH page AS MATERIALIZED (SELECT id, queued_at FROM messages WHERE " + where
-                + " ORDER BY queued_at DESC, id DESC LIMIT ? OFFSET ?)"
-                + " SELECT " + COLUMNS + " FROM page JOIN messages m ON m.id = page.id AND m.queued_at = page.queued_at"
-                + WITH_OUTCOME
+
+        StringBuilder pageWhere = new StringBuilder(where);
+        List<Object> pageParams = new ArrayList<>(params);
+        MessageStatus status = f.status();
+        if (status != null) {
+            // The row's own status is in the covering index; a receipt's outcome is probed for sent rows only.
+            pageWhere.append(" AND status = ?");
+            pageParams.add(status.charged() ? "sent" : status.wireName());
+        }
+        Position after = f.after();
+        if (after != null) {
+            // The row comparison is the keyset: the covering index is entered right after the position, whatever
+            // its depth. The plain bound on queued_at repeats it for the planner, which prunes the partitions of
+            // the days after the position with it (it does not prune on a row comparison).
+            pageWhere.append(" AND queued_at <= ? AND (queued_at, id) < (?, ?)");
+            pageParams.add(utc(after.queuedAt()));
+            pageParams.add(utc(after.queuedAt()));
+            pageParams.add(after.id());
+        }
+        String probe = "";
+        if (status != null && status.charged()) {
+            probe = OUTCOME_PROBE;
+            if (status == MessageStatus.SENT) {
+                pageWhere.append(" AND o.outcome IS NULL");
+            } else {
+                pageWhere.append(" AND o.outcome = ?");
+                pageParams.add(status.wireName());
+            }
+        }
+        // The page's ids come from the covering index (an index-only scan), one row more than the page to tell
+        // whether an older page follows; only the page's own rows are then read from the tables, each by its key.
+        // Plain JDBC straight into records: this is the hottest read, and entities would only be copied again.
+        String pageSql = "WITH page AS MATERIALIZED (SELECT c.id, c.queued_at FROM messages c" + probe + " WHERE "
+                + pageWhere + " ORDER BY c.queued_at DESC, c.id DESC LIMIT ? OFFSET ?)"
+                + " SELECT " + COLUMNS + " FROM page CROSS JOIN LATERAL (SELECT * FROM messages m"
+                + " WHERE m.id = page.id AND m.queued_at = page.queued_at LIMIT 1) m"
+                + " LEFT JOIN LATERAL (SELECT * FROM message_outcomes o"
+                + " WHERE o.message_id = m.id AND o.queued_at = m.queued_at LIMIT 1) o ON true"
                 + " ORDER BY page.queued_at DESC, page.id DESC";
+        long offset = after != null ? 0 : (long) (f.page() - 1) * f.pageSize();
         try (Connection c = db.getConnection()) {
-            List<SentMessage> messages = new ArrayList<>(f.pageSize());
+            List<SentMessage> messages = new ArrayList<>(f.pageSize() + 1);
             try (PreparedStatement ps = c.prepareStatement(pageSql)) {
                 ps.setQueryTimeout(queryTimeoutSeconds);
-                int i = bind(ps, params);
-                ps.setInt(i++, f.pageSize());
-                ps.setLong(i, (long) (f.page() - 1) * f.pageSize());
+                int i = bind(ps, pageParams, 1);
+                ps.setInt(i++, f.pageSize() + 1);
+                ps.setLong(i, offset);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         messages.add(row(rs));
                     }
                 }
             }
-            long total;
-            if (messages.size() < f.pageSize() && (f.page() == 1 || !messages.isEmpty())) {
-                // The page tells the total by itself.
-                total = (long) (f.page() - 1) * f.pageSize() + messages.size();
-            } else {
-                try (PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM messages WHERE " + where)) {
-                    ps.setQueryTimeout(queryTimeoutSeconds);
-                    bind(ps, params);
-                    try (ResultSet rs = ps.executeQuery()) {
-                        rs.next();
-                        total = rs.getLong(1);
-                    }
-                }
+            Position next = null;
+            if (messages.size() > f.pageSize()) {
+                messages.remove(f.pageSize());
+                SentMessage last = messages.get(f.pageSize() - 1);
+                next = new Position(last.queuedAt(), last.id());
             }
-            return new Page(total, List.copyOf(messages));
+            if (after == null && next == null && (f.page() == 1 || !messages.isEmpty())) {
+                // The page tells the total by itself. (After a cursor it does not: the rows before the position
+                // are not counted, and may have changed since the first page.)
+                return new Page(offset + messages.size(), true, List.copyOf(messages), null);
+            }
+            return total(c, clientId, f, where, params, next, messages);
         } catch (SQLException e) {
             throw StoreBounds.postgresFailure("reading the sent-log", e);
         }
+    }
+
+    /**
+     * The page with its total: counted exactly when the filter's candidate rows (client, type, dates) are at most
+     * {@link #EXACT_TOTAL_CAP}, else estimated from the counters of the filter's days. Capping the candidates, not
+     * the matches, bounds the work whatever the status: a status that few messages have would otherwise be counted
+     * over the whole log.
+     */
+    private Page total(Connection c, String clientId, Filter f, CharSequence where, List<Object> params, Position next,
+            List<SentMessage> messages) throws SQLException {
+        MessageStatus status = f.status();
+        List<Object> matchParams = new ArrayList<>();
+        String matches;
+        String probe = "";
+        if (status == null) {
+            matches = "true";
+        } else if (!status.charged()) {
+            matches = "c.status = ?";
+            matchParams.add(status.wireName());
+        } else {
+            probe = OUTCOME_PROBE;
+            matches = status == MessageStatus.SENT ? "c.status = 'sent' AND o.outcome IS NULL" : "o.outcome = ?";
+            if (status != MessageStatus.SENT) {
+                matchParams.add(status.wireName());
+            }
+        }
+        String countSql = "SELECT count(*) FILTER (WHERE " + matches + "), count(*) FROM (SELECT id, queued_at, status"
+                + " FROM messages WHERE " + where + " LIMIT " + (EXACT_TOTAL_CAP + 1) + ") c" + probe;
+        long matched;
+        long candidates;
+        try (PreparedStatement ps = c.prepareStatement(countSql)) {
+            ps.setQueryTimeout(queryTimeoutSeconds);
+            // The match's values come first in the statement, in the count's FILTER.
+            int i = bind(ps, matchParams, 1);
+            bind(ps, params, i);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                matched = rs.getLong(1);
+                candidates = rs.getLong(2);
+            }
+        }
+        if (candidates <= EXACT_TOTAL_CAP) {
+            return new Page(matched, true, List.copyOf(messages), next);
+        }
+        return new Page(Math.max(matched, estimate(c, clientId, f)), false, List.copyOf(messages), next);
+    }
+
+    /**
+     * The filter's messages as the day's counters tell them (usage_daily, kept with the rows), over every day the
+     * filter's dates overlap: an over-estimate when a bound falls inside a day.
+     */
+    private long estimate(Connection c, String clientId, Filter f) throws SQLException {
+        String counted = f.status() == null ? "accepted" : switch (f.status()) {
+            // accepted counts every row written: sent, failed, or waiting for a retry (still queued)
+            case QUEUED -> "accepted - sent - failed";
+            // a receipt moves a sent message to delivered or undelivered; it stays counted as sent
+            case SENT -> "sent - delivered - undelivered";
+            case DELIVERED -> "delivered";
+            case UNDELIVERED -> "undelivered";
+            case FAILED -> "failed";
+        };
+        StringBuilder sql = new StringBuilder("SELECT coalesce(sum(" + counted + "), 0) FROM usage_daily WHERE client_id = ?");
+        List<Object> params = new ArrayList<>();
+        params.add(clientId);
+        if (f.type() != null) {
+            sql.append(" AND type = ?");
+            params.add(f.type().wireName());
+        }
+        if (f.from() != null) {
+            sql.append(" AND day >= ?");
+            params.add(LocalDate.ofInstant(f.from(), ZoneOffset.UTC));
+        }
+        if (f.until() != null) {
+            // until is exclusive: the last day is that of the microsecond before it
+            sql.append(" AND day <= ?");
+            params.add(LocalDate.ofInstant(f.until().minus(1, ChronoUnit.MICROS), ZoneOffset.UTC));
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            ps.setQueryTimeout(queryTimeoutSeconds);
+            bind(ps, params, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static OffsetDateTime utc(Instant t) {
+        return t.atOffset(ZoneOffset.UTC);
     }
 
     private static SentMessage row(ResultSet rs) throws SQLException {
@@ -194,8 +343,9 @@ public class SentLog {
                 rs.getString(12), instant(rs, 13), instant(rs, 14), rs.getString(15), rs.getInt(16));
     }
 
-    private static int bind(PreparedStatement ps, List<Object> params) throws SQLException {
-        int i = 1;
+    /** Binds the values from parameter {@code first} on; returns the index after the last. */
+    private static int bind(PreparedStatement ps, List<Object> params, int first) throws SQLException {
+        int i = first;
         for (Object p : params) {
             ps.setObject(i++, p);
         }
