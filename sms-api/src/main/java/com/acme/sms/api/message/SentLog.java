@@ -22,6 +22,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -56,6 +57,10 @@ public class SentLog {
      */
     private static final String OUTCOME_PROBE = " LEFT JOIN LATERAL (SELECT o.outcome FROM message_outcomes o"
             + " WHERE c.status = 'sent' AND o.message_id = c.id AND o.queued_at = c.queued_at LIMIT 1) o ON true";
+
+    /** Sent rows read at once when a page's status needs their receipts: first this many, then four times more. */
+    static final int PROBE_BATCH = 128;
+    static final int MAX_PROBE_BATCH = 8192;
 
     private final AgroalDataSource db;
     private final int queryTimeoutSeconds;
@@ -160,8 +165,8 @@ public class SentLog {
     public record Page(long total, boolean totalExact, List<SentMessage> messages, Position next) {}
 
     private Page query(String clientId, Filter f) {
-        // Only fixed fragments are concatenated; every value is a bound parameter. The candidates are what the
-        // covering index alone can tell (client, type, dates); the status is then checked on them, below.
+        // Only fixed fragments and numbers this class computed are concatenated; every value from the request is a
+        // bound parameter. The candidates are what the covering index alone tells (client, type, dates).
         StringBuilder where = new StringBuilder("client_id = ?");
         List<Object> params = new ArrayList<>();
         params.add(clientId);
@@ -177,69 +182,23 @@ public class SentLog {
             where.append(" AND queued_at < ?");
             params.add(utc(f.until()));
         }
-
-        StringBuilder pageWhere = new StringBuilder(where);
-        List<Object> pageParams = new ArrayList<>(params);
-        MessageStatus status = f.status();
-        if (status != null) {
-            // The row's own status is in the covering index; a receipt's outcome is probed for sent rows only.
-            pageWhere.append(" AND status = ?");
-            pageParams.add(status.charged() ? "sent" : status.wireName());
-        }
-        Position after = f.after();
-        if (after != null) {
-            // The row comparison is the keyset: the covering index is entered right after the position, whatever
-            // its depth. The plain bound on queued_at repeats it for the planner, which prunes the partitions of
-            // the days after the position with it (it does not prune on a row comparison).
-            pageWhere.append(" AND queued_at <= ? AND (queued_at, id) < (?, ?)");
-            pageParams.add(utc(after.queuedAt()));
-            pageParams.add(utc(after.queuedAt()));
-            pageParams.add(after.id());
-        }
-        String probe = "";
-        if (status != null && status.charged()) {
-            probe = OUTCOME_PROBE;
-            if (status == MessageStatus.SENT) {
-                pageWhere.append(" AND o.outcome IS NULL");
-            } else {
-                pageWhere.append(" AND o.outcome = ?");
-                pageParams.add(status.wireName());
-            }
-        }
-        // The page's ids come from the covering index (an index-only scan), one row more than the page to tell
-        // whether an older page follows; only the page's own rows are then read from the tables, each by its key.
-        // Plain JDBC straight into records: this is the hottest read, and entities would only be copied again.
-        String pageSql = "WITH page AS MATERIALIZED (SELECT c.id, c.queued_at FROM messages c" + probe + " WHERE "
-                + pageWhere + " ORDER BY c.queued_at DESC, c.id DESC LIMIT ? OFFSET ?)"
-                + " SELECT " + COLUMNS + " FROM page CROSS JOIN LATERAL (SELECT * FROM messages m"
-                + " WHERE m.id = page.id AND m.queued_at = page.queued_at LIMIT 1) m"
-                + " LEFT JOIN LATERAL (SELECT * FROM message_outcomes o"
-                + " WHERE o.message_id = m.id AND o.queued_at = m.queued_at LIMIT 1) o ON true"
-                + " ORDER BY page.queued_at DESC, page.id DESC";
-        long offset = after != null ? 0 : (long) (f.page() - 1) * f.pageSize();
+        long offset = f.after() != null ? 0 : (long) (f.page() - 1) * f.pageSize();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(queryTimeoutSeconds);
         try (Connection c = db.getConnection()) {
-            List<SentMessage> messages = new ArrayList<>(f.pageSize() + 1);
-            try (PreparedStatement ps = c.prepareStatement(pageSql)) {
-                ps.setQueryTimeout(queryTimeoutSeconds);
-                int i = bind(ps, pageParams, 1);
-                ps.setInt(i++, f.pageSize() + 1);
-                ps.setLong(i, offset);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        messages.add(row(rs));
-                    }
-                }
-            }
+            // One key more than the page tells whether an older page follows.
+            List<Position> keys = f.status() != null && f.status().charged()
+                    ? probedKeys(c, where, params, f, offset, deadline)
+                    : indexKeys(c, where, params, f, offset);
             Position next = null;
-            if (messages.size() > f.pageSize()) {
-                messages.remove(f.pageSize());
-                SentMessage last = messages.get(f.pageSize() - 1);
-                next = new Position(last.queuedAt(), last.id());
+            if (keys.size() > f.pageSize()) {
+                keys = keys.subList(0, f.pageSize());
+                next = keys.get(f.pageSize() - 1);
             }
-            if (after == null && next == null && (f.page() == 1 || !messages.isEmpty())) {
+            List<SentMessage> messages = rows(c, keys);
+            if (f.after() == null && next == null && (f.page() == 1 || !messages.isEmpty())) {
                 // The page tells the total by itself. (After a cursor it does not: the rows before the position
                 // are not counted, and may have changed since the first page.)
-                return new Page(offset + messages.size(), true, List.copyOf(messages), null);
+                return new Page(offset + messages.size(), true, messages, null);
             }
             return total(c, clientId, f, where, params, next, messages);
         } catch (SQLException e) {
@@ -248,13 +207,159 @@ public class SentLog {
     }
 
     /**
+     * The page's keys, and one more, when the covering index alone tells the status (queued, failed, or none): an
+     * index-only scan in the log's order, entered right after the cursor's position.
+     */
+    private List<Position> indexKeys(Connection c, CharSequence where, List<Object> params, Filter f, long offset)
+            throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT id, queued_at FROM messages WHERE ").append(where);
+        List<Object> values = new ArrayList<>(params);
+        if (f.status() != null) {
+            sql.append(" AND status = ?");
+            values.add(f.status().wireName());
+        }
+        after(sql, values, f.after());
+        // The LIMIT is written out: a plan made for an unknown limit (a generic plan, after a few executions) may
+        // sort all the client's rows instead of reading the first few in the index's order.
+        sql.append(" ORDER BY queued_at DESC, id DESC LIMIT ").append(f.pageSize() + 1).append(" OFFSET ?");
+        values.add(offset);
+        List<Position> keys = new ArrayList<>(f.pageSize() + 1);
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            ps.setQueryTimeout(queryTimeoutSeconds);
+            bind(ps, values, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(new Position(rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getObject(1, UUID.class)));
+                }
+            }
+        }
+        return keys;
+    }
+
+    /**
+     * The page's keys, and one more, for a status only a receipt's outcome tells (sent, delivered, undelivered):
+     * the sent rows are read in the log's order, a batch at a time, and each is probed for its outcome by key, until
+     * the page is full or the rows are exhausted. In batches, not one statement: PostgreSQL cannot know how many
+     * rows such a page needs, and planned one statement as a sort of every sent row of the client (seconds).
+     */
+    private List<Position> probedKeys(Connection c, CharSequence where, List<Object> params, Filter f, long offset,
+            long deadline) throws SQLException {
+        String wanted = f.status() == MessageStatus.SENT ? null : f.status().wireName();
+        int want = f.pageSize() + 1;
+        long skip = offset;
+        List<Position> keys = new ArrayList<>(want);
+        Position after = f.after();
+        int batch = PROBE_BATCH;
+        while (skip + want > (long) batch / 2 && batch < MAX_PROBE_BATCH) {
+            batch *= 4;
+        }
+        while (true) {
+            if (System.nanoTime() - deadline > 0) {
+                // Every statement has the timeout; the rounds together get no more.
+                throw new SQLException("The sent-log read took longer than sms.api.store-timeout", "57014");
+            }
+            StringBuilder sql = new StringBuilder("SELECT c.id, c.queued_at, o.outcome FROM (SELECT id, queued_at, status"
+                    + " FROM messages WHERE ").append(where).append(" AND status = 'sent'");
+            List<Object> values = new ArrayList<>(params);
+            after(sql, values, after);
+            sql.append(" ORDER BY queued_at DESC, id DESC LIMIT ").append(batch).append(") c").append(OUTCOME_PROBE)
+                    .append(" ORDER BY c.queued_at DESC, c.id DESC");
+            int read = 0;
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                ps.setQueryTimeout(queryTimeoutSeconds);
+                bind(ps, values, 1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        read++;
+                        after = new Position(rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getObject(1, UUID.class));
+                        if (!Objects.equals(rs.getString(3), wanted)) {
+                            continue;
+                        }
+                        if (skip > 0) {
+                            skip--;
+                        } else {
+                            keys.add(after);
+                            if (keys.size() == want) {
+                                return keys;
+                            }
+                        }
+                    }
+                }
+            }
+            if (read < batch) {
+                return keys;
+            }
+            batch = Math.min(batch * 4, MAX_PROBE_BATCH);
+        }
+    }
+
+    /** Narrows {@code sql} to the rows older than the position, when there is one. */
+    private static void after(StringBuilder sql, List<Object> values, Position after) {
+        if (after == null) {
+            return;
+        }
+        // The row comparison is the keyset: the covering index is entered right after the position, whatever its
+        // depth. The plain bound on queued_at repeats it for the planner, which prunes the partitions of the days
+        // after the position with it (it does not prune on a row comparison).
+        sql.append(" AND queued_at <= ? AND (queued_at, id) < (?, ?)");
+        values.add(utc(after.queuedAt()));
+        values.add(utc(after.queuedAt()));
+        values.add(after.id());
+    }
+
+    /**
+     * The messages of the keys, in their order: each row, and its receipt's outcome when it has one, read by its key
+     * (the partition of its day). Plain JDBC straight into records: this is the hottest read, and entities would only
+     * be copied again.
+     */
+    private List<SentMessage> rows(Connection c, List<Position> keys) throws SQLException {
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        UUID[] ids = new UUID[keys.size()];
+        Long[] micros = new Long[keys.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = keys.get(i).id();
+            Instant t = keys.get(i).queuedAt();
+            micros[i] = t.getEpochSecond() * 1_000_000L + t.getNano() / 1_000;
+        }
+        // The times travel as microseconds since 1970: exact, and without the driver's time zone handling.
+        String sql = "SELECT " + COLUMNS + " FROM unnest(?::uuid[], ?::bigint[]) WITH ORDINALITY AS k(id, micros, n)"
+                + " CROSS JOIN LATERAL (SELECT * FROM messages m WHERE m.id = k.id"
+                + " AND m.queued_at = timestamptz 'epoch' + k.micros * interval '1 microsecond' LIMIT 1) m"
+                + " LEFT JOIN LATERAL (SELECT * FROM message_outcomes o"
+                + " WHERE o.message_id = m.id AND o.queued_at = m.queued_at LIMIT 1) o ON true"
+                + " ORDER BY k.n";
+        List<SentMessage> messages = new ArrayList<>(keys.size());
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setQueryTimeout(queryTimeoutSeconds);
+            ps.setArray(1, c.createArrayOf("uuid", ids));
+            ps.setArray(2, c.createArrayOf("bigint", micros));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    messages.add(row(rs));
+                }
+            }
+        }
+        return List.copyOf(messages);
+    }
+
+    /**
      * The page with its total: counted exactly when the filter's candidate rows (client, type, dates) are at most
-     * {@link #EXACT_TOTAL_CAP}, else estimated from the counters of the filter's days. Capping the candidates, not
-     * the matches, bounds the work whatever the status: a status that few messages have would otherwise be counted
-     * over the whole log.
+     * {@link #EXACT_TOTAL_CAP}, else estimated from the day's counters. Capping the candidates, not the matches,
+     * bounds the work whatever the status: a status that few messages have would otherwise be counted over the whole
+     * log. When the filter's dates are whole days, the counters say beforehand whether the candidates are beyond
+     * the cap, and then nothing is counted: a large log's pages cost no count at all.
      */
     private Page total(Connection c, String clientId, Filter f, CharSequence where, List<Object> params, Position next,
             List<SentMessage> messages) throws SQLException {
+        Counters counters = null;
+        if (wholeDays(f.from()) && wholeDays(f.until())) {
+            counters = counters(c, clientId, f);
+            if (counters.candidates() > EXACT_TOTAL_CAP) {
+                return new Page(counters.matching(), false, messages, next);
+            }
+        }
         MessageStatus status = f.status();
         List<Object> matchParams = new ArrayList<>();
         String matches;
@@ -287,16 +392,28 @@ public class SentLog {
             }
         }
         if (candidates <= EXACT_TOTAL_CAP) {
-            return new Page(matched, true, List.copyOf(messages), next);
+            return new Page(matched, true, messages, next);
         }
-        return new Page(Math.max(matched, estimate(c, clientId, f)), false, List.copyOf(messages), next);
+        // More rows than the counters know of (written without them): the counters are a floor at best.
+        if (counters == null) {
+            counters = counters(c, clientId, f);
+        }
+        return new Page(Math.max(matched, counters.matching()), false, messages, next);
     }
+
+    /** Whether a bound of the filter is absent or a midnight (UTC): whole days, as the counters count. */
+    private static boolean wholeDays(Instant bound) {
+        return bound == null || bound.getEpochSecond() % 86_400 == 0 && bound.getNano() == 0;
+    }
+
+    /** What the day's counters say of a filter: its candidate rows (client, type, days) and those of its status. */
+    private record Counters(long candidates, long matching) {}
 
     /**
      * The filter's messages as the day's counters tell them (usage_daily, kept with the rows), over every day the
-     * filter's dates overlap: an over-estimate when a bound falls inside a day.
+     * filter's dates overlap: more than the rows when a bound falls inside a day.
      */
-    private long estimate(Connection c, String clientId, Filter f) throws SQLException {
+    private Counters counters(Connection c, String clientId, Filter f) throws SQLException {
         String counted = f.status() == null ? "accepted" : switch (f.status()) {
             // accepted counts every row written: sent, failed, or waiting for a retry (still queued)
             case QUEUED -> "accepted - sent - failed";
@@ -306,7 +423,8 @@ public class SentLog {
             case UNDELIVERED -> "undelivered";
             case FAILED -> "failed";
         };
-        StringBuilder sql = new StringBuilder("SELECT coalesce(sum(" + counted + "), 0) FROM usage_daily WHERE client_id = ?");
+        StringBuilder sql = new StringBuilder("SELECT coalesce(sum(accepted), 0), coalesce(sum(" + counted + "), 0)"
+                + " FROM usage_daily WHERE client_id = ?");
         List<Object> params = new ArrayList<>();
         params.add(clientId);
         if (f.type() != null) {
@@ -327,7 +445,7 @@ public class SentLog {
             bind(ps, params, 1);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return rs.getLong(1);
+                return new Counters(rs.getLong(1), rs.getLong(2));
             }
         }
     }

@@ -160,21 +160,20 @@ class SentLogCursorTest {
     @Test
     void theTotalIsExactUpToTenThousandAndEstimatedFromTheDailyCountersBeyond() {
         String big = Stores.newClient();
-        // 10,050 messages 30 s apart from 2026-10-01 (3.5 days), one in four express, one in ten failed; ids as the
-        // API mints them (the time in the first 48 bits), the day's counters as a worker keeps them.
-        long start = Instant.parse("2026-10-01T00:00:00Z").toEpochMilli();
+        insertMany(big, 10050);
+        // one sent message in fifty got an undelivered receipt: a status that only a few, scattered rows have
         stores.execute("""
-                INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at)
-                SELECT id, ?, CASE WHEN g % 4 = 0 THEN 'express' ELSE 'normal' END, '+4917012345', 'App', 'bulk',
-                       CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'sent' END, sms_uuid_v7_time(id), now()
-                FROM (SELECT g, (lpad(to_hex(? + g * 30000), 12, '0') || '7000' || '8'
-                                 || substr(md5(random()::text || g), 1, 15))::uuid AS id
-                      FROM generate_series(1, 10050) g) s""", big, start);
+                INSERT INTO message_outcomes (message_id, queued_at, outcome)
+                SELECT id, queued_at, 'undelivered' FROM (SELECT id, queued_at, row_number() OVER (ORDER BY id) AS g
+                                                          FROM messages WHERE client_id = ?) m
+                WHERE g % 50 = 1""", big);
         stores.execute("""
-                INSERT INTO usage_daily (client_id, day, type, accepted, sent, failed)
-                SELECT client_id, (queued_at AT TIME ZONE 'UTC')::date, type, count(*),
-                       count(*) FILTER (WHERE status = 'sent'), count(*) FILTER (WHERE status = 'failed')
-                FROM messages WHERE client_id = ? GROUP BY 1, 2, 3""", big);
+                INSERT INTO usage_daily (client_id, day, type, accepted, sent, failed, undelivered)
+                SELECT m.client_id, (m.queued_at AT TIME ZONE 'UTC')::date, m.type, count(*),
+                       count(*) FILTER (WHERE m.status = 'sent'), count(*) FILTER (WHERE m.status = 'failed'),
+                       count(o.outcome)
+                FROM messages m LEFT JOIN message_outcomes o ON o.message_id = m.id AND o.queued_at = m.queued_at
+                WHERE m.client_id = ? GROUP BY 1, 2, 3""", big);
 
         page(big, Map.of("page_size", "100"))
                 .body("total", equalTo(10050)).body("total_exact", equalTo(false)).body("total_pages", equalTo(101))
@@ -184,7 +183,11 @@ class SentLogCursorTest {
                 .body("total", equalTo(1005)).body("total_exact", equalTo(false)).body("total_pages", equalTo(51));
         // (A page that finds nothing at all tells the total by itself.)
         page(big, Map.of("status", "delivered")).body("total", equalTo(0)).body("total_exact", equalTo(true));
-        // Fewer candidates than the cap: exact.
+        page(big, Map.of("status", "undelivered")).body("total", equalTo(201)).body("total_exact", equalTo(false));
+        // Fewer candidates than the cap: exact; counted, when a bound is inside a day, although the counters of its
+        // days (all 10,050) are beyond the cap.
+        page(big, Map.of("from_date", "2026-10-01T12:00:00Z")).body("total", equalTo(8611))
+                .body("total_exact", equalTo(true));
         page(big, Map.of("type", "express")).body("total", equalTo(2512)).body("total_exact", equalTo(true));
         page(big, Map.of("from_date", "2026-10-02", "to_date", "2026-10-02", "status", "failed"))
                 .body("total", equalTo(288)).body("total_exact", equalTo(true));
@@ -193,6 +196,11 @@ class SentLogCursorTest {
         page(big, Map.of("page_size", "100", "cursor", cursor))
                 .body("page", equalTo(2)).body("total", equalTo(10050)).body("total_exact", equalTo(false));
 
+        // Rows the counters do not know of (written without them): the total is never less than those counted.
+        String uncounted = Stores.newClient();
+        insertMany(uncounted, 10020);
+        page(uncounted, Map.of()).body("total", equalTo(10001)).body("total_exact", equalTo(false));
+
         // The whole log, once each, newest first; page= agrees with the cursors on a deep page.
         List<String> walked = walk(big, Map.of(), 100);
         assertThat(walked).hasSize(10050).doesNotHaveDuplicates();
@@ -200,6 +208,30 @@ class SentLogCursorTest {
                 + " FROM messages WHERE client_id = ?", big).split(","));
         assertThat(walked).isEqualTo(inOrder);
         page(big, Map.of("page", "87", "page_size", "100")).body("messages.id", equalTo(walked.subList(8600, 8700)));
+
+        // The scattered status, read through batches of sent rows probed for their receipts, by cursor and by page.
+        List<String> undelivered = List.of(stores.text("SELECT string_agg(m.id::text, ',' ORDER BY m.queued_at DESC,"
+                + " m.id DESC) FROM messages m JOIN message_outcomes o ON o.message_id = m.id AND o.queued_at = m.queued_at"
+                + " WHERE m.client_id = ? AND o.outcome = 'undelivered'", big).split(","));
+        assertThat(undelivered).hasSize(201);
+        assertThat(walk(big, Map.of("status", "undelivered"), 7)).isEqualTo(undelivered);
+        page(big, Map.of("status", "undelivered", "page", "20", "page_size", "7"))
+                .body("messages.id", equalTo(undelivered.subList(133, 140)));
+    }
+
+    /**
+     * Writes {@code n} messages 30 s apart from 2026-10-01 (10,050 take 3.5 days) in one statement, one in four
+     * express, one in ten failed; ids as the API mints them (the time in their first 48 bits).
+     */
+    private void insertMany(String clientId, int n) {
+        stores.execute("""
+                INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at)
+                SELECT id, ?, CASE WHEN g % 4 = 0 THEN 'express' ELSE 'normal' END, '+4917012345', 'App', 'bulk',
+                       CASE WHEN g % 10 = 0 THEN 'failed' ELSE 'sent' END, sms_uuid_v7_time(id), now()
+                FROM (SELECT g, (lpad(to_hex(? + g * 30000), 12, '0') || '7000' || '8'
+                                 || substr(md5(random()::text || g), 1, 15))::uuid AS id
+                      FROM generate_series(1, ?) g) s""", clientId,
+                Instant.parse("2026-10-01T00:00:00Z").toEpochMilli(), n);
     }
 
     /** Follows next_cursor from the first page to the last; checks each page's number, size and total. */
