@@ -28,6 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.postgresql.PGStatement;
 
 /**
  * Reads a client's messages from PostgreSQL; every query is bound to the caller's client id, and waits at most
@@ -224,7 +225,7 @@ public class SentLog {
         sql.append(" ORDER BY queued_at DESC, id DESC LIMIT ").append(f.pageSize() + 1).append(" OFFSET ?");
         values.add(offset);
         List<Position> keys = new ArrayList<>(f.pageSize() + 1);
-        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        try (PreparedStatement ps = plannedForItsValues(c, sql.toString())) {
             ps.setQueryTimeout(queryTimeoutSeconds);
             bind(ps, values, 1);
             try (ResultSet rs = ps.executeQuery()) {
@@ -265,7 +266,7 @@ public class SentLog {
             sql.append(" ORDER BY queued_at DESC, id DESC LIMIT ").append(batch).append(") c").append(OUTCOME_PROBE)
                     .append(" ORDER BY c.queued_at DESC, c.id DESC");
             int read = 0;
-            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            try (PreparedStatement ps = plannedForItsValues(c, sql.toString())) {
                 ps.setQueryTimeout(queryTimeoutSeconds);
                 bind(ps, values, 1);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -291,6 +292,21 @@ public class SentLog {
             }
             batch = Math.min(batch * 4, MAX_PROBE_BATCH);
         }
+    }
+
+    /**
+     * A statement that PostgreSQL plans for its values at every execution, never once for all values. A plan for
+     * unknown values cannot know which days' partitions the dates and the position leave, so it cannot read them in
+     * order, and it misjudges how many rows a date range holds: with the driver's default (a plan for all values
+     * after five executions) a page of one client's express messages within some dates, read in 0.2 ms from 3
+     * partitions when planned for its values, sorted 52,000 rows instead (40 ms). Planning costs 1 to 4 ms.
+     */
+    private static PreparedStatement plannedForItsValues(Connection c, String sql) throws SQLException {
+        PreparedStatement ps = c.prepareStatement(sql);
+        if (ps.isWrapperFor(PGStatement.class)) {
+            ps.unwrap(PGStatement.class).setPrepareThreshold(0);
+        }
+        return ps;
     }
 
     /** Narrows {@code sql} to the rows older than the position, when there is one. */
