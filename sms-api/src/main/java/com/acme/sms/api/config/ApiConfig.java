@@ -25,6 +25,14 @@ public interface ApiConfig {
     java.util.Optional<String> adminKey();
 
     /**
+     * Key that signs the sent-log's cursors (HMAC-SHA256), at least 16 characters; every API instance behind one
+     * address needs the same. Unset: derived from {@link #adminKey()} when there is one (instances sharing the admin
+     * key share it), else a random key of this process, under which another instance, or this one after a restart,
+     * answers a cursor with 400 invalid-cursor.
+     */
+    java.util.Optional<String> cursorSecret();
+
+    /**
      * How long a sent-log page (and its total) is served from memory before PostgreSQL is asked again: the specification's
      * "cache message reports". A dashboard polling the log costs one query per period; a message that reached its
      * final state shows up at most this much later. 0 turns the cache off.

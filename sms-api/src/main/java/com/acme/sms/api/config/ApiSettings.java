@@ -56,6 +56,11 @@ public class ApiSettings {
             problems.add("sms.api.max-credit-increase is " + api.maxCreditIncrease() + " but must be from 1 to "
                     + CreditScripts.MAX_BALANCE + ", the most a balance can hold");
         }
+        if (api.cursorSecret().isPresent() && api.cursorSecret().get().length() < 16) {
+            problems.add("sms.api.cursor-secret is " + api.cursorSecret().get().length() + " characters but must be at "
+                    + "least 16: a short key can be guessed from one cursor, and cursors then altered at will (they would still"
+                    + " read only the caller's own messages)");
+        }
         if (api.sentLogCacheTtl().isNegative()) {
             problems.add("sms.api.sent-log-cache-ttl is " + api.sentLogCacheTtl() + " but must be 0 (off) or positive");
         }

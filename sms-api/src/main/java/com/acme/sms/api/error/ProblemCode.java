@@ -15,6 +15,8 @@ public enum ProblemCode {
     DUPLICATE_HEADER(400),
     INVALID_HEADER(400),
     INVALID_PARAMETER(400),
+    /** A sent-log cursor that this API did not mint for this client and these filters, or that was altered. */
+    INVALID_CURSOR(400),
     INVALID_ID(400),
     INVALID_SMS_TYPE(400),
     NO_MESSAGES(400),

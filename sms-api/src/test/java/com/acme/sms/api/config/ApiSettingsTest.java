@@ -43,6 +43,13 @@ class ApiSettingsTest {
                 .anySatisfy(p -> assertThat(p).contains("sms.api.max-credit-increase"));
     }
 
+    @Test
+    void aCursorSecretUnderSixteenCharactersIsRefused() {
+        assertThat(ApiSettings.problems(config(Map.of("sms.api.cursor-secret", "short"))))
+                .singleElement().asString().startsWith("sms.api.cursor-secret is 5 characters but must be at least 16");
+        assertThat(ApiSettings.problems(config(Map.of("sms.api.cursor-secret", "sixteen chars ok")))).isEmpty();
+    }
+
     private static ApiConfig config(Map<String, String> properties) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(ApiConfig.class)

@@ -22,7 +22,7 @@ class SentLogCacheTest {
             list.add(new SentMessage(UUID.randomUUID(), "normal", "+4917012345", "App", "x".repeat(chars), "sent",
                     Instant.EPOCH, Instant.EPOCH, null, 1, 1, null, null, null, null, 1));
         }
-        return new SentLog.Page(messages, list);
+        return new SentLog.Page(messages, true, list, null);
     }
 
     @Test

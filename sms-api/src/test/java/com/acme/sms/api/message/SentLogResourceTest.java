@@ -158,8 +158,8 @@ class SentLogResourceTest {
         stores.execute("UPDATE messages SET provider_message_id = 'smsc-20' WHERE id = ?", undelivered);
         stores.execute("""
                 INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message)
-                VALUES (?, sms_uuid_v7_time(?), 'undelivered', ?, '001', 'receipt: UNDELIV (err 001)')""", undelivered,
-                undelivered, at.plusMinutes(3));
+                VALUES (?, sms_uuid_v7_time(?), 'undelivered', ?, '001', 'receipt: UNDELIV (err 001)')""",
+                undelivered, undelivered, at.plusMinutes(3));
 
         given().header("X-Client-ID", client).queryParam("status", "delivered").when().get("/api/messages/sent-log")
                 .then().statusCode(200).body("total", equalTo(1))
@@ -198,8 +198,8 @@ class SentLogResourceTest {
         given().when().get("/api/messages/sent-log").then().statusCode(400).body("code", equalTo("missing-client-id"));
     }
 
+    /** A row as a worker writes it: its queued_at is the time in its id (V10). */
     private UUID insert(String clientId, String type, String status, OffsetDateTime queuedAt) {
-        // A row's queued_at is its id's time (V10), as the worker writes it.
         UUID id = UuidV7.at(queuedAt.toInstant(), 0);
         stores.execute(
                 """

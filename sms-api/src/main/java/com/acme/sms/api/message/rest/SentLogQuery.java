@@ -16,9 +16,15 @@ import java.time.temporal.ChronoUnit;
 
 /**
  * The sent-log's query parameters, as sent, read into a {@link SentLog.Filter}; a parameter that does not parse is
- * an {@code invalid-parameter} problem naming it. Absent parameters mean no filter, page 1 and 20 per page.
+ * an {@code invalid-parameter} problem naming it. Absent parameters mean no filter, page 1 and 20 per page. The
+ * {@code cursor} is only checked against {@code page} here; {@link SentLogCursors} opens it.
  */
-public record SentLogQuery(String status, String type, String fromDate, String toDate, String page, String pageSize) {
+public record SentLogQuery(String status, String type, String fromDate, String toDate, String page, String pageSize,
+        String cursor) {
+
+    public SentLogQuery(String status, String type, String fromDate, String toDate, String page, String pageSize) {
+        this(status, type, fromDate, toDate, page, pageSize, null);
+    }
 
     static final int MAX_PAGE = 1_000_000;
     static final int MAX_PAGE_SIZE = 100;
@@ -39,6 +45,9 @@ public record SentLogQuery(String status, String type, String fromDate, String t
         Instant until = toDate == null ? null : bound("to_date", toDate, true);
         if (from != null && until != null && !from.isBefore(until)) {
             throw invalid("'from_date' must be before 'to_date'.");
+        }
+        if (cursor != null && page != null) {
+            throw invalid("Send either 'page' or 'cursor', not both: a cursor names its page.");
         }
         int pageNumber = number("page", page, 1, 1, MAX_PAGE);
         int size = number("page_size", pageSize, DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE);

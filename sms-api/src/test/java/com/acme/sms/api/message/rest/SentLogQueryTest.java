@@ -47,6 +47,8 @@ class SentLogQueryTest {
                 "'page_size' must be a whole number from 1 to 100.");
         assertInvalid(new SentLogQuery(null, null, null, null, "99999999999", null),
                 "'page' must be a whole number from 1 to 1000000.");
+        assertInvalid(new SentLogQuery(null, null, null, null, "2", null, "a-cursor"),
+                "Send either 'page' or 'cursor', not both: a cursor names its page.");
     }
 
     private static void assertInvalid(SentLogQuery query, String detail) {
