@@ -56,6 +56,22 @@ public interface ApiConfig {
     @WithDefault("2")
     int sentLogReadsInFlight();
 
+    /**
+     * Most message exports streaming at once on one API instance (one client has at most one at a time); one more is
+     * refused at once with 429 and Retry-After. An export holds a PostgreSQL connection from its first row to its last,
+     * which at a slow reader can be minutes: the bound keeps most of the pool ({@code quarkus.datasource.jdbc.max-size})
+     * for everything else. 0 turns exports off.
+     */
+    @WithDefault("4")
+    int maxExports();
+
+    /**
+     * The longest PostgreSQL may take for one batch of an export's rows (1,000; the first also plans the walk). Not for
+     * the whole export, which streams for as long as there are rows and the client reads them.
+     */
+    @WithDefault("30s")
+    java.time.Duration exportStatementTimeout();
+
     /** Most credit one increase may add. */
     @WithDefault("10000000")
     long maxCreditIncrease();

@@ -64,6 +64,13 @@ public class ApiSettings {
         if (api.sentLogCacheTtl().isNegative()) {
             problems.add("sms.api.sent-log-cache-ttl is " + api.sentLogCacheTtl() + " but must be 0 (off) or positive");
         }
+        if (api.maxExports() < 0) {
+            problems.add("sms.api.max-exports is " + api.maxExports() + " but must be 0 (exports off) or more");
+        }
+        if (api.exportStatementTimeout().compareTo(Duration.ofSeconds(1)) < 0) {
+            problems.add("sms.api.export-statement-timeout is " + api.exportStatementTimeout()
+                    + " but must be at least 1s: PostgreSQL would cancel the first batch of every export");
+        }
         return problems;
     }
 }

@@ -40,7 +40,7 @@ public class SentLog {
 
     /** The columns {@link #row} reads, in its order, of a message {@code m} and its receipt's outcome {@code o}. */
     // A receipt's outcome (delivered, undelivered), when there is one, is the status the client sees (see V7).
-    private static final String COLUMNS = "m.id, m.type, m.to_number, m.from_number, m.content,"
+    static final String COLUMNS = "m.id, m.type, m.to_number, m.from_number, m.content,"
             + " coalesce(o.outcome, m.status), m.queued_at,"
             + " coalesce(o.applied_at, m.updated_at), coalesce(o.error_message, m.error_message), m.attempts,"
             + " m.segments, m.provider_message_id, m.sent_at, o.delivered_at, coalesce(o.error_code, m.error_code),"
@@ -48,7 +48,7 @@ public class SentLog {
 
     /** A message row {@code m} with its receipt's outcome {@code o}, when it has one; for one message by its key. */
     // The outcome is in the partition of the message's day: the join on both keys reads only that one.
-    private static final String WITH_OUTCOME = " LEFT JOIN message_outcomes o ON o.message_id = m.id AND o.queued_at = m.queued_at";
+    static final String WITH_OUTCOME = " LEFT JOIN message_outcomes o ON o.message_id = m.id AND o.queued_at = m.queued_at";
 
     /**
      * The outcome {@code o.outcome} of each sent row {@code c}, or null: looked up by its key, row by row. A lateral
@@ -470,7 +470,7 @@ public class SentLog {
         return t.atOffset(ZoneOffset.UTC);
     }
 
-    private static SentMessage row(ResultSet rs) throws SQLException {
+    static SentMessage row(ResultSet rs) throws SQLException {
         return new SentMessage(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3), rs.getString(4),
                 rs.getString(5), rs.getString(6), rs.getObject(7, OffsetDateTime.class).toInstant(),
                 rs.getObject(8, OffsetDateTime.class).toInstant(), rs.getString(9), rs.getInt(10), rs.getInt(11),

@@ -32,7 +32,7 @@ public final class RequestRules {
 
     /** Query parameters of the API; each may appear at most once. */
     static final Set<String> SINGLE_PARAMETERS = Set.of("status", "type", "from_date", "to_date", "page", "page_size",
-            "cursor", "count", "client", "all", "create");
+            "cursor", "count", "client", "all", "create", "format");
 
     private RequestRules() {}
 

@@ -16,7 +16,7 @@ import com.tngtech.archunit.lang.ArchRule;
 class ApiLayeringTest {
 
     private static final String[] SERVICES = {"com.acme.sms.api.message", "com.acme.sms.api.credit",
-        "com.acme.sms.api.admin", "com.acme.sms.api.ratelimit", "com.acme.sms.api.optout"};
+        "com.acme.sms.api.admin", "com.acme.sms.api.ratelimit", "com.acme.sms.api.optout", "com.acme.sms.api.report"};
 
     @ArchTest
     static final ArchRule servicesAreFreeOfHttp = noClasses().that().resideInAnyPackage(SERVICES)

@@ -50,6 +50,15 @@ class ApiSettingsTest {
         assertThat(ApiSettings.problems(config(Map.of("sms.api.cursor-secret", "sixteen chars ok")))).isEmpty();
     }
 
+    @Test
+    void exportsMayBeTurnedOffButNotGivenANegativeBoundOrASubSecondStatementTimeout() {
+        assertThat(ApiSettings.problems(config(Map.of("sms.api.max-exports", "0")))).isEmpty();
+        assertThat(ApiSettings.problems(config(Map.of("sms.api.max-exports", "-1",
+                "sms.api.export-statement-timeout", "500ms"))))
+                .hasSize(2).anySatisfy(p -> assertThat(p).startsWith("sms.api.max-exports is -1"))
+                .anySatisfy(p -> assertThat(p).startsWith("sms.api.export-statement-timeout is PT0.5S"));
+    }
+
     private static ApiConfig config(Map<String, String> properties) {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(ApiConfig.class)

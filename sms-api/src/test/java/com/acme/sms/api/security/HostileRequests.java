@@ -259,6 +259,8 @@ final class HostileRequests {
         SEND("POST", "/api/messages/bulk/send"),
         SENT_LOG("GET", "/api/messages/sent-log"),
         MESSAGE("GET", "/api/messages/{id}"),
+        EXPORT("GET", "/api/messages/export"),
+        USAGE("GET", "/api/reports/usage"),
         DEAD_LETTERS("GET", "/api/admin/dead-letters"),
         REQUEUE("POST", "/api/admin/dead-letters/{type}/{entry}/requeue"),
         DISCARD("DELETE", "/api/admin/dead-letters/{type}/{entry}"),
@@ -282,6 +284,8 @@ final class HostileRequests {
         List<String> parameters() {
             return switch (this) {
                 case SENT_LOG -> List.of("status", "type", "from_date", "to_date", "page", "page_size");
+                case EXPORT -> List.of("status", "type", "from_date", "to_date", "format");
+                case USAGE -> List.of("from_date", "to_date", "type");
                 case DEAD_LETTERS -> List.of("type", "count");
                 case RECONCILIATION -> List.of("client");
                 default -> List.of();

@@ -4,6 +4,7 @@ import com.acme.sms.api.config.ApiConfig;
 import com.acme.sms.api.error.ProblemCode;
 import com.acme.sms.api.error.ProblemException;
 import com.acme.sms.api.message.MessageDraft;
+import com.acme.sms.api.message.MessageExport;
 import com.acme.sms.api.message.MessageRules;
 import com.acme.sms.api.message.ScheduledMessages;
 import com.acme.sms.api.message.SendCommand;
@@ -11,12 +12,14 @@ import com.acme.sms.api.message.SendService;
 import com.acme.sms.api.message.SentLog;
 import com.acme.sms.api.message.SentMessage;
 import com.acme.sms.api.message.TextRules;
+import com.acme.sms.api.ratelimit.ExportsInFlight;
 import com.acme.sms.api.ratelimit.ReadsInFlight;
 import com.acme.sms.api.rest.Ascii;
 import com.acme.sms.api.security.Caller;
 import com.acme.sms.api.security.Callers;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.text.SmsText;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
@@ -33,6 +36,8 @@ import jakarta.ws.rs.core.Response;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +64,9 @@ public class MessageResource {
     static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
     static final Duration MIN_SCHEDULE_AHEAD = Duration.ofMinutes(1);
     static final Duration MAX_SCHEDULE_AHEAD = Duration.ofDays(35);
+    /** The time of an export in its file name: 20261204T101500Z. */
+    private static final DateTimeFormatter EXPORT_STAMP = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
     private static final Pattern MESSAGE_ID = Pattern
             .compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
@@ -69,11 +77,18 @@ public class MessageResource {
     private final ReadsInFlight readsInFlight;
     private final ScheduledMessages scheduled;
     private final SentLogCursors cursors;
+    private final MessageExport exports;
+    private final ExportsInFlight exportsInFlight;
+    private final ObjectMapper json;
 
     public MessageResource(SendService sender, SentLog sentLog, ApiConfig config, Callers callers,
-            ReadsInFlight readsInFlight, ScheduledMessages scheduled, SentLogCursors cursors) {
+            ReadsInFlight readsInFlight, ScheduledMessages scheduled, SentLogCursors cursors, MessageExport exports,
+            ExportsInFlight exportsInFlight, ObjectMapper json) {
         this.scheduled = scheduled;
         this.cursors = cursors;
+        this.exports = exports;
+        this.exportsInFlight = exportsInFlight;
+        this.json = json;
         this.sender = sender;
         this.sentLog = sentLog;
         this.config = config;
@@ -178,6 +193,53 @@ public class MessageResource {
             permit.close();
             throw e;
         }
+    }
+
+    @GET
+    @Path("/export")
+    @Produces({"text/csv", "application/x-ndjson"})
+    @Operation(summary = "Export the message log", description = """
+            All of the caller's messages that pass the filters (the sent-log's), oldest first, as one CSV or NDJSON \
+            download streamed as it is read: any size, in constant memory. One export per client at a time, and at \
+            most sms.api.max-exports per server. A failure after the first bytes aborts the connection: a download \
+            that ends without its final chunk is incomplete.""")
+    @APIResponse(responseCode = "200",
+            description = "CSV (RFC 4180, header row; the default) or NDJSON (one message per line, as in the sent-log)")
+    @APIResponse(responseCode = "400",
+            description = "Missing/invalid X-Client-ID (header mode) or an invalid parameter (problem+json)")
+    @APIResponse(responseCode = "503", description = "PostgreSQL did not answer in time; see Retry-After (problem+json)")
+    @Parameter(name = Caller.CLIENT_HEADER, in = ParameterIn.HEADER, description = Caller.CLIENT_HEADER_DOC)
+    public Response export(
+            @Parameter(description = "queued, sent, delivered, undelivered or failed") @QueryParam("status") String status,
+            @Parameter(description = "normal or express") @QueryParam("type") String type,
+            @Parameter(
+                    description = "Earliest queued time: 2026-11-25 or 2026-11-25T10:00:00Z") @QueryParam("from_date") String fromDate,
+            @Parameter(
+                    description = "Latest queued time: 2026-11-25 (whole day) or 2026-11-25T18:00:00Z") @QueryParam("to_date") String toDate,
+            @Parameter(description = "csv (default) or ndjson") @QueryParam("format") String format,
+            @Context RoutingContext routing) {
+        String clientId = callers.clientId();
+        ExportQuery query = new ExportQuery(status, type, fromDate, toDate, format);
+        MessageExport.Filter filter = query.filter();
+        ExportFormat exportFormat = query.exportFormat();
+        ExportsInFlight.Permit permit = exportsInFlight.acquire(clientId);
+        MessageExport.Rows rows;
+        try {
+            rows = exports.open(clientId, filter);
+        } catch (RuntimeException | Error e) {
+            permit.close();
+            throw e;
+        }
+        ExportStream body = new ExportStream(rows, permit, exportFormat, json, routing.response(), clientId);
+        // The writer gives the connection and the place back when it has run; if the response ends without it
+        // (the client left first), this does.
+        routing.addEndHandler(ended -> body.abandon());
+        String fileName = "messages-" + clientId + "-" + EXPORT_STAMP.format(Instant.now()) + "."
+                + exportFormat.extension();
+        return Response.ok(body, exportFormat.mediaType())
+                .header("Content-Disposition", "attachment; filename=\"" + fileName + "\"")
+                .header("Cache-Control", "no-store")
+                .build();
     }
 
     @GET
