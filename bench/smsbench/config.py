@@ -37,6 +37,7 @@ Settings (environment):
   BENCH_OPTOUTS             numbers each bench client has opted out (default 10; none of them is sent to), so that
                             acceptance checks every message against a non-empty list; 0 = none
   BENCH_SENTLOG_ROWS        rows of the sent-log table (default 10,000,000; quick 200,000)
+  BENCH_LOAD_JOBS           psql sessions that load the sent-log rows side by side (default 2)
   BENCH_START_TIMEOUT       seconds to wait for an app's readiness (default 600: a migration may build an index over the 10M-row table)
   SMS_REDIS_PORT, SMS_PG_PORT, SMS_WORKER_*, SMS_PROVIDER_*   as for bin/run
 """
@@ -85,7 +86,7 @@ CREDIT_PER_CLIENT = 10000000
 # The sent-log table: its clients, and the version of the generated data (bump it when the generator
 # changes, so that tables loaded by an older bench are reloaded).
 SENTLOG_CLIENTS = 1000
-SENTLOG_DATA_VERSION = 2
+SENTLOG_DATA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Settings:
     redis_db: int
     db: str
     log_db: str
+    load_jobs: int
     start_timeout: int
     port_base: int
     e2e_rate: int
@@ -193,6 +195,9 @@ def load(argv, env=None, root=None):
     if not re.fullmatch(r"[0-9]+", rows) or int(rows) < 1000:
         raise BenchError("BENCH_SENTLOG_ROWS must be a number >= 1000")
     sizes = Sizes(**{**sizes.__dict__, "sentlog_rows": int(rows)})
+    load_jobs = _whole(env, "BENCH_LOAD_JOBS", 2)
+    if load_jobs < 1:
+        raise BenchError("BENCH_LOAD_JOBS must be 1 or more")
 
     return Settings(
         root=root or Path(__file__).resolve().parents[2],
@@ -204,6 +209,7 @@ def load(argv, env=None, root=None):
         redis_db=redis_db,
         db=db,
         log_db=log_db,
+        load_jobs=load_jobs,
         start_timeout=start_timeout,
         port_base=port_base,
         e2e_rate=e2e_rate,

@@ -3,6 +3,7 @@
 import os
 import shutil
 import subprocess
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from .util import BenchError, say
 
@@ -27,6 +28,24 @@ class Psql:
         if p.returncode != 0 and check:
             raise BenchError("psql on %s failed: %s" % (db, p.stderr.strip() or "exit %d" % p.returncode))
         return p.stdout
+
+    def run_many(self, db, scripts, jobs, progress=None):
+        """Each SQL script in its own psql session, JOBS at a time (PROGRESS(i) after each); the first failure
+        raises BenchError once the scripts already running have ended, and the rest are not started."""
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {pool.submit(self.run, db, sql=s): i for i, s in enumerate(scripts)}
+            pending = set(futures)
+            try:
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    for f in finished:
+                        f.result()
+                        if progress:
+                            progress(futures[f])
+            except BaseException:
+                for f in pending:
+                    f.cancel()
+                raise
 
     def val(self, db, query):
         """One value from a query."""

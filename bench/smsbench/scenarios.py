@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
+from . import logdata
 from .config import CLIENT_PREFIX, CLIENTS, SENTLOG_CLIENTS, SENTLOG_DATA_VERSION
 from .load import accept_command, prefill_resp, redis_benchmark, wrk_brief, wrk_result, write_copy_csv
 from .apps import port_open as apps_port_open
@@ -305,101 +306,20 @@ def sla(b):
     b.clear_streams()
 
 
-# Indexes are dropped for the load and rebuilt afterwards from their own definitions (whatever the migrations
-# made them). bench_sentlog_defs is kept until the load is done: an interrupted load leaves it behind, and the
-# next load then uses the definitions it holds.
-SENTLOG_DROP_INDEXES = r"""
-CREATE TABLE IF NOT EXISTS bench_sentlog_defs (ddl text, conindid oid);
-DO $$
-BEGIN
-  IF NOT EXISTS (SELECT FROM bench_sentlog_defs) THEN
-    INSERT INTO bench_sentlog_defs
-      SELECT 'ALTER TABLE messages ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid), conindid
-      FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype IN ('p', 'u');
-    INSERT INTO bench_sentlog_defs
-      SELECT pg_get_indexdef(indexrelid), indexrelid FROM pg_index
-      WHERE indrelid = 'messages'::regclass
-        AND indexrelid NOT IN (SELECT conindid FROM bench_sentlog_defs);
-  END IF;
-END $$;
-DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT conname FROM pg_constraint WHERE conrelid = 'messages'::regclass AND contype IN ('p', 'u') LOOP
-    EXECUTE 'ALTER TABLE messages DROP CONSTRAINT ' || quote_ident(r.conname);
-  END LOOP;
-  FOR r IN SELECT indexrelid::regclass AS idx FROM pg_index WHERE indrelid = 'messages'::regclass LOOP
-    EXECUTE 'DROP INDEX ' || r.idx;
-  END LOOP;
-END $$;
-"""
-
-SENTLOG_REBUILD_INDEXES = r"""
-SET maintenance_work_mem = '1GB';
-DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT ddl FROM bench_sentlog_defs LOOP
-    EXECUTE r.ddl;
-  END LOOP;
-END $$;
-DROP TABLE bench_sentlog_defs;
-VACUUM ANALYZE messages;
-"""
-
-# Rows are generated oldest first, as they would arrive: queued_at grows with the row number over the 30 days
-# before the anchor, and consecutive rows cycle through the clients (so each client's rows are spread over the
-# table, as with real interleaved traffic).
-SENTLOG_INSERT = """
-INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at, error_message, attempts)
-SELECT gen_random_uuid(),
-       'log-' || lpad((g % {clients})::text, 4, '0'),
-       CASE WHEN r1 < 0.15 THEN 'express' ELSE 'normal' END,
-       '+49170' || lpad((g % 10000000)::text, 7, '0'),
-       CASE WHEN r1 < 0.5 THEN 'BenchApp' ELSE '+4930123456' END,
-       'Your parcel ' || g || ' is on its way. Track it in the app. Reply STOP to opt out.',
-       CASE WHEN r2 < 0.96 THEN 'sent' ELSE 'failed' END,
-       q, q + (0.02 + r1 * 2) * interval '1 second',
-       CASE WHEN r2 >= 0.96 THEN 'recipient rejected by provider' END,
-       1
-FROM (SELECT g, random() AS r1, random() AS r2,
-             timestamptz '{anchor}' - interval '30 days' * (1 - g::float8 / {rows}) AS q
-      FROM generate_series({lo}, {hi}) AS g) s"""
+def sentlog_data(rows):
+    """The sent-log table: ROWS rows over SENTLOG_CLIENTS clients log-0000 ... log-0999 (consecutive rows cycle
+    through the clients, as interleaved traffic would), queued_at spread evenly over the 30 days before loading; no
+    receipts (96 % sent / 4 % failed, as written by a worker without receipts)."""
+    return logdata.DataSet(marker="bench_sentlog", shape="%d/%d/v%d" % (rows, SENTLOG_CLIENTS, SENTLOG_DATA_VERSION),
+                           total=rows, days=30, client="'log-' || lpad((g %% %d)::text, 4, '0')" % SENTLOG_CLIENTS,
+                           tag=1, outcomes=False)
 
 
 def sentlog_load(b):
-    """Load sentlog_rows rows over SENTLOG_CLIENTS clients into the log database, unless exactly that is there
-    already (marker table bench_sentlog). Returns the load's seconds, or None when the table was kept."""
-    db, rows = b.s.log_db, b.sz.sentlog_rows
-    psql = b.psql
-    want = "%d/%d/%d" % (rows, SENTLOG_CLIENTS, SENTLOG_DATA_VERSION)
-    if psql.val(db, "SELECT to_regclass('bench_sentlog') IS NOT NULL") == "t":
-        have = psql.run(db, "-Atc", "SELECT rows || '/' || clients || '/' || version FROM bench_sentlog",
-                        check=False).strip()
-        if have == want:
-            count = psql.val(db, "SELECT count(*) FROM messages")
-            if count == str(rows):
-                say("sent-log table already holds %s rows over %d clients: kept (drop database %s to reload)"
-                    % (count, SENTLOG_CLIENTS, db))
-                return None
-    say("loading %d rows over %d clients into %s.messages (10M rows take about a minute; kept for later runs)"
-        % (rows, SENTLOG_CLIENTS, db))
-    t0 = now()
-    anchor = psql.val(db, "SELECT date_trunc('second', now())")
-    psql.run(db, "-c", "DROP TABLE IF EXISTS bench_sentlog", "-c", "TRUNCATE messages, message_outcomes, message_parts")
-    psql.run(db, sql=SENTLOG_DROP_INDEXES)
-    chunk = 1000000
-    for lo in range(1, rows + 1, chunk):
-        hi = min(lo + chunk - 1, rows)
-        psql.run(db, "-c", SENTLOG_INSERT.format(clients=SENTLOG_CLIENTS, anchor=anchor, rows=rows, lo=lo, hi=hi))
-        say("  ... %d rows" % hi)
-    say("  rebuilding indexes, ANALYZE")
-    psql.run(db, sql=SENTLOG_REBUILD_INDEXES)
-    psql.run(db, "-c", "CREATE TABLE bench_sentlog AS SELECT %d::bigint AS rows, %d AS clients, %d AS version, "
-                       "timestamptz '%s' AS loaded_at" % (rows, SENTLOG_CLIENTS, SENTLOG_DATA_VERSION, anchor))
-    load_s = round(now() - t0)
-    say("loaded in %d s" % load_s)
-    return load_s
+    """Load sentlog_rows rows into the log database, unless exactly that is there already (marker table
+    bench_sentlog). Returns the load's seconds, or None when the table was kept."""
+    loaded = logdata.load(b.psql, b.s.log_db, sentlog_data(b.sz.sentlog_rows), b.s.load_jobs)
+    return None if loaded is None else loaded["load_s"]
 
 
 def _get(url, client, out):
