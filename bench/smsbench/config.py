@@ -21,7 +21,7 @@ writes bench/results/<timestamp>.json (+ latest.json). See bench/README.md.
   BENCH_QUICK=1 bench/run        smoke version: small sizes, about 3 minutes
   bench/run ingest otp           only these scenarios
 
-Scenarios (in this order): ceiling ingest otp e2e sla sentlog
+Scenarios (in this order): ceiling ingest otp e2e sla sentlog bigclient attack smpp
 
 Settings (environment):
   BENCH_QUICK=1             small sizes and short runs
@@ -29,7 +29,8 @@ Settings (environment):
   BENCH_PORT_BASE           first of the 5 HTTP ports used (default 18080); each app's
                             management port (health, metrics) is its HTTP port + 1000
   BENCH_REDIS_DB            Redis logical db of the bench (default 13; it is EMPTIED)
-  BENCH_DB, BENCH_LOG_DB    PostgreSQL databases (default sms_bench, sms_bench_log; created, owner sms)
+  BENCH_DB, BENCH_LOG_DB, BENCH_BIG_DB
+                            PostgreSQL databases (default sms_bench, sms_bench_log, sms_bench_big; created, owner sms)
   BENCH_JAVA_OPTS           JVM options for the apps (default: the JVM's default heap)
   BENCH_NORMAL_NICE         nice level of the normal-queue workers (default 10, as bin/run; 0 = off)
   BENCH_E2E_RATE            offered load of the end-to-end runs in msg/s (default 22000; 0 = as fast as possible)
@@ -37,12 +38,14 @@ Settings (environment):
   BENCH_OPTOUTS             numbers each bench client has opted out (default 10; none of them is sent to), so that
                             acceptance checks every message against a non-empty list; 0 = none
   BENCH_SENTLOG_ROWS        rows of the sent-log table (default 10,000,000; quick 200,000)
-  BENCH_LOAD_JOBS           psql sessions that load the sent-log rows side by side (default 2)
+  BENCH_BIG_ROWS            messages of the bigclient scenario's large client (default 20,000,000; quick 200,000),
+                            beside 2,000,000 (quick 100,000) of 1,000 small clients, over 60 days
+  BENCH_LOAD_JOBS           psql sessions that load the sentlog / bigclient rows side by side (default 2)
   BENCH_START_TIMEOUT       seconds to wait for an app's readiness (default 600: a migration may build an index over the 10M-row table)
   SMS_REDIS_PORT, SMS_PG_PORT, SMS_WORKER_*, SMS_PROVIDER_*   as for bin/run
 """
 
-ALL_SCENARIOS = ("ceiling", "ingest", "otp", "e2e", "sla", "sentlog", "attack", "smpp")
+ALL_SCENARIOS = ("ceiling", "ingest", "otp", "e2e", "sla", "sentlog", "bigclient", "attack", "smpp")
 
 # Databases that hold the user's and the tests' data: the bench creates, truncates and reloads its own.
 FORBIDDEN_DBS = ("sms", "sms_test")
@@ -70,14 +73,21 @@ class Sizes:
     sentlog_rows: int
     sentlog_s: int
     attack_reads: int
+    big_rows: int         # the large client's messages
+    big_small_rows: int   # the small clients' messages beside them
+    big_s: int            # seconds of each measured read run (at 200 req/s, and at saturation)
+    big_drop_rows: int    # rows of the old day whose partitions are dropped
+    big_export_rows: int  # about how many rows each export reads (a range of whole days)
 
 
 FULL = Sizes(lua_calls=20000, lua1_calls=300000, copy_rows=1000000, warmup_s=10, ingest_s=30, otp_s=20,
              e2e_s=60, e2e_warm_s=5, e2e_drain_cap_s=120, sla_backlog=1000000, sla_cap_s=360,
-             sentlog_rows=10000000, sentlog_s=10, attack_reads=2000)
+             sentlog_rows=10000000, sentlog_s=10, attack_reads=2000, big_rows=20000000, big_small_rows=2000000,
+             big_s=10, big_drop_rows=1000000, big_export_rows=3000000)
 QUICK = Sizes(lua_calls=5000, lua1_calls=50000, copy_rows=100000, warmup_s=3, ingest_s=5, otp_s=5,
               e2e_s=10, e2e_warm_s=2, e2e_drain_cap_s=30, sla_backlog=50000, sla_cap_s=90,
-              sentlog_rows=200000, sentlog_s=3, attack_reads=300)
+              sentlog_rows=200000, sentlog_s=3, attack_reads=300, big_rows=200000, big_small_rows=100000,
+              big_s=3, big_drop_rows=50000, big_export_rows=100000)
 
 # The clients every scenario but sentlog sends as, credited once through the API.
 CLIENTS = 100
@@ -87,6 +97,14 @@ CREDIT_PER_CLIENT = 10000000
 # changes, so that tables loaded by an older bench are reloaded).
 SENTLOG_CLIENTS = 1000
 SENTLOG_DATA_VERSION = 3
+# The bigclient scenario: one large client beside small ones, over BIG_DAYS days (a partition each).
+BIG_CLIENT = "bigclient"
+BIG_SMALL_CLIENTS = 1000
+BIG_SMALL_PREFIX = "small-"
+BIG_DAYS = 60
+BIG_DATA_VERSION = 1
+# The fixed offered load of its read runs.
+BIG_RATE = 200
 
 
 @dataclass(frozen=True)
@@ -100,6 +118,7 @@ class Settings:
     redis_db: int
     db: str
     log_db: str
+    big_db: str
     load_jobs: int
     start_timeout: int
     port_base: int
@@ -185,16 +204,22 @@ def load(argv, env=None, root=None):
     normal_nice = _whole(env, "BENCH_NORMAL_NICE", 10)
     db = env.get("BENCH_DB") or "sms_bench"
     log_db = env.get("BENCH_LOG_DB") or "sms_bench_log"
-    if not (re.fullmatch(r"[a-z_][a-z0-9_]*", db) and re.fullmatch(r"[a-z_][a-z0-9_]*", log_db)):
-        raise BenchError("BENCH_DB / BENCH_LOG_DB must be plain lower-case identifiers")
-    if db in FORBIDDEN_DBS or log_db in FORBIDDEN_DBS:
+    big_db = env.get("BENCH_BIG_DB") or "sms_bench_big"
+    if not all(re.fullmatch(r"[a-z_][a-z0-9_]*", d) for d in (db, log_db, big_db)):
+        raise BenchError("BENCH_DB / BENCH_LOG_DB / BENCH_BIG_DB must be plain lower-case identifiers")
+    if len({db, log_db, big_db}) != 3:
+        raise BenchError("BENCH_DB, BENCH_LOG_DB and BENCH_BIG_DB must be three different databases")
+    if any(d in FORBIDDEN_DBS for d in (db, log_db, big_db)):
         raise BenchError("the bench must not use the databases sms or sms_test (they hold the user's and the tests' data)")
     if redis_db == 0:
         raise BenchError("BENCH_REDIS_DB must not be 0 (the platform's own db); the bench empties it")
     rows = env.get("BENCH_SENTLOG_ROWS") or str(sizes.sentlog_rows)
     if not re.fullmatch(r"[0-9]+", rows) or int(rows) < 1000:
         raise BenchError("BENCH_SENTLOG_ROWS must be a number >= 1000")
-    sizes = Sizes(**{**sizes.__dict__, "sentlog_rows": int(rows)})
+    big = env.get("BENCH_BIG_ROWS") or str(sizes.big_rows)
+    if not re.fullmatch(r"[0-9]+", big) or int(big) < 10000:
+        raise BenchError("BENCH_BIG_ROWS must be a number >= 10000")
+    sizes = Sizes(**{**sizes.__dict__, "sentlog_rows": int(rows), "big_rows": int(big)})
     load_jobs = _whole(env, "BENCH_LOAD_JOBS", 2)
     if load_jobs < 1:
         raise BenchError("BENCH_LOAD_JOBS must be 1 or more")
@@ -209,6 +234,7 @@ def load(argv, env=None, root=None):
         redis_db=redis_db,
         db=db,
         log_db=log_db,
+        big_db=big_db,
         load_jobs=load_jobs,
         start_timeout=start_timeout,
         port_base=port_base,

@@ -81,8 +81,9 @@ def wrk_brief(r):
     """One-line summary of a wrk result."""
     if not r:
         return ""
-    return "%d requests, %.0f req/s, %.0f msg/s accepted, p50 %.1f ms, p99 %.1f ms, non-2xx %d, socket errors %d" % (
-        r["requests"], r["requests_per_s"], r["accepted_per_s"], r["latency_ms"]["p50"], r["latency_ms"]["p99"],
+    accepted = ", %.0f msg/s accepted" % r["accepted_per_s"] if r["accepted_per_s"] else ""
+    return "%d requests, %.0f req/s%s, p50 %.1f ms, p99 %.1f ms, non-2xx %d, socket errors %d" % (
+        r["requests"], r["requests_per_s"], accepted, r["latency_ms"]["p50"], r["latency_ms"]["p99"],
         r["non_2xx"], r["socket_errors"])
 
 

@@ -12,6 +12,8 @@ TARGETS = {
     "sla_p99": 100,    # ms
     "sentlog_p99": 50,  # ms
     "smpp": 10000,     # msg/s delivered (receipt applied) through SMPP
+    "bigclient_p99": 50,         # ms, every read of the large client at 200 req/s
+    "bigclient_export": 200000,  # rows/s of one export
 }
 
 
@@ -199,6 +201,71 @@ def report(frags, meta, run_dir, out):
                 add("sentlog", "  errors (%s)" % q["name"], wrk_errs(w))
         notes["sentlog"] = ["%-12s ?%s" % (q["name"], q["query"]) for q in sl.get("queries", [])]
         notes["sentlog"] += [x for x in (cpu_line(g(sl, "samples")),) if x]
+
+    bc = frags.get("bigclient")
+    if bc:
+        d = bc.get("data") or {}
+        ld = bc.get("load")
+        add("bigclient", "data", "%s + %s rows (%s small clients), %s day partitions; %s" % (
+            fnum(d.get("big_rows")), fnum(d.get("small_rows")), fnum(d.get("small_clients")), fnum(d.get("partitions")),
+            "loaded now in %s s" % fnum(ld.get("load_s")) if ld else "kept from an earlier run"),
+            raw={"data": d, "load": ld})
+        add("bigclient", "usage_daily against the rows (day %s)" % d.get("usage_check_day"),
+            "agrees" if d.get("usage_mismatches") == 0 else "%s counters differ" % fnum(d.get("usage_mismatches")),
+            ok=d.get("usage_mismatches") == 0, raw=d.get("usage_mismatches"))
+        rate = bc.get("rate") or 0
+        for name in bc.get("order", []):
+            r = (bc.get("reads") or {}).get(name) or {}
+            if "skipped" in r:
+                add("bigclient", name, "skipped: " + r["skipped"], raw=None)
+                continue
+            fx, sat = r.get("fixed"), r.get("saturation")
+            p99 = g(fx, "latency_ms", "p99")
+            achieved = g(fx, "requests_per_s")
+            ok = None
+            if p99 is not None:
+                ok = (p99 <= TARGETS["bigclient_p99"] and (achieved or 0) >= 0.95 * rate
+                      and not fx["non_2xx"] and not fx["socket_errors"])
+            add("bigclient", "%s: p50 / p99 at %s req/s (got)" % (name, fnum(rate)), "%s / %s ms (%s req/s)" % (
+                fms(g(fx, "latency_ms", "p50")), fms(p99), fnum(achieved)), "ms", "p99 <= 50 ms", ok,
+                raw={"p50": g(fx, "latency_ms", "p50"), "p99": p99, "requests_per_s": achieved,
+                     "non_2xx": g(fx, "non_2xx"), "socket_errors": g(fx, "socket_errors")})
+            add("bigclient", "  saturation, %s conns: req/s, p99" % fnum(r.get("connections")), "%s req/s, p99 %s ms" % (
+                fnum(g(sat, "requests_per_s")), fms(g(sat, "latency_ms", "p99"))), "req/s",
+                raw={"requests_per_s": g(sat, "requests_per_s"), "p99": g(sat, "latency_ms", "p99")})
+            for label, w in (("", fx), (" at saturation", sat)):
+                if w and (w["non_2xx"] or w["socket_errors"]):
+                    add("bigclient", "  errors%s" % label, wrk_errs(w))
+        ex = bc.get("export") or {}
+        for fmt in ("ndjson", "csv"):
+            e = ex.get(fmt)
+            if not e:
+                continue
+            label = "export %s, %s days (%s .. %s)" % (fmt, fnum(ex.get("days")), ex.get("from"), ex.get("to"))
+            if "skipped" in e:
+                add("bigclient", label, "skipped: " + e["skipped"])
+            elif "error" in e:
+                add("bigclient", label, "failed: " + e["error"], ok=False)
+            else:
+                rps = e.get("rows_per_s")
+                add("bigclient", label, "%s rows/s (%s rows in %s s, %s MB/s)" % (
+                    fnum(rps), fnum(e.get("rows")), fnum(e.get("seconds"), 1), fnum(e.get("mb_per_s"))), "rows/s",
+                    ">= 200,000", None if rps is None else rps >= TARGETS["bigclient_export"], raw=rps)
+                if e.get("rows") != e.get("expected_rows"):
+                    add("bigclient", "  rows expected (usage_daily)", fnum(e.get("expected_rows")), ok=False)
+        dr = bc.get("drop")
+        if dr:
+            rd = dr.get("reads_during")
+            add("bigclient", "drop of day %s: %s rows, %s MB" % (dr.get("day"), fnum(dr.get("rows")),
+                                                             fnum((dr.get("bytes") or 0) / 1048576.0)),
+                ("%s s" % fnum(dr.get("drop_s"), 3)) if dr.get("dropped") else "NOT dropped", "s",
+                ok=None if dr.get("dropped") else False, raw=dr.get("drop_s"))
+            add("bigclient", "  reads by id meanwhile, %s req/s: p99 / max" % fnum(rate),
+                "%s / %s ms" % (fms(g(rd, "latency_ms", "p99")), fms(g(rd, "latency_ms", "max"))), "ms",
+                raw={"p99": g(rd, "latency_ms", "p99"), "max": g(rd, "latency_ms", "max")})
+        notes["bigclient"] = ["%-18s %s" % (n, ((bc.get("reads") or {}).get(n) or {}).get("what", ""))
+                              for n in bc.get("order", [])]
+        notes["bigclient"] += [x for x in (cpu_line(g(bc, "samples")),) if x]
 
     at = frags.get("attack")
     if at:

@@ -109,6 +109,8 @@ class Bench:
         self.psql.ensure_db(self.s.db)
         if self.s.wants("sentlog"):
             self.psql.ensure_db(self.s.log_db)
+        if self.s.wants("bigclient"):
+            self.psql.ensure_db(self.s.big_db)
         self.build()
         # Private copies: a rebuild during the run must not pull the jars from under the apps.
         for app in ("api", "worker"):
@@ -168,6 +170,7 @@ class Bench:
                         "java": java[0].replace('"', "") if java else ""},
             "config": {"git": git, "clients": CLIENTS, "e2e_offered_msgs_per_s": self.s.e2e_rate,
                        "sla_express_rps": self.s.sla_rate, "optouts_per_client": self.s.optouts, "sentlog_rows": self.sz.sentlog_rows,
+                       "bigclient_rows": self.sz.big_rows,
                        "worker_batch_size": env.get("SMS_WORKER_BATCH_SIZE") or "default",
                        "worker_concurrency": env.get("SMS_WORKER_CONCURRENCY") or "default",
                        "provider_latency_ms": env.get("SMS_PROVIDER_LATENCY_MS") or "default",

@@ -1,4 +1,4 @@
-"""The scenarios, in the order they run: ceiling ingest otp e2e sla sentlog (see bench/README.md).
+"""The scenarios, in the order they run: ceiling ingest otp e2e sla sentlog bigclient attack smpp (see bench/README.md).
 
 Each one takes the run (run.Bench), drives the apps with wrk / redis-benchmark / psql, and records its figures
 with bench.frag(scenario, ...); the report turns them into the table.
@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 
 from . import logdata
+from .bigclient import bigclient
 from .config import CLIENT_PREFIX, CLIENTS, SENTLOG_CLIENTS, SENTLOG_DATA_VERSION
 from .load import accept_command, prefill_resp, redis_benchmark, wrk_brief, wrk_result, write_copy_csv
 from .apps import port_open as apps_port_open
@@ -544,4 +545,4 @@ def smpp(b):
 
 
 ALL = {"ceiling": ceiling, "ingest": ingest, "otp": otp, "e2e": e2e, "sla": sla, "sentlog": sentlog,
-       "attack": attack, "smpp": smpp}
+       "bigclient": bigclient, "attack": attack, "smpp": smpp}
