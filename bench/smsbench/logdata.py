@@ -136,7 +136,9 @@ FROM (SELECT id, queued_at, sent_at, random() AS r FROM messages
 WHERE r < 0.88;
 """
 
-# usage_daily of one day, with V11's own statement (the counters the workers keep, computed from the rows).
+# usage_daily of one day, with V11's own statement (the counters the workers keep, computed from the rows). The
+# day's bounds are repeated for the outcomes: the planner does not carry them over the join, and would otherwise read
+# the outcomes of every day for each day.
 USAGE_SELECT = """
 SELECT m.client_id, (m.queued_at AT TIME ZONE 'UTC')::date, m.type, count(*),
        count(*) FILTER (WHERE m.status = 'sent'), count(*) FILTER (WHERE m.status = 'failed'),
@@ -144,6 +146,7 @@ SELECT m.client_id, (m.queued_at AT TIME ZONE 'UTC')::date, m.type, count(*),
        coalesce(sum(m.credits) FILTER (WHERE m.status = 'sent'), 0),
        coalesce(sum(m.credits) FILTER (WHERE m.status = 'failed'), 0)
 FROM messages m LEFT JOIN message_outcomes o ON o.message_id = m.id AND o.queued_at = m.queued_at
+                                             AND o.queued_at >= {lo} AND o.queued_at < {hi}
 WHERE m.queued_at >= {lo} AND m.queued_at < {hi}{only_m}
 GROUP BY 1, 2, 3"""
 USAGE = """
@@ -178,7 +181,9 @@ def day_steps(day, outcomes, client=None):
     lo, hi = _day_bounds(day)
     only = "" if client is None else " AND client_id = '%s'" % client
     only_m = "" if client is None else " AND m.client_id = '%s'" % client
-    sql = "SET work_mem = '256MB';\n"
+    # Before the load's ANALYZE the planner knows nothing of the new partitions and may join a day's rows with its
+    # outcomes by a nested loop over sequential scans (quadratic): a hash join it is.
+    sql = "SET work_mem = '256MB';\nSET enable_nestloop = off;\n"
     if outcomes:
         sql += OUTCOMES.format(lo=lo, hi=hi, only=only)
     sql += USAGE.format(lo=lo, hi=hi, only_m=only_m)
@@ -193,11 +198,14 @@ def insert_chunks(psql, db, ds_tag, client, start_ms, span_ms, total, jobs, labe
         stmts.append(INSERT.format(tag=ds_tag, client=client, start_ms=start_ms, span_ms=span_ms, total=total,
                                    lo=lo, hi=hi))
     done = [0]
+    t0 = time.monotonic()
 
-    def progress(i):
+    def progress(_):
+        # About every quarter of the chunks.
         done[0] += 1
-        if total > CHUNK:
-            say("  ... %s: %d of %d chunks" % (label, done[0], len(stmts)))
+        if len(stmts) >= 4 and (done[0] * 4 // len(stmts)) != ((done[0] - 1) * 4 // len(stmts)):
+            say("  ... %s: %d of %d chunks of %s in %.0f s" % (label, done[0], len(stmts), "{:,}".format(CHUNK),
+                                                                 time.monotonic() - t0))
 
     psql.run_many(db, [s + ";" for s in stmts], jobs, progress)
 
@@ -240,7 +248,10 @@ def load(psql, db, ds, jobs):
                                                                   "receipts' outcomes and " if ds.outcomes else ""))
     t = time.monotonic()
     days = psql.run(db, "-Atc", "SELECT generate_series(date '%s', date '%s', interval '1 day')::date" % (first, last))
-    psql.run_many(db, [day_steps(d, ds.outcomes) for d in days.split()], jobs)
+    # A few days per psql session: a session of its own for each day cost more than a small day's work.
+    days = days.split()
+    psql.run_many(db, ["".join(day_steps(d, ds.outcomes) for d in days[i:i + 4]) for i in range(0, len(days), 4)],
+                  jobs)
     steps["outcomes_usage_s"] = round(time.monotonic() - t, 1)
     say("  rebuilding indexes")
     t = time.monotonic()
@@ -273,5 +284,5 @@ def check_usage(psql, db, day):
     rows = USAGE_SELECT.format(lo=lo, hi=hi, only_m="")
     counters = ("SELECT client_id, day, type, accepted, sent, failed, delivered, undelivered, credits_charged, "
                 "credits_refunded FROM usage_daily WHERE day = date '%s'" % day)
-    return int(psql.val(db, "SET work_mem = '256MB'; SELECT count(*) FROM ((%s EXCEPT %s) UNION ALL (%s EXCEPT %s)) d"
+    return int(psql.val(db, "SET work_mem = '256MB'; SET enable_nestloop = off; SELECT count(*) FROM ((%s EXCEPT %s) UNION ALL (%s EXCEPT %s)) d"
                         % (rows, counters, counters, rows)))

@@ -3,7 +3,7 @@
 import os
 import shutil
 import subprocess
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from .util import BenchError, say
 
@@ -37,7 +37,7 @@ class Psql:
             pending = set(futures)
             try:
                 while pending:
-                    finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for f in finished:
                         f.result()
                         if progress:
