@@ -35,6 +35,9 @@ DROP_DAYS_AGO = 200
 # Cursors collected for the deep-page run, each starting on a random day of the large client's history.
 CURSORS = 40
 IDS = 1000
+# The longest to wait between runs for the statements of the previous one to end (the API bounds each by
+# sms.api.store-timeout, 2 s, but a statement can outlive its request).
+SETTLE_S = 60
 
 
 def big_data(sz):
@@ -82,10 +85,27 @@ class Reads:
         self.results[name] = {"what": what, "skipped": reason}
         self.order.append(name)
 
+    def settle(self):
+        """Wait (at most SETTLE_S) until PostgreSQL runs no statement of the scenario's database any more: a request
+        wrk gave up on (its timeout, or the end of its run) may still be running there, and would weigh on the next
+        run. Returns the seconds waited."""
+        b, t0 = self.b, time.monotonic()
+        while time.monotonic() - t0 < SETTLE_S:
+            busy = int(b.psql.val(b.s.big_db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                              "AND state = 'active' AND pid <> pg_backend_pid()"))
+            if busy == 0:
+                break
+            time.sleep(0.5)
+        waited = time.monotonic() - t0
+        if waited >= 1:
+            say("bigclient: waited %.0f s for the statements of the previous run to end" % waited)
+        return waited
+
     def run(self, name, what, paths, conns):
         """Measure the paths (a random one per request) at BIG_RATE req/s and at saturation, after checking the
         first one answers 200."""
         b = self.b
+        self.settle()
         code, body = _get(self.url + paths[0], BIG_CLIENT)
         with open(b.path("bigclient-%s.json" % name), "wb") as f:
             f.write(body)
@@ -102,6 +122,7 @@ class Reads:
         fixed = b.wrk.run(b.path("wrk-bigclient-%s-%d.txt" % (name, BIG_RATE)), "reads.lua", b.sz.big_s, threads,
                           conns, self.url, **args, rate=BIG_RATE)
         say("bigclient %s at %d req/s: %s" % (name, BIG_RATE, wrk_brief(fixed)))
+        self.settle()
         sat = b.wrk.run(b.path("wrk-bigclient-%s-max.txt" % name), "reads.lua", b.sz.big_s, threads, conns, self.url,
                         **args, rate=0)
         say("bigclient %s at saturation (%d conns): %s" % (name, conns, wrk_brief(sat)))
@@ -116,12 +137,16 @@ def _cursor_paths(url, days, n):
     (cursor paging not there)."""
     rnd = random.Random(12)
     paths = []
+    failed = 0
     for _ in range(n):
         day = days[rnd.randrange(2, len(days) - 2)]
         q = "to_date=%s&page_size=100" % day
         code, body = _get("%s/api/messages/sent-log?%s" % (url, q), BIG_CLIENT)
         if code != 200:
             warn("bigclient: sent-log ?%s answered HTTP %s: %s" % (q, code, body[:200]))
+            failed += 1
+            if failed >= 3 and not paths:
+                break
             continue
         doc = json.loads(body)
         if "next_cursor" not in doc:
@@ -273,7 +298,7 @@ def bigclient(b):
     if cursors is None:
         reads.skip("cursor_deep", what, "endpoint not there (no next_cursor in the sent-log's answer)")
     elif not cursors:
-        reads.skip("cursor_deep", what, "no cursor came back (see the warnings)")
+        reads.skip("cursor_deep", what, "no cursor came back (the sent-log failed, see the warnings)")
     else:
         reads.run("cursor_deep", what, cursors, SENTLOG_CONNS)
     for depth in (100000, 1000000):
@@ -321,7 +346,7 @@ def bigclient(b):
     drop = _drop_partition(b, id_file, url)
     b.frag("bigclient", data={"big_rows": float(big_rows), "small_rows": float(sz.big_small_rows),
                               "small_clients": float(BIG_SMALL_CLIENTS), "days": float(BIG_DAYS),
-                              "partitions": float(partitions), "first_day": first, "last_day": last,
+                              "partitions": float(partitions), "data_days": float(len(days)), "first_day": first, "last_day": last,
                               "usage_check_day": mid, "usage_mismatches": float(bad)},
            load=loaded, rate=float(BIG_RATE), reads=reads.results, order=reads.order,
            export={"from": exp_from, "to": exp_to, "days": float(n_days), **exports}, drop=drop,

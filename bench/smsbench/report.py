@@ -206,8 +206,9 @@ def report(frags, meta, run_dir, out):
     if bc:
         d = bc.get("data") or {}
         ld = bc.get("load")
-        add("bigclient", "data", "%s + %s rows (%s small clients), %s day partitions; %s" % (
-            fnum(d.get("big_rows")), fnum(d.get("small_rows")), fnum(d.get("small_clients")), fnum(d.get("partitions")),
+        add("bigclient", "data", "%s + %s rows (%s small clients) over %s days (%s day partitions with those made ahead); %s" % (
+            fnum(d.get("big_rows")), fnum(d.get("small_rows")), fnum(d.get("small_clients")), fnum(d.get("data_days")),
+            fnum(d.get("partitions")),
             "loaded now in %s s" % fnum(ld.get("load_s")) if ld else "kept from an earlier run"),
             raw={"data": d, "load": ld})
         add("bigclient", "usage_daily against the rows (day %s)" % d.get("usage_check_day"),
@@ -226,12 +227,16 @@ def report(frags, meta, run_dir, out):
             if p99 is not None:
                 ok = (p99 <= TARGETS["bigclient_p99"] and (achieved or 0) >= 0.95 * rate
                       and not fx["non_2xx"] and not fx["socket_errors"])
+            if fx and not fx["requests"]:
+                p99, ok = None, False
             add("bigclient", "%s: p50 / p99 at %s req/s (got)" % (name, fnum(rate)), "%s / %s ms (%s req/s)" % (
-                fms(g(fx, "latency_ms", "p50")), fms(p99), fnum(achieved)), "ms", "p99 <= 50 ms", ok,
+                fms(g(fx, "latency_ms", "p50")), fms(p99), fnum(achieved)) if p99 is not None
+                else "no answer within wrk's 10 s", "ms", "p99 <= 50 ms", ok,
                 raw={"p50": g(fx, "latency_ms", "p50"), "p99": p99, "requests_per_s": achieved,
                      "non_2xx": g(fx, "non_2xx"), "socket_errors": g(fx, "socket_errors")})
             add("bigclient", "  saturation, %s conns: req/s, p99" % fnum(r.get("connections")), "%s req/s, p99 %s ms" % (
-                fnum(g(sat, "requests_per_s")), fms(g(sat, "latency_ms", "p99"))), "req/s",
+                fnum(g(sat, "requests_per_s")), fms(g(sat, "latency_ms", "p99"))) if g(sat, "requests")
+                else "no answer within wrk's 10 s", "req/s",
                 raw={"requests_per_s": g(sat, "requests_per_s"), "p99": g(sat, "latency_ms", "p99")})
             for label, w in (("", fx), (" at saturation", sat)):
                 if w and (w["non_2xx"] or w["socket_errors"]):
