@@ -421,7 +421,8 @@ def attack(b):
     b.stop_sampler()
     # The tool stopped the API with SIGTERM (--sigterm-within): forget it, or stop it if it is still there.
     b.apps.stop("api-attack")
-    b.psql.run(s.db, "-c", "DELETE FROM messages WHERE client_id = 'flood-attacker'")
+    b.psql.run(s.db, "-c", "DELETE FROM messages WHERE client_id = 'flood-attacker'",
+               "-c", "DELETE FROM usage_daily WHERE client_id = 'flood-attacker'")
     with open(out) as f:
         text = f.read()
     found = [line[len("json: "):] for line in text.splitlines() if line.startswith("json: ")]
