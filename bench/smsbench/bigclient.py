@@ -27,6 +27,7 @@ API_ENV = {"SMS_API_SENT_LOG_CACHE_TTL": "0s"}
 # One client may have sms.api.sent-log-reads-in-flight (default 2) sent-log reads running per API instance; one more
 # is refused with 429. The large client's sent-log reads therefore come over that many connections: at 200 req/s
 # each must take 10 ms on average, or the achieved rate falls short of the offered one (and is reported so).
+# BENCH_BIG_READS_IN_FLIGHT sets both the API's bound and the connections, to see the reads' latency at the full rate.
 SENTLOG_CONNS = 2
 OTHER_CONNS = 4
 # The client and day of the partition-drop measurement: a day well past any retention, made for it and dropped.
@@ -255,7 +256,14 @@ def bigclient(b):
     b.stop_workers()
     b.apps.stop("api")
     psql.ensure_db(db)
-    b.apps.start("api-big", s.log_api_port, db, "api", extra_env=API_ENV)
+    env = dict(API_ENV)
+    sl_conns = SENTLOG_CONNS
+    if s.big_reads_in_flight:
+        env["SMS_API_SENT_LOG_READS_IN_FLIGHT"] = str(s.big_reads_in_flight)
+        sl_conns = s.big_reads_in_flight
+        say("bigclient: the API's sent-log reads in flight per client raised to %d (BENCH_BIG_READS_IN_FLIGHT), "
+            "its sent-log reads over as many connections" % sl_conns)
+    b.apps.start("api-big", s.log_api_port, db, "api", extra_env=env)
     b.apps.wait_ready("api-big")
     url = "http://127.0.0.1:%d" % s.log_api_port
     ds = big_data(sz)
@@ -292,7 +300,7 @@ def bigclient(b):
               client=BIG_CLIENT)
     samples = b.start_sampler("bigclient", "api-big")
     t0 = now()
-    reads.run("first_page", "first page", [sl + "page_size=%d" % per_page], SENTLOG_CONNS)
+    reads.run("first_page", "first page", [sl + "page_size=%d" % per_page], sl_conns)
     cursors = _cursor_paths(url, days, CURSORS)
     what = "pages deep in the history by cursor (to_date=<a random day>, then its next_cursor)"
     if cursors is None:
@@ -300,20 +308,20 @@ def bigclient(b):
     elif not cursors:
         reads.skip("cursor_deep", what, "no cursor came back (the sent-log failed, see the warnings)")
     else:
-        reads.run("cursor_deep", what, cursors, SENTLOG_CONNS)
+        reads.run("cursor_deep", what, cursors, sl_conns)
     for depth in (100000, 1000000):
         if depth + per_page <= sz.big_rows:
             reads.run("offset_%s" % ("%dk" % (depth // 1000) if depth < 1000000 else "%dm" % (depth // 1000000)),
                       "page= %d rows deep (OFFSET)" % depth, [sl + "page=%d&page_size=%d" % (depth // per_page + 1, per_page)],
-                      SENTLOG_CONNS)
+                      sl_conns)
     for st in ("failed", "delivered", "undelivered"):
-        reads.run("status_" + st, "status=%s" % st, [sl + "status=%s&page_size=%d" % (st, per_page)], SENTLOG_CONNS)
-    reads.run("type_express", "type=express", [sl + "type=express&page_size=%d" % per_page], SENTLOG_CONNS)
+        reads.run("status_" + st, "status=%s" % st, [sl + "status=%s&page_size=%d" % (st, per_page)], sl_conns)
+    reads.run("type_express", "type=express", [sl + "type=express&page_size=%d" % per_page], sl_conns)
     reads.run("date_range", "7 days: from_date=%s&to_date=%s" % week,
-              [sl + "from_date=%s&to_date=%s&page_size=%d" % (week[0], week[1], per_page)], SENTLOG_CONNS)
+              [sl + "from_date=%s&to_date=%s&page_size=%d" % (week[0], week[1], per_page)], sl_conns)
     reads.run("all_filters", "status=sent&type=express and the 7 days",
               [sl + "status=sent&type=express&from_date=%s&to_date=%s&page_size=%d" % (week[0], week[1], per_page)],
-              SENTLOG_CONNS)
+              sl_conns)
     reads.run("by_id", "GET /api/messages/{id}, %d random ids" % len(ids), id_paths, OTHER_CONNS)
     month = (days[-31], days[-2])
     reads.run("usage_report", "GET /api/reports/usage, 30 days",
@@ -348,7 +356,8 @@ def bigclient(b):
                               "small_clients": float(BIG_SMALL_CLIENTS), "days": float(BIG_DAYS),
                               "partitions": float(partitions), "data_days": float(len(days)), "first_day": first, "last_day": last,
                               "usage_check_day": mid, "usage_mismatches": float(bad)},
-           load=loaded, rate=float(BIG_RATE), reads=reads.results, order=reads.order,
+           load=loaded, rate=float(BIG_RATE), sentlog_connections=float(sl_conns),
+           reads_in_flight=s.big_reads_in_flight or None, reads=reads.results, order=reads.order,
            export={"from": exp_from, "to": exp_to, "days": float(n_days), **exports}, drop=drop,
            samples=b.summarize(samples, t0, t1))
     b.apps.stop("api-big")

@@ -40,6 +40,8 @@ Settings (environment):
   BENCH_SENTLOG_ROWS        rows of the sent-log table (default 10,000,000; quick 200,000)
   BENCH_BIG_ROWS            messages of the bigclient scenario's large client (default 20,000,000; quick 200,000),
                             beside 2,000,000 (quick 100,000) of 1,000 small clients, over 60 days
+  BENCH_BIG_READS_IN_FLIGHT the bigclient API's sms.api.sent-log-reads-in-flight and the connections of its sent-log
+                            reads (default: the API's own bound, 2)
   BENCH_LOAD_JOBS           psql sessions that load the sentlog / bigclient rows side by side (default 2)
   BENCH_START_TIMEOUT       seconds to wait for an app's readiness (default 600: a migration may build an index over the 10M-row table)
   SMS_REDIS_PORT, SMS_PG_PORT, SMS_WORKER_*, SMS_PROVIDER_*   as for bin/run
@@ -119,6 +121,7 @@ class Settings:
     db: str
     log_db: str
     big_db: str
+    big_reads_in_flight: int
     load_jobs: int
     start_timeout: int
     port_base: int
@@ -235,6 +238,7 @@ def load(argv, env=None, root=None):
         db=db,
         log_db=log_db,
         big_db=big_db,
+        big_reads_in_flight=_whole(env, "BENCH_BIG_READS_IN_FLIGHT", 0),
         load_jobs=load_jobs,
         start_timeout=start_timeout,
         port_base=port_base,

@@ -229,12 +229,13 @@ def report(frags, meta, run_dir, out):
                       and not fx["non_2xx"] and not fx["socket_errors"])
             if fx and not fx["requests"]:
                 p99, ok = None, False
-            add("bigclient", "%s: p50 / p99 at %s req/s (got)" % (name, fnum(rate)), "%s / %s ms (%s req/s)" % (
+            add("bigclient", "%s: p50 / p99 at %s req/s, %s conns (got)" % (name, fnum(rate), fnum(r.get("connections"))),
+                "%s / %s ms (%s req/s)" % (
                 fms(g(fx, "latency_ms", "p50")), fms(p99), fnum(achieved)) if p99 is not None
                 else "no answer within wrk's 10 s", "ms", "p99 <= 50 ms", ok,
                 raw={"p50": g(fx, "latency_ms", "p50"), "p99": p99, "requests_per_s": achieved,
                      "non_2xx": g(fx, "non_2xx"), "socket_errors": g(fx, "socket_errors")})
-            add("bigclient", "  saturation, %s conns: req/s, p99" % fnum(r.get("connections")), "%s req/s, p99 %s ms" % (
+            add("bigclient", "  saturation: req/s, p99", "%s req/s, p99 %s ms" % (
                 fnum(g(sat, "requests_per_s")), fms(g(sat, "latency_ms", "p99"))) if g(sat, "requests")
                 else "no answer within wrk's 10 s", "req/s",
                 raw={"requests_per_s": g(sat, "requests_per_s"), "p99": g(sat, "latency_ms", "p99")})
@@ -268,7 +269,11 @@ def report(frags, meta, run_dir, out):
             add("bigclient", "  reads by id meanwhile, %s req/s: p99 / max" % fnum(rate),
                 "%s / %s ms" % (fms(g(rd, "latency_ms", "p99")), fms(g(rd, "latency_ms", "max"))), "ms",
                 raw={"p99": g(rd, "latency_ms", "p99"), "max": g(rd, "latency_ms", "max")})
-        notes["bigclient"] = ["%-18s %s" % (n, ((bc.get("reads") or {}).get(n) or {}).get("what", ""))
+        if bc.get("reads_in_flight"):
+            notes.setdefault("bigclient", []).append(
+                "the API's sent-log reads in flight per client raised to %d (BENCH_BIG_READS_IN_FLIGHT; default 2)"
+                % bc["reads_in_flight"])
+        notes["bigclient"] = notes.get("bigclient", []) + ["%-18s %s" % (n, ((bc.get("reads") or {}).get(n) or {}).get("what", ""))
                               for n in bc.get("order", [])]
         notes["bigclient"] += [x for x in (cpu_line(g(bc, "samples")),) if x]
 
