@@ -35,8 +35,15 @@ function request()
   return reqs[math.random(1, #reqs)]
 end
 
+local shown = {}
+
 function response(status, headers, b)
   report.count(status, nil)
+  -- The first answer of each error status, in wrk's output, to tell e.g. one 429 from another.
+  if status >= 400 and not shown[status] then
+    shown[status] = true
+    io.write(string.format("BENCH_FIRST_ERROR %d %s\n", status, (b or ""):sub(1, 300):gsub("%s+", " ")))
+  end
 end
 
 setup = report.setup

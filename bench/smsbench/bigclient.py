@@ -10,6 +10,7 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 import time
 import urllib.error
@@ -127,9 +128,36 @@ class Reads:
         sat = b.wrk.run(b.path("wrk-bigclient-%s-max.txt" % name), "reads.lua", b.sz.big_s, threads, conns, self.url,
                         **args, rate=0)
         say("bigclient %s at saturation (%d conns): %s" % (name, conns, wrk_brief(sat)))
+        for w, kind in ((fixed, "%d" % BIG_RATE), (sat, "max")):
+            w["first_errors"] = _first_errors(b.path("wrk-bigclient-%s-%s.txt" % (name, kind)))
+            if w["first_errors"]:
+                say("bigclient %s: first answers of each error status: %s" % (name, "; ".join(
+                    "%s %s" % kv for kv in sorted(w["first_errors"].items()))))
+            d = w.get("duration_s") or 1
+            w["ok_per_s"] = round((w["requests"] - w["non_2xx"]) / d, 1)
+        # A saturation run may have filled the client's window of the per-second request limit: the next run starts
+        # in a fresh one.
+        time.sleep(1.1)
         self.results[name] = {"what": what, "example": paths[0], "paths": len(paths), "connections": conns,
                               "fixed": fixed, "saturation": sat}
         self.order.append(name)
+
+
+def _first_errors(path):
+    """The first answer of each error status in a reads.lua run: {status: "code: detail"} of its problem+json."""
+    found = {}
+    try:
+        with open(path, errors="replace") as f:
+            for line in f:
+                if not line.startswith("BENCH_FIRST_ERROR "):
+                    continue
+                _, status, body = (line.rstrip("\n").split(" ", 2) + [""])[:3]
+                code = re.search(r'"code":"([^"]*)"', body)
+                detail = re.search(r'"detail":"([^"]*)', body)
+                found[status] = "%s: %s" % (code.group(1) if code else "?", detail.group(1)[:120] if detail else body[:120])
+    except OSError:
+        pass
+    return found
 
 
 def _cursor_paths(url, days, n):
@@ -324,10 +352,10 @@ def bigclient(b):
               sl_conns)
     reads.run("by_id", "GET /api/messages/{id}, %d random ids" % len(ids), id_paths, OTHER_CONNS)
     month = (days[-31], days[-2])
+    # The usage report shares the sent-log's bound of reads in flight per client.
     reads.run("usage_report", "GET /api/reports/usage, 30 days",
-              ["/api/reports/usage?from_date=%s&to_date=%s" % month], OTHER_CONNS)
+              ["/api/reports/usage?from_date=%s&to_date=%s" % month], sl_conns)
     t1 = now()
-    b.stop_sampler()
 
     # Exports of whole days with about big_export_rows rows, oldest first as the API streams them.
     per_day = max(1, sz.big_rows // BIG_DAYS)
@@ -337,7 +365,9 @@ def bigclient(b):
                                 "AND day BETWEEN '%s' AND '%s'" % (BIG_CLIENT, exp_from, exp_to)))
     exports = {}
     for fmt in ("ndjson", "csv"):
+        e0 = now()
         e = _export(b, url, "from_date=%s&to_date=%s" % (exp_from, exp_to), fmt)
+        e["window"] = (e0, now())
         e["expected_rows"] = float(expected)
         exports[fmt] = e
         if "skipped" in e:
@@ -351,6 +381,11 @@ def bigclient(b):
             if e["rows"] != expected:
                 warn("bigclient export %s: %d rows, but usage_daily counts %d" % (fmt, e["rows"], expected))
 
+    b.stop_sampler()
+    for e in exports.values():
+        w = e.pop("window")
+        if "rows" in e:
+            e["samples"] = b.summarize(samples, *w)
     drop = _drop_partition(b, id_file, url)
     b.frag("bigclient", data={"big_rows": float(big_rows), "small_rows": float(sz.big_small_rows),
                               "small_clients": float(BIG_SMALL_CLIENTS), "days": float(BIG_DAYS),

@@ -235,14 +235,20 @@ def report(frags, meta, run_dir, out):
                 else "no answer within wrk's 10 s", "ms", "p99 <= 50 ms", ok,
                 raw={"p50": g(fx, "latency_ms", "p50"), "p99": p99, "requests_per_s": achieved,
                      "non_2xx": g(fx, "non_2xx"), "socket_errors": g(fx, "socket_errors")})
-            add("bigclient", "  saturation: req/s, p99", "%s req/s, p99 %s ms" % (
-                fnum(g(sat, "requests_per_s")), fms(g(sat, "latency_ms", "p99"))) if g(sat, "requests")
-                else "no answer within wrk's 10 s", "req/s",
-                raw={"requests_per_s": g(sat, "requests_per_s"), "p99": g(sat, "latency_ms", "p99")})
+            refused = g(sat, "non_2xx")
+            add("bigclient", "  saturation: 2xx/s, p99", "%s/s, p99 %s ms%s" % (
+                fnum(g(sat, "ok_per_s")), fms(g(sat, "latency_ms", "p99")),
+                " (besides %s/s refused)" % fnum(g(sat, "requests_per_s") - g(sat, "ok_per_s")) if refused else "")
+                if g(sat, "requests") else "no answer within wrk's 10 s", "req/s",
+                raw={"ok_per_s": g(sat, "ok_per_s"), "requests_per_s": g(sat, "requests_per_s"),
+                     "p99": g(sat, "latency_ms", "p99")})
             for label, w in (("", fx), (" at saturation", sat)):
                 if w and (w["non_2xx"] or w["socket_errors"]):
                     add("bigclient", "  errors%s" % label, wrk_errs(w))
+                    for st, what in sorted((w.get("first_errors") or {}).items()):
+                        add("bigclient", "    first %s" % st, what)
         ex = bc.get("export") or {}
+        export_cpu = []
         for fmt in ("ndjson", "csv"):
             e = ex.get(fmt)
             if not e:
@@ -259,6 +265,9 @@ def report(frags, meta, run_dir, out):
                     ">= 200,000", None if rps is None else rps >= TARGETS["bigclient_export"], raw=rps)
                 if e.get("rows") != e.get("expected_rows"):
                     add("bigclient", "  rows expected (usage_daily)", fnum(e.get("expected_rows")), ok=False)
+                cpu = cpu_line(g(e, "samples"))
+                if cpu:
+                    export_cpu.append("export %s: %s" % (fmt, cpu))
         dr = bc.get("drop")
         if dr:
             rd = dr.get("reads_during")
@@ -275,7 +284,7 @@ def report(frags, meta, run_dir, out):
                 % bc["reads_in_flight"])
         notes["bigclient"] = notes.get("bigclient", []) + ["%-18s %s" % (n, ((bc.get("reads") or {}).get(n) or {}).get("what", ""))
                               for n in bc.get("order", [])]
-        notes["bigclient"] += [x for x in (cpu_line(g(bc, "samples")),) if x]
+        notes["bigclient"] += ["reads: " + x for x in (cpu_line(g(bc, "samples")),) if x] + export_cpu
 
     at = frags.get("attack")
     if at:
