@@ -108,7 +108,10 @@ class WorkerFaultsIT {
         int accepted = 0;
         for (Future<Response> f : answers) {
             Response r = f.get(60, TimeUnit.SECONDS);
-            assertThat(r.statusCode()).isIn(202, 402);
+            // 503: Redis did not answer within the store timeout, as on a box whose cores other work holds; it
+            // charged nothing (promise 13a), which the exact figures below still check. The race is the point here,
+            // not the latency: 2,000 messages are asked for against 1,234 credits, so the rest still use them up.
+            assertThat(r.statusCode()).isIn(202, 402, 503);
             if (r.statusCode() == 202) {
                 accepted += r.<Integer>path("accepted");
                 ids.addAll(r.<List<String>>path("results.findAll { it.status == 'queued' }.id"));
