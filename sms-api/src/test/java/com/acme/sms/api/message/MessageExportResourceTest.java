@@ -255,9 +255,8 @@ class MessageExportResourceTest {
             String first = in.readLine();
             assertThat(first).contains(",bulk 1,");
             // The client holds the first rows and has read 2 of 200,000 lines: the export has not read them all.
-            Thread.sleep(500);
-            assertThat(exportsInFlight.runs(big)).isTrue();
-            assertThat(exportTransactions()).isEqualTo(1);
+            await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                    .until(() -> exportsInFlight.runs(big) && exportTransactions() == 1);
             long lines = 2;
             String last = first;
             for (String line = in.readLine(); line != null; line = in.readLine()) {
