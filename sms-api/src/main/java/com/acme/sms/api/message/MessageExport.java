@@ -279,12 +279,18 @@ public class MessageExport {
             put(chunks, last, stop);
         }
 
+        /**
+         * Hands one item over, waiting for room. Interrupted (the API is stopping), it stops the export instead:
+         * nothing is handed over after an item that was not, so the writer can never end a file with a chunk
+         * missing; it sees the reader end without {@link #END} and aborts the download.
+         */
         private static void put(BlockingQueue<Object> chunks, Object item, AtomicBoolean stop) {
             try {
                 while (!stop.get() && !chunks.offer(item, 100, TimeUnit.MILLISECONDS)) {
                     // the sink is slower than PostgreSQL: wait for room, or to be told to stop
                 }
             } catch (InterruptedException e) {
+                stop.set(true);
                 Thread.currentThread().interrupt();
             }
         }

@@ -1,6 +1,7 @@
 package com.acme.sms.api.message;
 
 import com.acme.sms.api.config.ApiConfig;
+import com.acme.sms.api.retention.RetentionConfig;
 import com.acme.sms.api.store.StoreBounds;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
@@ -70,9 +71,13 @@ public class SentLog {
     private final ScheduledExecutorService sweeper;
     private final Counter hits;
     private final Counter misses;
+    /** Days of rows kept (sms.retention.days); 0 = all. The counters of older days outlive their rows. */
+    private final int retentionDays;
 
-    public SentLog(AgroalDataSource db, ApiConfig config, StoreBounds bounds, MeterRegistry registry) {
+    public SentLog(AgroalDataSource db, ApiConfig config, StoreBounds bounds, RetentionConfig retention,
+            MeterRegistry registry) {
         this.db = db;
+        this.retentionDays = retention.days();
         this.queryTimeoutSeconds = bounds.queryTimeoutSeconds();
         long ttlNanos = config.sentLogCacheTtl().toNanos();
         long maxBytes = config.sentLogCacheMaxBytes().asLongValue();
@@ -166,30 +171,28 @@ public class SentLog {
     public record Page(long total, boolean totalExact, List<SentMessage> messages, Position next) {}
 
     private Page query(String clientId, Filter f) {
-        // Only fixed fragments and numbers this class computed are concatenated; every value from the request is a
-        // bound parameter. The candidates are what the covering index alone tells (client, type, dates).
-        StringBuilder where = new StringBuilder("client_id = ?");
-        List<Object> params = new ArrayList<>();
-        params.add(clientId);
-        if (f.type() != null) {
-            where.append(" AND type = ?");
-            params.add(f.type().wireName());
-        }
-        if (f.from() != null) {
-            where.append(" AND queued_at >= ?");
-            params.add(utc(f.from()));
-        }
-        if (f.until() != null) {
-            where.append(" AND queued_at < ?");
-            params.add(utc(f.until()));
-        }
         long offset = f.after() != null ? 0 : (long) (f.page() - 1) * f.pageSize();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(queryTimeoutSeconds);
+        // The candidates are what the covering index alone tells (client, type, dates).
+        List<Object> params = new ArrayList<>();
+        StringBuilder where = candidates(clientId, f, f.from(), params);
         try (Connection c = db.getConnection()) {
             // One key more than the page tells whether an older page follows.
-            List<Position> keys = f.status() != null && f.status().charged()
-                    ? probedKeys(c, where, params, f, offset, deadline)
-                    : indexKeys(c, where, params, f, offset);
+            int want = f.pageSize() + 1;
+            List<Position> keys = null;
+            Instant windowFrom = window(c, clientId, f, offset + want);
+            if (windowFrom != null) {
+                List<Object> windowParams = new ArrayList<>();
+                StringBuilder window = candidates(clientId, f, windowFrom, windowParams);
+                keys = keys(c, window, windowParams, f, offset, deadline);
+                if (keys.size() < want) {
+                    // Fewer rows than the counters promised (rows written without them): the whole range decides.
+                    keys = null;
+                }
+            }
+            if (keys == null) {
+                keys = keys(c, where, params, f, offset, deadline);
+            }
             Position next = null;
             if (keys.size() > f.pageSize()) {
                 keys = keys.subList(0, f.pageSize());
@@ -204,6 +207,84 @@ public class SentLog {
             return total(c, clientId, f, where, params, next, messages);
         } catch (SQLException e) {
             throw StoreBounds.postgresFailure("reading the sent-log", e);
+        }
+    }
+
+    /**
+     * The filter's candidate rows from {@code from} on (client, type, dates) as a WHERE clause, its values added to
+     * {@code params}. Only fixed fragments are concatenated; every value from the request is a bound parameter.
+     */
+    private static StringBuilder candidates(String clientId, Filter f, Instant from, List<Object> params) {
+        StringBuilder where = new StringBuilder("client_id = ?");
+        params.add(clientId);
+        if (f.type() != null) {
+            where.append(" AND type = ?");
+            params.add(f.type().wireName());
+        }
+        if (from != null) {
+            where.append(" AND queued_at >= ?");
+            params.add(utc(from));
+        }
+        if (f.until() != null) {
+            where.append(" AND queued_at < ?");
+            params.add(utc(f.until()));
+        }
+        return where;
+    }
+
+    /** The page's keys, and one more, from the candidates {@code where}, newest first. */
+    private List<Position> keys(Connection c, CharSequence where, List<Object> params, Filter f, long offset,
+            long deadline) throws SQLException {
+        return f.status() != null && f.status().charged()
+                ? probedKeys(c, where, params, f, offset, deadline)
+                : indexKeys(c, where, params, f, offset);
+    }
+
+    /**
+     * The start (a UTC midnight) of the newest days that hold, as the day's counters tell, at least {@code want} of
+     * the filter's messages before its position (or its end); null when only the whole range holds that many. A page
+     * read from there on reads the partitions of those days only.
+     * <p>
+     * Why: a read that is bounded only by the client reads every day's partition in the log's order, merging them,
+     * and PostgreSQL must plan, lock and open each one (a hundred at the default retention) to find the newest rows,
+     * though a large client's first page is all in today's. The counters, a few rows per day, say which days to read
+     * instead. A counter short of its rows costs a second read, never a wrong page: the rows decide.
+     */
+    private Instant window(Connection c, String clientId, Filter f, long want) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT day FROM (SELECT day, sum(sum(" + counted(f.status())
+                + ")) OVER (ORDER BY day DESC) AS seen FROM usage_daily WHERE client_id = ?");
+        List<Object> params = new ArrayList<>();
+        params.add(clientId);
+        if (f.type() != null) {
+            sql.append(" AND type = ?");
+            params.add(f.type().wireName());
+        }
+        LocalDate firstDay = f.from() == null ? null : LocalDate.ofInstant(f.from(), ZoneOffset.UTC);
+        if (firstDay != null) {
+            sql.append(" AND day >= ?");
+            params.add(firstDay);
+        }
+        // The rows before a position: counted from the day before its own, which holds newer rows too.
+        LocalDate lastDay = f.after() != null
+                ? LocalDate.ofInstant(f.after().queuedAt(), ZoneOffset.UTC).minusDays(1)
+                : f.until() != null ? LocalDate.ofInstant(f.until().minus(1, ChronoUnit.MICROS), ZoneOffset.UTC) : null;
+        if (lastDay != null) {
+            sql.append(" AND day <= ?");
+            params.add(lastDay);
+        }
+        sql.append(" GROUP BY day) d WHERE seen >= ? ORDER BY day DESC LIMIT 1");
+        params.add(want);
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            ps.setQueryTimeout(queryTimeoutSeconds);
+            bind(ps, params, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                LocalDate day = rs.getObject(1, LocalDate.class);
+                // The filter's own start is as narrow already.
+                return firstDay != null && !day.isAfter(firstDay) ? null : day.atStartOfDay(ZoneOffset.UTC).toInstant();
+            }
         }
     }
 
@@ -430,26 +511,23 @@ public class SentLog {
      * filter's dates overlap: more than the rows when a bound falls inside a day.
      */
     private Counters counters(Connection c, String clientId, Filter f) throws SQLException {
-        String counted = f.status() == null ? "accepted" : switch (f.status()) {
-            // accepted counts every row written: sent, failed, or waiting for a retry (still queued)
-            case QUEUED -> "accepted - sent - failed";
-            // a receipt moves a sent message to delivered or undelivered; it stays counted as sent
-            case SENT -> "sent - delivered - undelivered";
-            case DELIVERED -> "delivered";
-            case UNDELIVERED -> "undelivered";
-            case FAILED -> "failed";
-        };
-        StringBuilder sql = new StringBuilder("SELECT coalesce(sum(accepted), 0), coalesce(sum(" + counted + "), 0)"
-                + " FROM usage_daily WHERE client_id = ?");
+        StringBuilder sql = new StringBuilder("SELECT coalesce(sum(accepted), 0), coalesce(sum("
+                + counted(f.status()) + "), 0) FROM usage_daily WHERE client_id = ?");
         List<Object> params = new ArrayList<>();
         params.add(clientId);
         if (f.type() != null) {
             sql.append(" AND type = ?");
             params.add(f.type().wireName());
         }
-        if (f.from() != null) {
+        // The counters outlive their rows: the days the retention dropped hold no message to count.
+        LocalDate from = f.from() == null ? null : LocalDate.ofInstant(f.from(), ZoneOffset.UTC);
+        if (retentionDays > 0) {
+            LocalDate kept = LocalDate.now(ZoneOffset.UTC).minusDays(retentionDays);
+            from = from == null || from.isBefore(kept) ? kept : from;
+        }
+        if (from != null) {
             sql.append(" AND day >= ?");
-            params.add(LocalDate.ofInstant(f.from(), ZoneOffset.UTC));
+            params.add(from);
         }
         if (f.until() != null) {
             // until is exclusive: the last day is that of the microsecond before it
@@ -464,6 +542,19 @@ public class SentLog {
                 return new Counters(rs.getLong(1), rs.getLong(2));
             }
         }
+    }
+
+    /** The usage_daily expression that counts a status's messages; every message without one. */
+    private static String counted(MessageStatus status) {
+        return status == null ? "accepted" : switch (status) {
+            // accepted counts every row written: sent, failed, or waiting for a retry (still queued)
+            case QUEUED -> "accepted - sent - failed";
+            // a receipt moves a sent message to delivered or undelivered; it stays counted as sent
+            case SENT -> "sent - delivered - undelivered";
+            case DELIVERED -> "delivered";
+            case UNDELIVERED -> "undelivered";
+            case FAILED -> "failed";
+        };
     }
 
     private static OffsetDateTime utc(Instant t) {

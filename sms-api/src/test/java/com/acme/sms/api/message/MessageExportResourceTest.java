@@ -7,7 +7,10 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
 
 import com.acme.sms.api.Stores;
+import com.acme.sms.api.config.ApiConfig;
 import com.acme.sms.api.ratelimit.ExportsInFlight;
+import com.acme.sms.api.store.StoreBounds;
+import com.acme.sms.api.store.StoreUnavailableException;
 import com.acme.sms.message.UuidV7;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -69,6 +72,12 @@ class MessageExportResourceTest {
 
     @Inject
     ExportsInFlight exportsInFlight;
+
+    @Inject
+    ApiConfig apiConfig;
+
+    @Inject
+    StoreBounds storeBounds;
 
     final ObjectMapper json = new ObjectMapper();
 
@@ -295,6 +304,36 @@ class MessageExportResourceTest {
         // The client's next export runs.
         assertThat(export(big, Map.of("to_date", "2000-01-01")).then().statusCode(200).extract().asString())
                 .isEqualTo(HEADER + "\r\n");
+    }
+
+    /**
+     * The API stopping interrupts the threads that read exports ahead (shutdownNow). An export caught by it must
+     * fail, so that the download is cut short; it may also have read on to its end, but it must never end as if
+     * complete with rows left out (a chunk that could not be handed over, and the end marker after it).
+     */
+    @Test
+    void anExportCaughtByTheApiStoppingFailsOrIsCompleteNeverShort() throws Exception {
+        String big = Stores.newClient();
+        int n = 20_000;
+        insertMany(big, n);
+        MessageExport export = new MessageExport(db, apiConfig, storeBounds);
+        long[] seen = {0};
+        Long written = null;
+        try (MessageExport.Rows rows = export.open(big, new MessageExport.Filter(null, null, null, null))) {
+            written = rows.writeTo(m -> {
+                if (seen[0]++ == 0) {
+                    export.stop(); // as at shutdown: the reader is interrupted, wherever it is
+                }
+            });
+        } catch (IllegalStateException | StoreUnavailableException cut) {
+            // the download is aborted: what a client must see
+        }
+        if (written != null) {
+            assertThat(written).as("an export that ends without a failure has every row").isEqualTo(n);
+            assertThat(seen[0]).isEqualTo(n);
+        } else {
+            assertThat(seen[0]).isLessThan(n);
+        }
     }
 
     /**

@@ -15,6 +15,8 @@ import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -80,6 +82,50 @@ class SentLogCursorTest {
         List<String> expected = expected(params);
         for (int pageSize : new int[] {1, 7, 100}) {
             assertThat(walk(client, params, pageSize)).as("page_size %d", pageSize).isEqualTo(expected);
+        }
+    }
+
+    /**
+     * A page is read from the newest days that the day's counters say hold enough of the filter's messages. The
+     * counters only choose where to start: whatever they say, even when they are wrong (rows written without them,
+     * or counts that have no rows), every page has the right messages.
+     */
+    @Test
+    void pagesAreRightWhateverTheDailyCountersSay() {
+        List<String> counterSets = List.of(
+                // as the workers keep them
+                "SELECT ?, (m.queued_at AT TIME ZONE 'UTC')::date, m.type, count(*),"
+                        + " count(*) FILTER (WHERE m.status = 'sent'), count(*) FILTER (WHERE m.status = 'failed'),"
+                        + " count(o.outcome) FILTER (WHERE o.outcome = 'delivered'),"
+                        + " count(o.outcome) FILTER (WHERE o.outcome = 'undelivered')"
+                        + " FROM messages m LEFT JOIN message_outcomes o ON o.message_id = m.id"
+                        + " AND o.queued_at = m.queued_at WHERE m.client_id = ? GROUP BY 2, 3",
+                // far more than there are, on a day with no message at all: the page must look further
+                "SELECT ?, date '2026-11-24', t, 1000, 500, 300, 200, 100 FROM (VALUES ('normal'), ('express')) v(t)"
+                        + " WHERE ? IS NOT NULL",
+                // the older days overstated, the newest understated
+                "SELECT ?, d, t, 40, 20, 10, 5, 5 FROM (VALUES (date '2026-11-21'), (date '2026-11-22')) v(d),"
+                        + " (VALUES ('normal'), ('express')) w(t) WHERE ? IS NOT NULL",
+                // one message a day: never enough for a page, so the whole range is read
+                "SELECT ?, date '2026-11-22', 'normal', 1, 1, 0, 0, 0 WHERE ? IS NOT NULL");
+        for (String counters : counterSets) {
+            stores.execute("DELETE FROM usage_daily WHERE client_id = ?", client);
+            stores.execute("INSERT INTO usage_daily (client_id, day, type, accepted, sent, failed, delivered,"
+                    + " undelivered) " + counters, client, client);
+            for (String query : List.of("", "status=failed", "status=delivered", "type=normal",
+                    "from_date=2026-11-21T10:15:00Z&to_date=2026-11-22T23:00:00Z")) {
+                Map<String, String> params = params(query);
+                List<String> expected = expected(params);
+                for (int pageSize : new int[] {1, 7}) {
+                    assertThat(walk(client, params, pageSize)).as("%s, page_size %d, counters %s", query, pageSize,
+                            counters).isEqualTo(expected);
+                }
+                // by page number: rows skipped are counted within the days read
+                int deep = Math.max(0, expected.size() - 5);
+                page(client, with(with(params, "page_size", "5"), "page", Integer.toString(deep / 5 + 1)))
+                        .body("messages.id", equalTo(expected.subList(deep / 5 * 5, Math.min(expected.size(),
+                                deep / 5 * 5 + 5))));
+            }
         }
     }
 
@@ -174,6 +220,9 @@ class SentLogCursorTest {
                        count(o.outcome)
                 FROM messages m LEFT JOIN message_outcomes o ON o.message_id = m.id AND o.queued_at = m.queued_at
                 WHERE m.client_id = ? GROUP BY 1, 2, 3""", big);
+        // The counters of a day past the retention (90 days) outlive its rows: no total counts them.
+        stores.execute("INSERT INTO usage_daily (client_id, day, type, accepted, sent) VALUES (?, ?, 'normal', 5000,"
+                + " 5000)", big, LocalDate.now(ZoneOffset.UTC).minusDays(91));
 
         page(big, Map.of("page_size", "100"))
                 .body("total", equalTo(10050)).body("total_exact", equalTo(false)).body("total_pages", equalTo(101))
@@ -186,10 +235,11 @@ class SentLogCursorTest {
         page(big, Map.of("status", "undelivered")).body("total", equalTo(201)).body("total_exact", equalTo(false));
         // Fewer candidates than the cap: exact; counted, when a bound is inside a day, although the counters of its
         // days (all 10,050) are beyond the cap.
-        page(big, Map.of("from_date", "2026-10-01T12:00:00Z")).body("total", equalTo(8611))
+        page(big, Map.of("from_date", BULK_START + "T12:00:00Z")).body("total", equalTo(8611))
                 .body("total_exact", equalTo(true));
         page(big, Map.of("type", "express")).body("total", equalTo(2512)).body("total_exact", equalTo(true));
-        page(big, Map.of("from_date", "2026-10-02", "to_date", "2026-10-02", "status", "failed"))
+        String secondDay = BULK_START.plusDays(1).toString();
+        page(big, Map.of("from_date", secondDay, "to_date", secondDay, "status", "failed"))
                 .body("total", equalTo(288)).body("total_exact", equalTo(true));
         // A cursor page counts the same way: its total is the filter's, not what is left.
         String cursor = next(big, Map.of("page_size", "100"));
@@ -220,8 +270,14 @@ class SentLogCursorTest {
     }
 
     /**
-     * Writes {@code n} messages 30 s apart from 2026-10-01 (10,050 take 3.5 days) in one statement, one in four
-     * express, one in ten failed; ids as the API mints them (the time in their first 48 bits).
+     * The first day of {@link #insertMany}: 40 days ago, within the retention (90 days), whose partitions are
+     * dropped and whose counters no total counts.
+     */
+    static final LocalDate BULK_START = LocalDate.now(ZoneOffset.UTC).minusDays(40);
+
+    /**
+     * Writes {@code n} messages 30 s apart from {@link #BULK_START} (10,050 take 3.5 days) in one statement, one in
+     * four express, one in ten failed; ids as the API mints them (the time in their first 48 bits).
      */
     private void insertMany(String clientId, int n) {
         stores.execute("""
@@ -231,7 +287,7 @@ class SentLogCursorTest {
                 FROM (SELECT g, (lpad(to_hex(? + g * 30000), 12, '0') || '7000' || '8'
                                  || substr(md5(random()::text || g), 1, 15))::uuid AS id
                       FROM generate_series(1, ?) g) s""", clientId,
-                Instant.parse("2026-10-01T00:00:00Z").toEpochMilli(), n);
+                BULK_START.atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli(), n);
     }
 
     /** Follows next_cursor from the first page to the last; checks each page's number, size and total. */
