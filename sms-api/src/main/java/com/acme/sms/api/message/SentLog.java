@@ -180,18 +180,19 @@ public class SentLog {
             // One key more than the page tells whether an older page follows.
             int want = f.pageSize() + 1;
             List<Position> keys = null;
-            Instant windowFrom = window(c, clientId, f, offset + want);
-            if (windowFrom != null) {
+            Window window = window(c, clientId, f, offset + want);
+            double sentPerMatch = window == null ? 0 : window.sentPerMatch();
+            if (window != null && window.from() != null) {
                 List<Object> windowParams = new ArrayList<>();
-                StringBuilder window = candidates(clientId, f, windowFrom, windowParams);
-                keys = keys(c, window, windowParams, f, offset, deadline);
+                StringBuilder windowWhere = candidates(clientId, f, window.from(), windowParams);
+                keys = keys(c, windowWhere, windowParams, f, offset, deadline, window.sentPerMatch());
                 if (keys.size() < want) {
                     // Fewer rows than the counters promised (rows written without them): the whole range decides.
                     keys = null;
                 }
             }
             if (keys == null) {
-                keys = keys(c, where, params, f, offset, deadline);
+                keys = keys(c, where, params, f, offset, deadline, sentPerMatch);
             }
             Position next = null;
             if (keys.size() > f.pageSize()) {
@@ -232,27 +233,37 @@ public class SentLog {
         return where;
     }
 
-    /** The page's keys, and one more, from the candidates {@code where}, newest first. */
+    /**
+     * The page's keys, and one more, from the candidates {@code where}, newest first; {@code sentPerMatch} is how
+     * many sent rows there are per row of a receipt's status, as the counters tell (0: not known).
+     */
     private List<Position> keys(Connection c, CharSequence where, List<Object> params, Filter f, long offset,
-            long deadline) throws SQLException {
+            long deadline, double sentPerMatch) throws SQLException {
         return f.status() != null && f.status().charged()
-                ? probedKeys(c, where, params, f, offset, deadline)
+                ? probedKeys(c, where, params, f, offset, deadline, sentPerMatch)
                 : indexKeys(c, where, params, f, offset);
     }
 
     /**
+     * Where a page's read starts (a UTC midnight; null: where the filter starts), and how many sent rows the counters
+     * count there for each one of the filter's status (for the statuses a receipt tells; 0 otherwise).
+     */
+    private record Window(Instant from, double sentPerMatch) {}
+
+    /**
      * The start (a UTC midnight) of the newest days that hold, as the day's counters tell, at least {@code want} of
      * the filter's messages before its position (or its end); null when only the whole range holds that many. A page
-     * read from there on reads the partitions of those days only.
+     * read from there on reads the partitions of those days only. With it, how dense the status is among the sent
+     * rows there, which tells how many of them to probe for a page of a status a receipt tells.
      * <p>
      * Why: a read that is bounded only by the client reads every day's partition in the log's order, merging them,
      * and PostgreSQL must plan, lock and open each one (a hundred at the default retention) to find the newest rows,
      * though a large client's first page is all in today's. The counters, a few rows per day, say which days to read
      * instead. A counter short of its rows costs a second read, never a wrong page: the rows decide.
      */
-    private Instant window(Connection c, String clientId, Filter f, long want) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT day FROM (SELECT day, sum(sum(" + counted(f.status())
-                + ")) OVER (ORDER BY day DESC) AS seen FROM usage_daily WHERE client_id = ?");
+    private Window window(Connection c, String clientId, Filter f, long want) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT day, seen, sent FROM (SELECT day, sum(sum(" + counted(f.status())
+                + ")) OVER newest AS seen, sum(sum(sent)) OVER newest AS sent FROM usage_daily WHERE client_id = ?");
         List<Object> params = new ArrayList<>();
         params.add(clientId);
         if (f.type() != null) {
@@ -272,7 +283,7 @@ public class SentLog {
             sql.append(" AND day <= ?");
             params.add(lastDay);
         }
-        sql.append(" GROUP BY day) d WHERE seen >= ? ORDER BY day DESC LIMIT 1");
+        sql.append(" GROUP BY day WINDOW newest AS (ORDER BY day DESC)) d WHERE seen >= ? ORDER BY day DESC LIMIT 1");
         params.add(want);
         try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
             ps.setQueryTimeout(queryTimeoutSeconds);
@@ -282,8 +293,11 @@ public class SentLog {
                     return null;
                 }
                 LocalDate day = rs.getObject(1, LocalDate.class);
+                double sentPerMatch = f.status() != null && f.status().charged() ? rs.getDouble(3) / rs.getDouble(2) : 0;
                 // The filter's own start is as narrow already.
-                return firstDay != null && !day.isAfter(firstDay) ? null : day.atStartOfDay(ZoneOffset.UTC).toInstant();
+                Instant from = firstDay != null && !day.isAfter(firstDay) ? null
+                        : day.atStartOfDay(ZoneOffset.UTC).toInstant();
+                return new Window(from, sentPerMatch);
             }
         }
     }
@@ -325,15 +339,21 @@ public class SentLog {
      * rows such a page needs, and planned one statement as a sort of every sent row of the client (seconds).
      */
     private List<Position> probedKeys(Connection c, CharSequence where, List<Object> params, Filter f, long offset,
-            long deadline) throws SQLException {
+            long deadline, double sentPerMatch) throws SQLException {
         String wanted = f.status() == MessageStatus.SENT ? null : f.status().wireName();
         int want = f.pageSize() + 1;
         long skip = offset;
         List<Position> keys = new ArrayList<>(want);
         Position after = f.after();
         int batch = PROBE_BATCH;
-        while (skip + want > (long) batch / 2 && batch < MAX_PROBE_BATCH) {
-            batch *= 4;
+        if (sentPerMatch > 0) {
+            // As many sent rows as the counters say hold the page, and a quarter more: one round as a rule, where
+            // growing from a guess took four for a status one sent message in thirty has (and probed twice the rows).
+            batch = (int) Math.max(PROBE_BATCH, Math.min(MAX_PROBE_BATCH, Math.ceil((skip + want) * sentPerMatch * 1.25)));
+        } else {
+            while (skip + want > (long) batch / 2 && batch < MAX_PROBE_BATCH) {
+                batch *= 4;
+            }
         }
         while (true) {
             if (System.nanoTime() - deadline > 0) {
