@@ -109,6 +109,35 @@ class ReceiptApplierTest {
         assertThat(unmatched.count()).isZero();
     }
 
+    /**
+     * A receipt finds its message on any day of sms.receipts.match-window (14 days; today's and yesterday's are
+     * looked at first), never on a day before it.
+     */
+    @Test
+    void aReceiptFindsItsMessageOnAnyDayOfTheMatchWindowAndNotBefore() throws Exception {
+        Instant now = Instant.now();
+        String p = "p-" + client + "-";
+        UUID today = saveSent(p + "today", now.minus(Duration.ofMinutes(1)));
+        UUID yesterday = saveSent(p + "yesterday", now.minus(Duration.ofDays(1)));
+        UUID lastWeek = saveSent(p + "week", now.minus(Duration.ofDays(6)));
+        UUID inTheWindow = saveSent(p + "window", now.minus(config.matchWindow()).plus(Duration.ofHours(1)));
+        UUID beforeIt = saveSent(p + "old", now.minus(config.matchWindow()).minus(Duration.ofHours(1)));
+        Instant done = now.truncatedTo(ChronoUnit.MINUTES);
+
+        receive(new Receipt(p + "today", ReceiptState.DELIVRD, done, null),
+                new Receipt(p + "yesterday", ReceiptState.DELIVRD, done, null),
+                new Receipt(p + "week", ReceiptState.UNDELIV, done, "001"),
+                new Receipt(p + "window", ReceiptState.DELIVRD, done, null),
+                new Receipt(p + "old", ReceiptState.DELIVRD, done, null));
+
+        assertThat(row(today).get(0)).isEqualTo("delivered");
+        assertThat(row(yesterday).get(0)).isEqualTo("delivered");
+        assertThat(row(lastWeek).get(0)).isEqualTo("undelivered");
+        assertThat(row(inTheWindow).get(0)).isEqualTo("delivered");
+        assertThat(row(beforeIt).get(0)).as("older than the match window: not looked for").isEqualTo("sent");
+        assertThat(unmatched.count()).isEqualTo(1);
+    }
+
     @Test
     void aReceiptThatOvertakesItsMessageIsKeptAndAppliedOnceTheRowIsThere() throws Exception {
         String pid = "p-" + client + "-early";
@@ -295,6 +324,16 @@ class ReceiptApplierTest {
 
     private UUID saveSent(String providerId) throws Exception {
         return saveSent(List.of(providerId));
+    }
+
+    /** A message accepted at the given time (its id carries it, and so its row's day), sent now. */
+    private UUID saveSent(String providerId, Instant acceptedAt) throws Exception {
+        UUID id = UuidV7.at(acceptedAt, 0);
+        QueuedMessage m = new QueuedMessage(id, client, MessageType.NORMAL, "+4917012345", "ACME", "hello",
+                acceptedAt.toEpochMilli(), 1, 0);
+        store.save(MessageType.NORMAL, List.of(new MessageStore.Final(m, MessageStatus.SENT, null, List.of(providerId),
+                null)), "test");
+        return id;
     }
 
     /** A message the provider took, saved as the delivery pipeline saves it; one part per id. */
