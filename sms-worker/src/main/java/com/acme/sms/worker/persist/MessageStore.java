@@ -249,7 +249,8 @@ public class MessageStore {
      * A range, not the array of the ids' times: PostgreSQL prunes partitions by a parameter but never by the elements
      * of an array parameter, so {@code queued_at = ANY (?)} read every day's partition; and with {@code id = ANY (?)}
      * it walked the primary key once for every pair of id and time (PostgreSQL 15): 60 ms for a batch of 200 where
-     * the range takes 0.3 ms. The worker looks up every batch's ids before sending it: this was a third of its rate.
+     * the range takes 0.3 ms. The worker looks up every batch's ids before sending it: bench/run e2e persisted
+     * 13,870 msg/s with the array and 19,167 with the range (README, Performance).
      */
     record Span(OffsetDateTime first, OffsetDateTime last) {
 
