@@ -61,23 +61,14 @@ public class ReceiptStore {
               -- One index lookup per receipt, by construction (a LATERAL with LIMIT is a nested loop): a join here
               -- was planned as a hash join over every row of messages whenever the column's statistics were
               -- missing or stale (a new column, a fresh table), which made 1,000 receipts take over 30 s.
-              -- The days since yesterday first: a receipt comes seconds after its message as a rule, and the
-              -- partitions are probed oldest first, so without this every receipt looked in each day of the window
-              -- (a fortnight) before today's. The older days only when those have no match.
               SELECT r.*, m.id, m.queued_at, m.client_id, m.type
               FROM r
-              JOIN LATERAL ((SELECT m.id, m.queued_at, m.client_id, m.type FROM messages m
-                             WHERE m.provider_message_id = r.pid AND m.status = 'sent'
-                               AND m.queued_at BETWEEN :recent AND m.queued_at >= :yesterday LIMIT 1)
-                            UNION ALL
-                            (SELECT m.id, m.queued_at, m.client_id, m.type FROM messages m
-                             WHERE m.provider_message_id = r.pid AND m.status = 'sent'
-                               AND m.queued_at BETWEEN :recent AND m.queued_at < :yesterday LIMIT 1)
+              JOIN LATERAL (SELECT m.id, m.queued_at, m.client_id, m.type FROM messages m
+                            WHERE m.provider_message_id = r.pid AND m.status = 'sent' AND m.queued_at BETWEEN :recent
                             LIMIT 1) m ON true
               WHERE r.state NOT IN ('ENROUTE', 'ACCEPTD')
-                -- A message's parts are in its day (V10): one partition to look in, not every day of the window.
                 AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = r.pid
-                                AND p.queued_at = m.queued_at)
+                                AND p.queued_at BETWEEN :recent)
             ), single AS (
               INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message)
               SELECT t.id, t.queued_at, CASE WHEN t.state = 'DELIVRD' THEN 'delivered' ELSE 'undelivered' END, t.done_at,
@@ -92,8 +83,6 @@ public class ReceiptStore {
               FROM r
               WHERE p.provider_message_id = r.pid AND p.queued_at BETWEEN :recent AND p.state IS NULL
                 AND r.state NOT IN ('ENROUTE', 'ACCEPTD')
-                -- A receipt of a whole message has no part to look for in every day of the window: most have none.
-                AND NOT EXISTS (SELECT 1 FROM target t WHERE t.pid = r.pid)
               RETURNING r.pid, p.message_id
             ), finals AS MATERIALIZED (
               SELECT t.pid, s.message_id, s.outcome, t.queued_at, t.client_id, t.type
@@ -176,8 +165,7 @@ public class ReceiptStore {
         // statement. A day ahead for clocks that disagree.
         String recent = "now() - make_interval(secs => " + Math.max(1, config.matchWindow().toSeconds())
                 + ") AND now() + interval '1 day'";
-        String yesterday = "(date_trunc('day', now() AT TIME ZONE 'UTC') - interval '1 day') AT TIME ZONE 'UTC'";
-        this.applySql = APPLY.replace(":yesterday", yesterday).replace(":recent", recent);
+        this.applySql = APPLY.replace(":recent", recent);
         this.knownSql = KNOWN.replace(":recent", recent);
         this.settlePartsSql = SETTLE_PARTS.replace(":recent", recent);
     }
