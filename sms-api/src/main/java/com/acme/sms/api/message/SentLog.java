@@ -263,26 +263,14 @@ public class SentLog {
      */
     private Window window(Connection c, String clientId, Filter f, long want) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT day, seen, sent FROM (SELECT day, sum(sum(" + counted(f.status())
-                + ")) OVER newest AS seen, sum(sum(sent)) OVER newest AS sent FROM usage_daily WHERE client_id = ?");
+                + ")) OVER newest AS seen, sum(sum(sent)) OVER newest AS sent FROM usage_daily");
         List<Object> params = new ArrayList<>();
-        params.add(clientId);
-        if (f.type() != null) {
-            sql.append(" AND type = ?");
-            params.add(f.type().wireName());
-        }
         LocalDate firstDay = f.from() == null ? null : LocalDate.ofInstant(f.from(), ZoneOffset.UTC);
-        if (firstDay != null) {
-            sql.append(" AND day >= ?");
-            params.add(firstDay);
-        }
         // The rows before a position: counted from the day before its own, which holds newer rows too.
         LocalDate lastDay = f.after() != null
                 ? LocalDate.ofInstant(f.after().queuedAt(), ZoneOffset.UTC).minusDays(1)
-                : f.until() != null ? LocalDate.ofInstant(f.until().minus(1, ChronoUnit.MICROS), ZoneOffset.UTC) : null;
-        if (lastDay != null) {
-            sql.append(" AND day <= ?");
-            params.add(lastDay);
-        }
+                : lastDay(f.until());
+        countersOf(sql, params, clientId, f.type(), firstDay, lastDay);
         sql.append(" GROUP BY day WINDOW newest AS (ORDER BY day DESC)) d WHERE seen >= ? ORDER BY day DESC LIMIT 1");
         params.add(want);
         try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
@@ -532,28 +520,15 @@ public class SentLog {
      */
     private Counters counters(Connection c, String clientId, Filter f) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT coalesce(sum(accepted), 0), coalesce(sum("
-                + counted(f.status()) + "), 0) FROM usage_daily WHERE client_id = ?");
+                + counted(f.status()) + "), 0) FROM usage_daily");
         List<Object> params = new ArrayList<>();
-        params.add(clientId);
-        if (f.type() != null) {
-            sql.append(" AND type = ?");
-            params.add(f.type().wireName());
-        }
         // The counters outlive their rows: the days the retention dropped hold no message to count.
         LocalDate from = f.from() == null ? null : LocalDate.ofInstant(f.from(), ZoneOffset.UTC);
         if (retentionDays > 0) {
             LocalDate kept = LocalDate.now(ZoneOffset.UTC).minusDays(retentionDays);
             from = from == null || from.isBefore(kept) ? kept : from;
         }
-        if (from != null) {
-            sql.append(" AND day >= ?");
-            params.add(from);
-        }
-        if (f.until() != null) {
-            // until is exclusive: the last day is that of the microsecond before it
-            sql.append(" AND day <= ?");
-            params.add(LocalDate.ofInstant(f.until().minus(1, ChronoUnit.MICROS), ZoneOffset.UTC));
-        }
+        countersOf(sql, params, clientId, f.type(), from, lastDay(f.until()));
         try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
             ps.setQueryTimeout(queryTimeoutSeconds);
             bind(ps, params, 1);
@@ -562,6 +537,30 @@ public class SentLog {
                 return new Counters(rs.getLong(1), rs.getLong(2));
             }
         }
+    }
+
+    /** Appends the WHERE clause of a client's counters of a type (or all) from day {@code first} to {@code last}. */
+    private static void countersOf(StringBuilder sql, List<Object> params, String clientId, MessageType type,
+            LocalDate first, LocalDate last) {
+        sql.append(" WHERE client_id = ?");
+        params.add(clientId);
+        if (type != null) {
+            sql.append(" AND type = ?");
+            params.add(type.wireName());
+        }
+        if (first != null) {
+            sql.append(" AND day >= ?");
+            params.add(first);
+        }
+        if (last != null) {
+            sql.append(" AND day <= ?");
+            params.add(last);
+        }
+    }
+
+    /** The last day an exclusive bound covers: that of the microsecond before it; null for none. */
+    private static LocalDate lastDay(Instant until) {
+        return until == null ? null : LocalDate.ofInstant(until.minus(1, ChronoUnit.MICROS), ZoneOffset.UTC);
     }
 
     /** The usage_daily expression that counts a status's messages; every message without one. */
