@@ -159,29 +159,40 @@ public class ReceiptApplier {
         stream.done(entries, notFound);
     }
 
-    /** Tries the unmatched receipts again; drops those older than the retention. */
+    /**
+     * Tries the unmatched receipts that are due again, batch after batch while whole batches are due (at most for
+     * {@code sms.receipts.unmatched-retry}, so new receipts keep their turn); drops those older than the retention.
+     */
     public void retryUnmatched(long nowMillis) throws Exception {
-        List<ReceiptStream.Stored> waiting = unmatched.oldest(config.batchSize());
-        if (waiting.isEmpty()) {
-            unmatchedNow.set(0);
-            return;
-        }
-        ReceiptStore.Applied applied = applyInPieces(waiting);
-        List<ReceiptStream.Stored> done = new ArrayList<>();
-        int gaveUp = 0;
-        for (ReceiptStream.Stored s : waiting) {
-            if (applied.known().contains(s.receipt().providerId())) {
-                done.add(s);
-            } else if (nowMillis - s.receivedAtMillis() > config.unmatchedRetention().toMillis()) {
-                done.add(s);
-                gaveUp++;
+        long until = System.currentTimeMillis() + config.unmatchedRetry().toMillis();
+        List<ReceiptStream.Stored> waiting;
+        do {
+            waiting = unmatched.due(nowMillis, config.batchSize());
+            if (waiting.isEmpty()) {
+                break;
             }
-        }
-        if (gaveUp > 0) {
-            dropped.increment(gaveUp);
-            Log.warnf("Dropped %d receipts whose message was not found within %s", gaveUp, config.unmatchedRetention());
-        }
-        unmatched.remove(done);
+            ReceiptStore.Applied applied = applyInPieces(waiting);
+            List<ReceiptStream.Stored> done = new ArrayList<>();
+            List<ReceiptStream.Stored> again = new ArrayList<>();
+            int gaveUp = 0;
+            for (ReceiptStream.Stored s : waiting) {
+                if (applied.known().contains(s.receipt().providerId())) {
+                    done.add(s);
+                } else if (nowMillis - s.receivedAtMillis() > config.unmatchedRetention().toMillis()) {
+                    done.add(s);
+                    gaveUp++;
+                } else {
+                    again.add(s);
+                }
+            }
+            if (gaveUp > 0) {
+                dropped.increment(gaveUp);
+                Log.warnf("Dropped %d receipts whose message was not found within %s", gaveUp,
+                        config.unmatchedRetention());
+            }
+            unmatched.remove(done);
+            unmatched.later(again, nowMillis, config.unmatchedRetry());
+        } while (waiting.size() == config.batchSize() && running && System.currentTimeMillis() < until);
         unmatchedNow.set(unmatched.count());
     }
 

@@ -24,7 +24,10 @@ public interface ReceiptsConfig {
     @WithDefault("1h")
     Duration unmatchedRetention();
 
-    /** How often the unmatched receipts are tried again. */
+    /**
+     * How often the unmatched receipts that are due are tried again, and the shortest wait between two tries of one
+     * (then about as long as it has waited; see UnmatchedReceipts).
+     */
     @WithDefault("5s")
     Duration unmatchedRetry();
 

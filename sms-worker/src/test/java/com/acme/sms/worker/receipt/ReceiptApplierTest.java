@@ -152,6 +152,77 @@ class ReceiptApplierTest {
     }
 
     @Test
+    void receiptsThatMatchNothingForMinutesDoNotKeepANewerOneFromItsTurn() throws Exception {
+        // More than a batch of receipts that will never match (their messages were presumed sent, or are in another
+        // database), kept ten minutes already, as an SMSC outage or an earlier test leaves them.
+        long tenMinutesAgo = System.currentTimeMillis() - Duration.ofMinutes(10).toMillis();
+        int stale = config.batchSize() + config.batchSize() / 2;
+        java.util.Map<String, Double> kept = new java.util.HashMap<>();
+        for (int i = 0; i < stale; i++) {
+            kept.put(UnmatchedReceipts.member(new ReceiptStream.Stored(null,
+                    new Receipt("p-" + client + "-gone" + i, ReceiptState.DELIVRD, null, null), tenMinutesAgo)),
+                    (double) tenMinutesAgo);
+        }
+        redis.sortedSet(String.class).zadd(RedisKeys.unmatchedReceipts(), kept);
+        String pid = "p-" + client + "-early";
+        receive(new Receipt(pid, ReceiptState.DELIVRD, Instant.now(), null));
+        UUID id = saveSent(pid);
+
+        // Tried as the applier does, every sms.receipts.unmatched-retry.
+        long now = System.currentTimeMillis();
+        for (int i = 0; i < 3; i++) {
+            applier.retryUnmatched(now + i * config.unmatchedRetry().toMillis());
+        }
+
+        assertThat(row(id).get(0)).isEqualTo("delivered");
+        assertThat(unmatched.count()).as("the others kept for their hour").isEqualTo(stale);
+        assertThat(unmatched.due(now + 2 * config.unmatchedRetry().toMillis(), stale)).as(
+                "each waits about as long as it has waited already before its next try").isEmpty();
+    }
+
+    @Test
+    void aReceiptWhoseRowIsSavedWhileItsBatchIsAppliedIsKeptForLaterNotLost() throws Exception {
+        String early = "p-" + client + "-early";
+        String other = "p-" + client + "-other";
+        UUID otherId = saveSent(other);
+        java.util.concurrent.CompletableFuture<Void> applying;
+        UUID earlyId;
+        try (Connection holder = db.getConnection()) {
+            // Another transaction is inserting an outcome for the batch's other message, so the batch waits there,
+            // after it has looked for its rows, until that transaction ends: a moment made to order for the early
+            // receipt's row to be saved, as a worker saves a batch while its receipts are applied.
+            holder.setAutoCommit(false);
+            try (PreparedStatement ps = holder.prepareStatement("INSERT INTO message_outcomes (message_id, queued_at,"
+                    + " outcome) SELECT id, queued_at, 'delivered' FROM messages WHERE id = ?")) {
+                ps.setObject(1, otherId);
+                assertThat(ps.executeUpdate()).isOne();
+            }
+            stream.accept(List.of(new Receipt(early, ReceiptState.DELIVRD, Instant.now(), null),
+                    new Receipt(other, ReceiptState.DELIVRD, Instant.now(), null)));
+            List<ReceiptStream.Stored> read = stream.read("t", 100, Duration.ofMillis(10));
+            applying = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    applier.applyEntries(read);
+                } catch (Exception e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> number(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                            + " AND query LIKE '%WITH r AS%' AND pid <> pg_backend_pid()") > 0);
+            earlyId = saveSent(early);
+            holder.rollback();
+        }
+        applying.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        applier.retryUnmatched(System.currentTimeMillis());
+
+        assertThat(row(otherId).get(0)).isEqualTo("delivered");
+        assertThat(row(earlyId).get(0)).as("applied once its row is seen, not taken for applied before").isEqualTo(
+                "delivered");
+        assertThat(unmatched.count()).isZero();
+    }
+
+    @Test
     void aReceiptForAnUnknownIdIsDroppedAfterTheRetention() throws Exception {
         receive(new Receipt("p-" + client + "-nobody", ReceiptState.DELIVRD, Instant.now(), null));
         applier.retryUnmatched(System.currentTimeMillis());
