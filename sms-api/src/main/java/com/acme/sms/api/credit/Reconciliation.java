@@ -224,13 +224,16 @@ public class Reconciliation {
                 List<String> retryIds = retryMessageIds();
                 if (!retryIds.isEmpty()) {
                     try (PreparedStatement ps = c.prepareStatement(
-                            "SELECT id::text FROM messages WHERE id = ANY (?::uuid[]) AND queued_at = ANY (?::timestamptz[])"
+                            "SELECT id::text FROM messages WHERE id = ANY (?::uuid[])"
+                                    + " AND queued_at BETWEEN ?::timestamptz AND ?::timestamptz"
                                     + " AND status IN ('sent', 'failed')")) {
                         ps.setArray(1, c.createArrayOf("text", retryIds.toArray()));
-                        // The ids' days (V10): only their partitions are read.
-                        ps.setArray(2, c.createArrayOf("text", retryIds.stream()
-                                .map(id -> UuidV7.time(UUID.fromString(id)).map(Instant::toString).orElse(null))
-                                .toArray()));
+                        // The range of the ids' times (V10) names the partitions to read: their days. PostgreSQL
+                        // prunes partitions by a parameter, never by the elements of an array parameter.
+                        List<Instant> known = retryIds.stream().map(id -> UuidV7.time(UUID.fromString(id)))
+                                .flatMap(java.util.Optional::stream).sorted().toList();
+                        ps.setString(2, known.isEmpty() ? null : known.get(0).toString());
+                        ps.setString(3, known.isEmpty() ? null : known.get(known.size() - 1).toString());
                         try (ResultSet rs = ps.executeQuery()) {
                             while (rs.next()) {
                                 finished.add(rs.getString(1));

@@ -14,7 +14,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -53,7 +56,8 @@ public class MessageStore {
               -- Rows a former attempt wrote (only a later attempt can have one), as the statement found them: the
               -- counters count a message once, when its row is first written. Not RETURNING xmax, which a
               -- partitioned table does not give.
-              SELECT m.id FROM messages m WHERE m.id = ANY (?::uuid[]) AND m.queued_at = ANY (?::timestamptz[])
+              -- The range of the ids' times names the partitions to read (see Span).
+              SELECT m.id FROM messages m WHERE m.id = ANY (?::uuid[]) AND m.queued_at BETWEEN ? AND ?
             ), input AS (
               SELECT * FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::text[],
                                    ?::int[], ?::int[], ?::text[], ?::text[], ?::int[])
@@ -138,7 +142,6 @@ public class MessageStore {
         List<UUID> partMessages = new ArrayList<>();
         List<Integer> partNumbers = new ArrayList<>();
         List<UUID> retried = new ArrayList<>();
-        List<String> retriedDays = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Final f = batch.get(i);
             QueuedMessage m = f.message();
@@ -160,7 +163,6 @@ public class MessageStore {
             credits[i] = m.credits();
             if (m.attempt() > 1) {
                 retried.add(m.id());
-                retriedDays.add(Instant.ofEpochMilli(queued[i]).toString());
             }
             if (f.status() == MessageStatus.SENT && f.providerIds().size() > 1) {
                 for (int p = 0; p < f.providerIds().size(); p++) {
@@ -176,8 +178,10 @@ public class MessageStore {
                 // Bounded, so the provider's wait plus one write fits inside reclaim-idle (TimeoutOrder).
                 ps.setQueryTimeout(timeoutSeconds);
                 ps.setArray(1, c.createArrayOf("uuid", retried.toArray(new UUID[0])));
-                ps.setArray(2, c.createArrayOf("text", retriedDays.toArray(new String[0])));
-                int p = 3;
+                Span span = Span.of(retried);
+                ps.setObject(2, span.first(), Types.TIMESTAMP_WITH_TIMEZONE);
+                ps.setObject(3, span.last(), Types.TIMESTAMP_WITH_TIMEZONE);
+                int p = 4;
                 ps.setArray(p++, c.createArrayOf("uuid", ids));
                 ps.setArray(p++, c.createArrayOf("text", clients));
                 ps.setArray(p++, c.createArrayOf("text", to));
@@ -219,13 +223,13 @@ public class MessageStore {
         }
         try (Connection c = dataSource.getConnection();
                 PreparedStatement ps = c.prepareStatement(
-                        "SELECT id, status, attempts FROM messages WHERE id = ANY(?) AND queued_at = ANY(?::timestamptz[])")) {
+                        "SELECT id, status, attempts FROM messages WHERE id = ANY(?) AND queued_at BETWEEN ? AND ?")) {
             ps.setQueryTimeout(timeoutSeconds);
             Array array = c.createArrayOf("uuid", ids.toArray(new UUID[0]));
             ps.setArray(1, array);
-            // Names the partitions to read (the ids' days) rather than probing every one.
-            ps.setArray(2, c.createArrayOf("text",
-                    ids.stream().map(id -> Instant.ofEpochMilli(UuidV7.millis(id)).toString()).toArray()));
+            Span span = Span.of(ids);
+            ps.setObject(2, span.first(), Types.TIMESTAMP_WITH_TIMEZONE);
+            ps.setObject(3, span.last(), Types.TIMESTAMP_WITH_TIMEZONE);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String status = rs.getString(2);
@@ -236,5 +240,34 @@ public class MessageStore {
             }
         }
         return found;
+    }
+
+    /**
+     * The earliest and latest time in the ids (their rows' queued_at, V10), as bounds for PostgreSQL to prune the
+     * partitions by; both null for no ids, which reads no partition.
+     * <p>
+     * A range, not the array of the ids' times: PostgreSQL prunes partitions by a parameter but never by the elements
+     * of an array parameter, so {@code queued_at = ANY (?)} read every day's partition; and with {@code id = ANY (?)}
+     * it walked the primary key once for every pair of id and time (PostgreSQL 15): 60 ms for a batch of 200 where
+     * the range takes 0.3 ms. The worker looks up every batch's ids before sending it: bench/run e2e persisted
+     * 13,870 msg/s with the array and 19,167 with the range (README, Performance).
+     */
+    record Span(OffsetDateTime first, OffsetDateTime last) {
+
+        static Span of(Collection<UUID> ids) {
+            long min = Long.MAX_VALUE;
+            long max = Long.MIN_VALUE;
+            for (UUID id : ids) {
+                long t = UuidV7.millis(id);
+                min = Math.min(min, t);
+                max = Math.max(max, t);
+            }
+            return ids.isEmpty() ? new Span(null, null)
+                    : new Span(utc(min), utc(max));
+        }
+
+        private static OffsetDateTime utc(long millis) {
+            return Instant.ofEpochMilli(millis).atOffset(ZoneOffset.UTC);
+        }
     }
 }
