@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.EnvFromSource;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HTTPGetAction;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -33,6 +34,10 @@ import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.openshift.api.model.monitoring.v1.Endpoint;
 import io.fabric8.openshift.api.model.monitoring.v1.PrometheusRule;
@@ -352,6 +357,58 @@ class KubernetesManifestsTest {
     }
 
     // ----------------------------------------------------------------------------------- wiring ----
+
+    @ParameterizedTest
+    @MethodSource("overlays")
+    void theApiManagementPortIsOpenOnlyToThisNamespaceAndMonitoringWhileItsHttpPortIsOpenToAll(String overlay) {
+        PodTemplateSpec apiPods = deployment(overlay, API).getSpec().getTemplate();
+        Container api = appContainer(overlay, API);
+        int http = httpPort(overlay, api);
+        int management = managementPort(overlay, api);
+        List<NetworkPolicy> policies = all(overlay, NetworkPolicy.class).stream()
+                .filter(np -> labelsMatch(np.getSpec().getPodSelector().getMatchLabels(),
+                        apiPods.getMetadata().getLabels()))
+                .toList();
+        assertThat(policies).as(overlay + ": NetworkPolicies on the API's pods").hasSize(1);
+        NetworkPolicySpec spec = policies.get(0).getSpec();
+        assertThat(spec.getPolicyTypes()).as("the policy restricts what comes in").contains("Ingress");
+        boolean httpFromAll = false;
+        List<NetworkPolicyPeer> managementPeers = new ArrayList<>();
+        for (NetworkPolicyIngressRule rule : spec.getIngress()) {
+            boolean fromAll = rule.getFrom() == null || rule.getFrom().isEmpty();
+            // No ports: every port. A named port must be one the API container declares.
+            List<Integer> ports = rule.getPorts() == null || rule.getPorts().isEmpty() ? List.of(http, management)
+                    : rule.getPorts().stream().map(np -> containerPort(api, np.getPort())).toList();
+            httpFromAll |= fromAll && ports.contains(http);
+            if (ports.contains(management)) {
+                assertThat(fromAll).as(overlay + ": the management port open to everyone").isFalse();
+                managementPeers.addAll(rule.getFrom());
+            }
+        }
+        assertThat(httpFromAll).as(overlay + ": the API's HTTP port open to its clients").isTrue();
+        for (NetworkPolicyPeer peer : managementPeers) {
+            assertThat(peer.getIpBlock()).as("an address block: the Ingress controller's, or the internet").isNull();
+            if (peer.getNamespaceSelector() != null) {
+                // An empty namespace selector is every namespace.
+                assertThat(peer.getNamespaceSelector().getMatchLabels()).as("namespaces reaching the management port")
+                        .isEqualTo(Map.of("kubernetes.io/metadata.name", "monitoring"));
+                assertThat(peer.getNamespaceSelector().getMatchExpressions()).isNullOrEmpty();
+            }
+        }
+        // The workers' wait-for-api init container asks the API's management port whether it is ready.
+        for (String name : appNames().stream().filter(n -> n.startsWith(WORKER_PREFIX)).toList()) {
+            Map<String, String> workerLabels = deployment(overlay, name).getSpec().getTemplate().getMetadata().getLabels();
+            assertThat(managementPeers).as(overlay + ": " + name + " reaches the API's management port")
+                    .anySatisfy(peer -> {
+                        assertThat(peer.getNamespaceSelector()).isNull();
+                        LabelSelector pods = peer.getPodSelector();
+                        assertThat(pods).isNotNull();
+                        boolean everyPod = (pods.getMatchLabels() == null || pods.getMatchLabels().isEmpty())
+                                && (pods.getMatchExpressions() == null || pods.getMatchExpressions().isEmpty());
+                        assertThat(everyPod || labelsMatch(pods.getMatchLabels(), workerLabels)).isTrue();
+                    });
+        }
+    }
 
     @ParameterizedTest
     @MethodSource("overlays")
