@@ -235,46 +235,30 @@ class SmppIT {
 
     private static final String NAMING_THE_LAST_SMSC = "SELECT count(*) FROM messages m WHERE m.client_id = ? AND m.provider_message_id = ANY (?)";
 
-    private long count(String sql, String client, List<String> providerIds) throws Exception {
-        try (Connection c = DriverManager.getConnection(platform.jdbcUrl, "sms", "sms");
-                PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, client);
-            ps.setArray(2, c.createArrayOf("text", providerIds.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+    private long count(String sql, String client, Object... more) throws Exception {
+        return Long.parseLong(rows(sql, client, more).get(0));
     }
 
-    private List<String> rows(String sql, String client, List<String> providerIds) throws Exception {
+    /** Each row as its columns joined by " | "; a list parameter goes in as a text array. */
+    private List<String> rows(String sql, String client, Object... more) throws Exception {
         List<String> out = new ArrayList<>();
         try (Connection c = DriverManager.getConnection(platform.jdbcUrl, "sms", "sms");
                 PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, client);
-            ps.setArray(2, c.createArrayOf("text", providerIds.toArray()));
+            for (int p = 0; p < more.length; p++) {
+                ps.setObject(p + 2, more[p] instanceof List<?> l ? c.createArrayOf("text", l.toArray()) : more[p]);
+            }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     StringBuilder row = new StringBuilder();
-                    for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
-                        row.append(i == 1 ? "" : " | ").append(rs.getString(i));
+                    for (int k = 1; k <= rs.getMetaData().getColumnCount(); k++) {
+                        row.append(k == 1 ? "" : " | ").append(rs.getString(k));
                     }
                     out.add(row.toString());
                 }
             }
         }
         return out;
-    }
-
-    private long count(String sql, String client) throws Exception {
-        try (Connection c = DriverManager.getConnection(platform.jdbcUrl, "sms", "sms");
-                PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, client);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
     }
 
     static int freePort() throws Exception {
