@@ -75,6 +75,9 @@ class Apps:
             QUARKUS_REDIS_HOSTS="redis://127.0.0.1:%d/%d" % (self.s.redis_port, self.s.redis_db),
             SMS_APP_HOME=str(self.app_home),
             SMS_JAVA_OPTS=java_opts or self.s.app_java_opts,
+            # The webhooks scenario's receiver is a plain http server on loopback.
+            SMS_WEBHOOKS_ALLOW_HTTP="true",
+            SMS_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES="true",
         )
         env.update(extra_env or {})
         cmd = [self.launch, app, *args]

@@ -21,7 +21,7 @@ writes bench/results/<timestamp>.json (+ latest.json). See bench/README.md.
   BENCH_QUICK=1 bench/run        smoke version: small sizes, about 3 minutes
   bench/run ingest otp           only these scenarios
 
-Scenarios (in this order): ceiling ingest otp e2e sla sentlog bigclient attack smpp
+Scenarios (in this order): ceiling ingest otp e2e sla sentlog bigclient attack smpp webhooks
 
 Settings (environment):
   BENCH_QUICK=1             small sizes and short runs
@@ -47,7 +47,7 @@ Settings (environment):
   SMS_REDIS_PORT, SMS_PG_PORT, SMS_WORKER_*, SMS_PROVIDER_*   as for bin/run
 """
 
-ALL_SCENARIOS = ("ceiling", "ingest", "otp", "e2e", "sla", "sentlog", "bigclient", "attack", "smpp")
+ALL_SCENARIOS = ("ceiling", "ingest", "otp", "e2e", "sla", "sentlog", "bigclient", "attack", "smpp", "webhooks")
 
 # Databases that hold the user's and the tests' data: the bench creates, truncates and reloads its own.
 FORBIDDEN_DBS = ("sms", "sms_test")
@@ -153,6 +153,11 @@ class Settings:
     @property
     def log_api_port(self):
         return self.port_base + 4
+
+    @property
+    def webhook_port(self):
+        """The webhooks scenario's receiver."""
+        return self.port_base + 7
 
     @property
     def smsc_port(self):

@@ -12,6 +12,7 @@ TARGETS = {
     "sla_p99": 100,    # ms
     "sentlog_p99": 50,  # ms
     "smpp": 10000,     # msg/s delivered (receipt applied) through SMPP
+    "webhooks": 20000,  # events/s delivered to the receiver
     "bigclient_p99": 50,         # ms, every read of the large client at 200 req/s
     "bigclient_export": 200000,  # rows/s of one export
 }
@@ -334,6 +335,27 @@ def report(frags, meta, run_dir, out):
                 fnum(sm.get("open_after_s")), fnum(sm.get("throttled"))),
             ok=c.get("not_delivered") == 0 and sm.get("open_rows_left") == 0, raw=c)
         notes["smpp"] = [x for x in (cpu_line(g(sm, "samples")),) if x]
+
+    wh = frags.get("webhooks")
+    if wh:
+        sent = wh.get("sent_per_s")
+        base = g(frags, "e2e-1n", "sent_per_s")
+        add("webhooks", "persisted as sent, with webhooks (e2e-1n of this run without)",
+            "%s msg/s (%s)" % (fnum(sent), fnum(base)), "msg/s",
+            note="" if not (sent and base) else "%+.0f%%" % (100.0 * (sent - base) / base), raw=sent)
+        eps = wh.get("events_per_s_window")
+        add("webhooks", "events received per second in the steady window", fnum(eps) + " events/s", "events/s",
+            ">= 20,000", None if eps is None else eps >= TARGETS["webhooks"], raw=eps)
+        add("webhooks", "status change -> receiver p50 / p99",
+            "%s / %s ms" % (fms(wh.get("latency_p50_ms")), fms(wh.get("latency_p99_ms"))), "ms",
+            raw={"p50": wh.get("latency_p50_ms"), "p99": wh.get("latency_p99_ms")})
+        add("webhooks", "every event received once (dedupe by event_id)",
+            "%s of %s, %s duplicates, %s waiting %s s after the load" % (
+                fnum(wh.get("events_received")), fnum(wh.get("events_expected")), fnum(wh.get("duplicates")),
+                fnum(wh.get("events_waiting")), fnum(wh.get("events_done_after_s"), 1)),
+            ok=wh.get("events_received") == wh.get("events_expected") and wh.get("events_waiting") == 0,
+            raw={k: wh.get(k) for k in ("events_received", "events_expected", "duplicates", "events_waiting")})
+        notes["webhooks"] = [x for x in (cpu_line(g(wh, "samples")),) if x]
 
     # Memory under load: the largest RSS / heap seen per app over all scenarios.
     rss, heap = {}, {}

@@ -1,4 +1,4 @@
-"""The scenarios, in the order they run: ceiling ingest otp e2e sla sentlog bigclient attack smpp (see bench/README.md).
+"""The scenarios, in the order they run: ceiling ingest otp e2e sla sentlog bigclient attack smpp webhooks (see bench/README.md).
 
 Each one takes the run (run.Bench), drives the apps with wrk / redis-benchmark / psql, and records its figures
 with bench.frag(scenario, ...); the report turns them into the table.
@@ -15,6 +15,7 @@ import urllib.request
 
 from . import logdata
 from .bigclient import bigclient
+from .webhooks import webhooks as run_webhooks
 from .config import CLIENT_PREFIX, CLIENTS, SENTLOG_CLIENTS, SENTLOG_DATA_VERSION
 from .load import accept_command, prefill_resp, redis_benchmark, wrk_brief, wrk_result, write_copy_csv
 from .apps import port_open as apps_port_open
@@ -129,7 +130,9 @@ def _queued(b):
     return b.xlen("sms:normal") + b.xlen("sms:express")
 
 
-def e2e_run(b, name, normal_workers):
+def e2e_run(b, name, normal_workers, keep_workers=False):
+    """Sustained load, then the workers drain what is left; returns the figures (with the load's start and end).
+    KEEP_WORKERS: leave the workers running afterwards (the webhooks scenario waits for its events)."""
     sz, rate = b.sz, b.s.e2e_rate
     say("== %s: sustained load for %ds with 1 express + %d normal workers (offered: %s, 10%% express)"
         % (name, sz.e2e_s, normal_workers, "max" if rate == 0 else "%d msg/s" % rate))
@@ -173,8 +176,10 @@ def e2e_run(b, name, normal_workers):
            offered_msgs_per_s=float(rate), samples=b.summarize(samples, t0, t1), accepted_per_s=w.get("accepted_per_s"))
     say("%s: %s; persisted sent: %s; backlog after load %d, left after drain %d"
         % (name, wrk_brief(w), json.dumps(counted), backlog, left))
-    b.stop_workers()
-    b.clear_streams()
+    if not keep_workers:
+        b.stop_workers()
+        b.clear_streams()
+    return dict(f, t0=t0, t1=t1)
 
 
 def e2e(b):
@@ -545,5 +550,13 @@ def smpp(b):
         log.close()
 
 
+def webhooks(b):
+    try:
+        run_webhooks(b, lambda bench, name, workers: e2e_run(bench, name, workers, keep_workers=True))
+    finally:
+        b.stop_workers()
+        b.clear_streams()
+
+
 ALL = {"ceiling": ceiling, "ingest": ingest, "otp": otp, "e2e": e2e, "sla": sla, "sentlog": sentlog,
-       "bigclient": bigclient, "attack": attack, "smpp": smpp}
+       "bigclient": bigclient, "attack": attack, "smpp": smpp, "webhooks": webhooks}

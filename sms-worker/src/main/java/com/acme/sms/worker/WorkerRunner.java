@@ -8,6 +8,7 @@ import com.acme.sms.worker.consume.StreamConsumer;
 import com.acme.sms.worker.delivery.DeliveryPipeline;
 import com.acme.sms.worker.housekeeping.Housekeeping;
 import com.acme.sms.worker.receipt.ReceiptApplier;
+import com.acme.sms.worker.webhook.WebhookDispatcher;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
@@ -32,13 +33,15 @@ public class WorkerRunner {
     private final WorkerConfig config;
     private final ReceiptApplier receipts;
     private final SendBacklog backlog;
+    private final WebhookDispatcher webhooks;
     private final List<StreamConsumer> consumers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private volatile MessageType type;
 
     public WorkerRunner(DeliveryPipeline pipeline, Housekeeping housekeeping, RedisDataSource redis, WorkerConfig config,
-            ReceiptApplier receipts, SendBacklog backlog) {
+            ReceiptApplier receipts, SendBacklog backlog, WebhookDispatcher webhooks) {
         this.receipts = receipts;
+        this.webhooks = webhooks;
         this.backlog = backlog;
         this.pipeline = pipeline;
         this.housekeeping = housekeeping;
@@ -61,6 +64,10 @@ public class WorkerRunner {
         // Receipts come for both queues; by default the normal queue's workers apply them all (sms.receipts.apply).
         if (receipts.appliesFor(type)) {
             receipts.start(base + "-receipts");
+        }
+        // Status webhooks likewise, by default from the normal queue's workers (sms.webhooks.dispatch).
+        if (webhooks.dispatchesFor(type)) {
+            webhooks.start();
         }
         Log.infof("Worker for %s started with %d consumers (batch %d, reclaim after %s)", RedisKeys.stream(type),
                 consumers.size(), config.batchSize(), config.reclaimIdle());
@@ -90,6 +97,8 @@ public class WorkerRunner {
             // After the consumers, and bounded: receipts move no money, and a batch left unacknowledged is applied
             // again by another worker (applying is idempotent), so it must not hold up the stop.
             receipts.stop();
+            // Last: an event whose try is cut short is taken again when its lease ends (at least once).
+            webhooks.stop();
         }
     }
 

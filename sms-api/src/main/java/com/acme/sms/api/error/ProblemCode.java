@@ -29,6 +29,9 @@ public enum ProblemCode {
     INVALID_CONTENT(400),
     INVALID_NUMBER(400),
     INVALID_SEND_AT(400),
+    /** A webhook URL that is not https, or whose host resolves to a non-public address (SSRF). */
+    WEBHOOK_URL_NOT_ALLOWED(400),
+    INVALID_WEBHOOK_SECRET(400),
     MALFORMED_JSON(400),
     INVALID_REQUEST(400),
     /** A request the framework refused before an endpoint ran, for a reason no other code names. */
@@ -48,6 +51,8 @@ public enum ProblemCode {
     CLIENT_NOT_FOUND(404),
     DEAD_LETTER_NOT_FOUND(404),
     OPT_OUT_NOT_FOUND(404),
+    WEBHOOK_NOT_FOUND(404),
+    WEBHOOK_FAILURE_NOT_FOUND(404),
     METHOD_NOT_ALLOWED(405),
     NOT_ACCEPTABLE(406),
     // 409: the state of the system does not allow it now

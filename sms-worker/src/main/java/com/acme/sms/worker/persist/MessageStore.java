@@ -7,6 +7,7 @@ import com.acme.sms.message.UuidV7;
 import com.acme.sms.text.SmsText;
 import com.acme.sms.worker.config.TimeoutOrder;
 import com.acme.sms.worker.config.WorkerConfig;
+import com.acme.sms.worker.webhook.WebhookEvents;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Array;
@@ -77,7 +78,7 @@ public class MessageStore {
                     updated_at = now()
                 WHERE messages.status = 'queued' AND messages.attempts < EXCLUDED.attempts
               -- fresh: inserted now, not moved on from waiting for a retry
-              RETURNING id, client_id, status, credits, queued_at, type,
+              RETURNING id, client_id, status, credits, queued_at, type, to_number, segments, error_code, error_message,
                         id NOT IN (SELECT id FROM earlier) AS fresh
             ), parts AS (
               -- Only for the multi-part messages this write moved to sent: their receipts come part by part.
@@ -99,20 +100,27 @@ public class MessageStore {
                 SET accepted = u.accepted + EXCLUDED.accepted, sent = u.sent + EXCLUDED.sent,
                     failed = u.failed + EXCLUDED.failed, credits_charged = u.credits_charged + EXCLUDED.credits_charged,
                     credits_refunded = u.credits_refunded + EXCLUDED.credits_refunded
-            ), sent AS (
-              -- Credits, not rows: a message is charged what acceptance charged it (one per SMS part).
-              SELECT client_id, sum(credits) AS n FROM inserted WHERE status = 'sent' GROUP BY client_id
-            ), balances AS (
-              -- Ordered by client so two workers lock credit rows in the same order and cannot deadlock.
-              INSERT INTO credits AS c (client_id, balance)
-              SELECT client_id, -n FROM sent ORDER BY client_id
-              ON CONFLICT (client_id) DO UPDATE SET balance = c.balance + EXCLUDED.balance, updated_at = now()
-            ), ledger AS (
-              INSERT INTO credit_ledger (client_id, delta, reason, created_by)
-              SELECT client_id, -n, 'sent', ? FROM sent
-            )
-            SELECT id FROM inserted
-            """;
+            ), events AS (
+              -- Status webhooks (V12): an event for each change this write made to sent or failed.
+            """
+            + WebhookEvents.insertFrom("""
+                    (SELECT id AS message_id, status, client_id, type, to_number, segments, error_code, error_message,
+                            1 AS sequence
+                     FROM inserted WHERE status IN ('sent', 'failed'))""") + """
+                    ), sent AS (
+                      -- Credits, not rows: a message is charged what acceptance charged it (one per SMS part).
+                      SELECT client_id, sum(credits) AS n FROM inserted WHERE status = 'sent' GROUP BY client_id
+                    ), balances AS (
+                      -- Ordered by client so two workers lock credit rows in the same order and cannot deadlock.
+                      INSERT INTO credits AS c (client_id, balance)
+                      SELECT client_id, -n FROM sent ORDER BY client_id
+                      ON CONFLICT (client_id) DO UPDATE SET balance = c.balance + EXCLUDED.balance, updated_at = now()
+                    ), ledger AS (
+                      INSERT INTO credit_ledger (client_id, delta, reason, created_by)
+                      SELECT client_id, -n, 'sent', ? FROM sent
+                    )
+                    SELECT id FROM inserted
+                    """;
 
     private final AgroalDataSource dataSource;
     private final int timeoutSeconds;

@@ -1,5 +1,6 @@
 package com.acme.sms.worker.receipt;
 
+import com.acme.sms.worker.webhook.WebhookEvents;
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -46,6 +47,12 @@ public class ReceiptStore {
                 SET delivered = u.delivered + EXCLUDED.delivered, undelivered = u.undelivered + EXCLUDED.undelivered
             """;
 
+    /** Status webhooks (V12): an event for each message a receipt made final, in the statement that did it. */
+    private static final String EVENTS = WebhookEvents.insertFrom("""
+            (SELECT message_id, outcome AS status, client_id, type, to_number, segments, error_code, error_message,
+                    2 AS sequence
+             FROM finals)""");
+
     /**
      * Single-part messages are final at their receipt; parts get their state. One statement, one round trip. An
      * outcome is inserted once (message_outcomes, V7) and never updated: a second receipt for the message finds the
@@ -61,9 +68,9 @@ public class ReceiptStore {
               -- One index lookup per receipt, by construction (a LATERAL with LIMIT is a nested loop): a join here
               -- was planned as a hash join over every row of messages whenever the column's statistics were
               -- missing or stale (a new column, a fresh table), which made 1,000 receipts take over 30 s.
-              SELECT r.*, m.id, m.queued_at, m.client_id, m.type
+              SELECT r.*, m.id, m.queued_at, m.client_id, m.type, m.to_number, m.segments
               FROM r
-              JOIN LATERAL (SELECT m.id, m.queued_at, m.client_id, m.type FROM messages m
+              JOIN LATERAL (SELECT m.id, m.queued_at, m.client_id, m.type, m.to_number, m.segments FROM messages m
                             WHERE m.provider_message_id = r.pid AND m.status = 'sent' AND m.queued_at BETWEEN :recent
                             LIMIT 1) m ON true
               WHERE r.state NOT IN ('ENROUTE', 'ACCEPTD')
@@ -77,7 +84,7 @@ public class ReceiptStore {
                           ELSE 'receipt: ' || t.state || coalesce(' (err ' || t.err || ')', '') END
               FROM target t
               ON CONFLICT (message_id, queued_at) DO NOTHING
-              RETURNING message_id, outcome
+              RETURNING message_id, outcome, error_code, error_message
             ), part AS (
               UPDATE message_parts p SET state = r.state, done_at = r.done_at, error_code = coalesce(r.err, r.state)
               FROM r
@@ -85,7 +92,8 @@ public class ReceiptStore {
                 AND r.state NOT IN ('ENROUTE', 'ACCEPTD')
               RETURNING r.pid, p.message_id
             ), finals AS MATERIALIZED (
-              SELECT t.pid, s.message_id, s.outcome, t.queued_at, t.client_id, t.type
+              SELECT t.pid, s.message_id, s.outcome, t.queued_at, t.client_id, t.type, t.to_number, t.segments,
+                     s.error_code, s.error_message
               FROM single s JOIN target t ON t.id = s.message_id
             ), rest AS MATERIALIZED (
               -- The receipts that changed nothing and found no sent message: whether they belong to a message we
@@ -99,6 +107,8 @@ public class ReceiptStore {
                 AND NOT EXISTS (SELECT 1 FROM part WHERE part.pid = r.pid)
             ), usage AS (
             """ + COUNT_OUTCOMES.formatted("finals") + """
+            ), events AS (
+            """ + EVENTS + """
             )
             SELECT 'final', pid, message_id, outcome, queued_at FROM finals
             UNION ALL SELECT 'part', pid, message_id, NULL, NULL FROM part
@@ -150,12 +160,15 @@ public class ReceiptStore {
               FROM agg JOIN messages m ON m.id = agg.message_id AND m.queued_at = agg.queued_at AND m.status = 'sent'
               WHERE agg.bad > 0 OR agg.open = 0
               ON CONFLICT (message_id, queued_at) DO NOTHING
-              RETURNING message_id, queued_at, outcome
+              RETURNING message_id, queued_at, outcome, error_code, error_message
             ), finals AS MATERIALIZED (
-              SELECT s.message_id, s.outcome, s.queued_at, m.client_id, m.type
+              SELECT s.message_id, s.outcome, s.queued_at, m.client_id, m.type, m.to_number, m.segments, s.error_code,
+                     s.error_message
               FROM settled s JOIN messages m ON m.id = s.message_id AND m.queued_at = s.queued_at
             ), usage AS (
             """ + COUNT_OUTCOMES.formatted("finals") + """
+            ), events AS (
+            """ + EVENTS + """
             )
             SELECT message_id, outcome, queued_at FROM finals
             """;
