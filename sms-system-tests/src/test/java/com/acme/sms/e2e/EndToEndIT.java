@@ -10,11 +10,20 @@ import static org.hamcrest.Matchers.notNullValue;
 
 import com.acme.sms.system.AppProcess;
 import com.acme.sms.system.BuiltApp;
+import com.sun.net.httpserver.HttpServer;
 import io.restassured.specification.RequestSpecification;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,11 +38,15 @@ class EndToEndIT {
     static AppProcess express;
     static AppProcess normal;
 
+    /** As bin/run sets them: a status webhook may point at a receiver on this machine over http. */
+    static final Map<String, String> LOCAL_WEBHOOKS = Map.of("SMS_WEBHOOKS_ALLOW_HTTP", "true",
+            "SMS_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", "true");
+
     @BeforeAll
     static void start() throws Exception {
-        api = AppProcess.start(BuiltApp.API, "api").awaitReady();
-        express = AppProcess.start(BuiltApp.WORKER, "worker-express", "--queue=express");
-        normal = AppProcess.start(BuiltApp.WORKER, "worker-normal", "--queue", "normal");
+        api = AppProcess.start(BuiltApp.API, "api", LOCAL_WEBHOOKS).awaitReady();
+        express = AppProcess.start(BuiltApp.WORKER, "worker-express", LOCAL_WEBHOOKS, "--queue=express");
+        normal = AppProcess.start(BuiltApp.WORKER, "worker-normal", LOCAL_WEBHOOKS, "--queue", "normal");
         express.awaitReady();
         normal.awaitReady();
     }
@@ -105,6 +118,67 @@ class EndToEndIT {
                 .body(containsString("sms_receipt_latency_seconds_count"))
                 .body(containsString("sms_receipts_applied_total{state=\"DELIVRD\"}"));
         given().port(normal.managementPort).get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    /**
+     * Issue 11's new user: a receiver on this machine registered as the client's webhook gets, signed, an event for
+     * each status change (sent, then delivered from the receipt; failed), and nothing for another client.
+     */
+    @Test
+    void aClientsReceiverGetsSignedEventsForEveryStatusChange() throws Exception {
+        String secret = "e2e-webhook-secret-" + UUID.randomUUID().toString().substring(0, 8);
+        List<String> bodies = new CopyOnWriteArrayList<>();
+        List<String> badSignatures = new CopyOnWriteArrayList<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 10);
+        receiver.createContext("/", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            String ts = exchange.getRequestHeaders().getFirst("X-SMS-Timestamp");
+            String expected;
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+                expected = "v1=" + HexFormat.of().formatHex(mac.doFinal((ts + "." + new String(body, StandardCharsets.UTF_8))
+                        .getBytes(StandardCharsets.UTF_8)));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            if (!expected.equals(exchange.getRequestHeaders().getFirst("X-SMS-Signature"))) {
+                badSignatures.add(new String(body, StandardCharsets.UTF_8));
+            }
+            bodies.add(new String(body, StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            String acme = "e2e-wh-" + UUID.randomUUID().toString().substring(0, 8);
+            client(acme).body("{\"balance\": 5}").post("/api/credit/increase").then().statusCode(200);
+            client(acme).body("{\"url\": \"http://127.0.0.1:" + receiver.getAddress().getPort()
+                    + "/sms-events\", \"secret\": \"" + secret + "\"}").put("/api/webhook").then().statusCode(201)
+                    .body("secret_set", equalTo(true));
+            List<String> ids = client(acme).body("{\"messages\": ["
+                    + "{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"Your code is 1234\"},"
+                    + "{\"to\": \"+447700911112\", \"from\": \"App\", \"content\": \"fails at the provider\"}]}")
+                    .post("/api/messages/bulk/send").then().statusCode(202).extract().path("results.id");
+            String other = "e2e-wh-none-" + UUID.randomUUID().toString().substring(0, 8);
+            client(other).body("{\"balance\": 5}").post("/api/credit/increase").then().statusCode(200);
+            client(other).body("{\"messages\": [{\"to\": \"+4917012345\", \"from\": \"App\", \"content\": \"hi\"}]}")
+                    .post("/api/messages/bulk/send").then().statusCode(202);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> String.join("\n", bodies).split("\"event_id\"").length - 1 >= 3);
+            String all = String.join("\n", bodies);
+            assertThat(badSignatures).isEmpty();
+            assertThat(all).contains("\"message_id\":\"" + ids.get(0) + "\",\"status\":\"sent\"")
+                    .contains("\"message_id\":\"" + ids.get(0) + "\",\"status\":\"delivered\"")
+                    .contains("\"message_id\":\"" + ids.get(1) + "\",\"status\":\"failed\"")
+                    .doesNotContain(other);
+            given().port(normal.managementPort).get("/q/metrics").then().statusCode(200)
+                    .body(containsString("sms_webhooks_events_delivered_total"))
+                    .body(containsString("sms_webhooks_batches_total{outcome=\"delivered\"}"));
+            client(acme).delete("/api/webhook").then().statusCode(204);
+        } finally {
+            receiver.stop(0);
+        }
     }
 
     @Test
