@@ -9,6 +9,8 @@ import com.acme.sms.worker.config.TimeoutOrder;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.webhook.WebhookEvents;
 import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Array;
 import java.sql.Connection;
@@ -119,14 +121,16 @@ public class MessageStore {
                       INSERT INTO credit_ledger (client_id, delta, reason, created_by)
                       SELECT client_id, -n, 'sent', ? FROM sent
                     )
-                    SELECT id FROM inserted
+                    SELECT id, (SELECT count(*) FROM events) FROM inserted
                     """;
 
     private final AgroalDataSource dataSource;
     private final int timeoutSeconds;
+    private final Counter webhookEvents;
 
-    public MessageStore(AgroalDataSource dataSource, WorkerConfig config) {
+    public MessageStore(AgroalDataSource dataSource, WorkerConfig config, MeterRegistry registry) {
         this.dataSource = dataSource;
+        this.webhookEvents = WebhookEvents.produced(registry);
         this.timeoutSeconds = TimeoutOrder.persistSeconds(config.persistTimeout());
     }
 
@@ -209,12 +213,15 @@ public class MessageStore {
                 ps.setArray(p++, c.createArrayOf("int4", partNumbers.toArray(new Integer[0])));
                 ps.setString(p++, worker);
                 Set<UUID> inserted = new HashSet<>();
+                long events = 0;
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         inserted.add(rs.getObject(1, UUID.class));
+                        events = rs.getLong(2);
                     }
                 }
                 c.commit();
+                webhookEvents.increment(events);
                 return inserted;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();

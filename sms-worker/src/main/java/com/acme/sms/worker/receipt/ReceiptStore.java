@@ -2,6 +2,8 @@ package com.acme.sms.worker.receipt;
 
 import com.acme.sms.worker.webhook.WebhookEvents;
 import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -111,6 +113,7 @@ public class ReceiptStore {
             """ + EVENTS + """
             )
             SELECT 'final', pid, message_id, outcome, queued_at FROM finals
+            UNION ALL SELECT 'events', count(*)::text, NULL, NULL, NULL FROM events
             UNION ALL SELECT 'part', pid, message_id, NULL, NULL FROM part
             UNION ALL SELECT 'known', pid, NULL, NULL, NULL FROM target
             -- A LATERAL with LIMIT, one index lookup per receipt (as target): EXISTS ... OR EXISTS was planned as a
@@ -170,16 +173,18 @@ public class ReceiptStore {
             ), events AS (
             """ + EVENTS + """
             )
-            SELECT message_id, outcome, queued_at FROM finals
+            SELECT message_id, outcome, queued_at, (SELECT count(*) FROM events) FROM finals
             """;
 
     private final AgroalDataSource dataSource;
+    private final Counter webhookEvents;
     private final int timeoutSeconds;
     private final String applySql;
     private final String settlePartsSql;
 
-    public ReceiptStore(AgroalDataSource dataSource, ReceiptsConfig config) {
+    public ReceiptStore(AgroalDataSource dataSource, ReceiptsConfig config, MeterRegistry registry) {
         this.dataSource = dataSource;
+        this.webhookEvents = WebhookEvents.produced(registry);
         this.timeoutSeconds = (int) Math.max(1, (config.statementTimeout().toMillis() + 999) / 1000);
         // Stable expressions, not parameters: PostgreSQL leaves out the partitions of older days and of the days
         // made ahead as the statement starts. Whole seconds from configuration, so no text from outside enters the
@@ -210,6 +215,8 @@ public class ReceiptStore {
         Set<String> changed = new HashSet<>();
         List<Finalized> finalized = new ArrayList<>();
         Set<UUID> partsOf = new HashSet<>();
+        long events = 0;
+        long settledEvents = 0;
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -233,6 +240,7 @@ public class ReceiptStore {
                                     changed.add(rs.getString(2));
                                     partsOf.add(rs.getObject(3, UUID.class));
                                 }
+                                case "events" -> events += Long.parseLong(rs.getString(2));
                                 default -> known.add(rs.getString(2));
                             }
                         }
@@ -246,6 +254,7 @@ public class ReceiptStore {
                         try (ResultSet rs = ps.executeQuery()) {
                             while (rs.next()) {
                                 finalized.add(finalized(rs, 1));
+                                settledEvents = rs.getLong(4);
                             }
                         }
                     }
@@ -256,6 +265,7 @@ public class ReceiptStore {
                 throw e;
             }
         }
+        webhookEvents.increment(events + settledEvents);
         return new Applied(known, changed, finalized);
     }
 

@@ -32,8 +32,11 @@ public interface WebhookConfig {
     @WithDefault("100")
     int batchSize();
 
-    /** Requests in flight per worker process at most (one per client at a time). */
-    @WithDefault("16")
+    /**
+     * Requests in flight per worker process at most (one per client at a time). Each holds a PostgreSQL connection
+     * for its length (the events it took stay locked until the answer decides): 8 of the pool's 20.
+     */
+    @WithDefault("8")
     int concurrency();
 
     /** How often the dispatcher looks for events that are due, when the last look found none. */

@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,8 +43,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * kept in the client's failures list.
  *
  * <p>Its own threads, one client at a time each, at most {@code concurrency}: a slow or dead receiver holds one of
- * them for at most {@code timeout} per try and never the consumers, the receipts or another client's turn; the
- * events wait in PostgreSQL, not in memory.
+ * them (and the PostgreSQL connection whose transaction holds the events taken) for at most {@code timeout} per try
+ * and never the consumers, the receipts or another client's turn; the events wait in PostgreSQL, not in memory.
  */
 @ApplicationScoped
 public class WebhookDispatcher {
@@ -54,6 +55,9 @@ public class WebhookDispatcher {
     private final ObjectMapper json;
     private final MeterRegistry registry;
     private final HttpClient http;
+    /** The backlog gauge counts up to this many (see WebhookOutbox.backlog). */
+    static final long BACKLOG_CAP = 1_000_000;
+
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, Counter> batches = new ConcurrentHashMap<>();
     private final Counter delivered;
@@ -130,24 +134,37 @@ public class WebhookDispatcher {
 
     private void loop() {
         long nextBacklog = 0;
+        String after = null;
         while (running) {
             try {
                 boolean started = false;
-                if (inFlight.size() < config.concurrency()) {
-                    for (String client : outbox.dueClients(config.concurrency() * 4)) {
+                int free = config.concurrency() - inFlight.size();
+                if (free > 0) {
+                    // Round the clients in turn: the scan starts after the last one started, then wraps around, so
+                    // clients late in the order get their turn when more are due than there are threads.
+                    List<String> due = new ArrayList<>(outbox.dueClients(after, free + inFlight.size()));
+                    if (after != null && due.size() < free + inFlight.size()) {
+                        for (String c : outbox.dueClients(null, free + inFlight.size())) {
+                            if (!due.contains(c)) {
+                                due.add(c);
+                            }
+                        }
+                    }
+                    for (String client : due) {
                         if (inFlight.size() >= config.concurrency()) {
                             break;
                         }
                         if (inFlight.add(client)) {
                             started = true;
+                            after = client;
                             pool.execute(() -> deliverClient(client));
                         }
                     }
                 }
                 long now = System.currentTimeMillis();
                 if (now >= nextBacklog) {
-                    backlog.set(outbox.backlog());
-                    nextBacklog = now + 5_000;
+                    backlog.set(outbox.backlog(BACKLOG_CAP));
+                    nextBacklog = now + 15_000;
                 }
                 TimeUnit.MILLISECONDS.sleep(started ? 5 : config.pollInterval().toMillis());
             } catch (InterruptedException e) {
@@ -170,15 +187,16 @@ public class WebhookDispatcher {
         try {
             long until = System.currentTimeMillis() + 1_000;
             while (running) {
-                // The lease outlasts one try (timeout) with room to record its outcome; a dispatcher that dies
-                // leaves the events to be taken again when it ends.
-                List<WebhookOutbox.Event> events = outbox.take(client, config.batchSize(),
-                        config.timeout().multipliedBy(2).plusSeconds(10));
-                if (events.isEmpty()) {
+                Optional<WebhookOutbox.Taken> taken = outbox.take(client, config.batchSize());
+                if (taken.isEmpty()) {
                     return;
                 }
-                deliver(client, events);
-                if (events.size() < config.batchSize() || System.currentTimeMillis() > until) {
+                int size;
+                try (WebhookOutbox.Taken batch = taken.get()) {
+                    size = batch.events().size();
+                    deliver(batch);
+                }
+                if (size < config.batchSize() || System.currentTimeMillis() > until) {
                     return;
                 }
             }
@@ -191,19 +209,24 @@ public class WebhookDispatcher {
         }
     }
 
-    private void deliver(String client, List<WebhookOutbox.Event> events) throws Exception {
-        Optional<WebhookOutbox.Hook> hook = outbox.hook(client);
-        if (hook.isEmpty()) {
+    /**
+     * POSTs the taken events and records the outcome in the transaction that holds them: deleted when delivered,
+     * due again later when not. The request's time is bounded, and so is the time the rows stay locked.
+     */
+    private void deliver(WebhookOutbox.Taken batch) throws Exception {
+        List<WebhookOutbox.Event> events = batch.events();
+        if (batch.hook().isEmpty()) {
             // The client removed its webhook after these were written: there is nobody to tell.
-            outbox.drop(events);
+            batch.delivered();
             count("no_webhook");
             return;
         }
+        WebhookOutbox.Hook hook = batch.hook().get();
         URI uri;
         try {
-            uri = policy.check(hook.get().url());
+            uri = policy.check(hook.url());
         } catch (WebhookUrlPolicy.Refused e) {
-            failed(events, "url-not-allowed", "the URL is not allowed now: " + e.getMessage());
+            failed(batch, "url-not-allowed", "the URL is not allowed now: " + e.getMessage());
             return;
         }
         byte[] body = body(events);
@@ -213,29 +236,29 @@ public class WebhookDispatcher {
                 .header("User-Agent", "sms-webhooks/1")
                 .header(WebhookSignature.ID_HEADER, UUID.randomUUID().toString())
                 .header(WebhookSignature.TIMESTAMP_HEADER, Long.toString(timestamp))
-                .header(WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(hook.get().secret(), timestamp, body))
+                .header(WebhookSignature.SIGNATURE_HEADER, WebhookSignature.sign(hook.secret(), timestamp, body))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         // The body is read and thrown away, and the whole exchange is bounded: a receiver that answers slowly or
-        // streams forever cannot keep this thread.
+        // streams forever cannot keep this thread, nor the rows it holds.
         CompletableFuture<HttpResponse<Void>> call = http.sendAsync(request, HttpResponse.BodyHandlers.discarding());
         int status;
         try {
             status = call.get(config.timeout().toMillis() + 500, TimeUnit.MILLISECONDS).statusCode();
         } catch (TimeoutException e) {
             call.cancel(true);
-            failed(events, "timeout", "no answer within " + config.timeout());
+            failed(batch, "timeout", "no answer within " + config.timeout());
             return;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof HttpTimeoutException) {
-                failed(events, "timeout", "no answer within " + config.timeout());
+                failed(batch, "timeout", "no answer within " + config.timeout());
             } else {
-                failed(events, "connection", "could not reach the receiver: " + describe(cause));
+                failed(batch, "connection", "could not reach the receiver: " + describe(cause));
             }
             return;
         }
         if (status >= 200 && status < 300) {
-            outbox.delivered(events);
+            batch.delivered();
             count("delivered");
             delivered.increment(events.size());
             Instant now = Instant.now();
@@ -244,14 +267,14 @@ public class WebhookDispatcher {
             }
         } else {
             String kind = status >= 500 ? "http_5xx" : status >= 400 ? "http_4xx" : "http_other";
-            failed(events, kind, "the receiver answered " + status);
+            failed(batch, kind, "the receiver answered " + status);
         }
     }
 
-    private void failed(List<WebhookOutbox.Event> events, String kind, String error) throws Exception {
+    private void failed(WebhookOutbox.Taken batch, String kind, String error) throws Exception {
         count(kind);
-        int attempts = events.stream().mapToInt(WebhookOutbox.Event::attempts).max().orElse(1);
-        int gaveUp = outbox.retryLater(events, backoff(attempts), error, config.giveUpAfter());
+        int attempts = batch.events().stream().mapToInt(WebhookOutbox.Event::attempts).max().orElse(1);
+        int gaveUp = batch.retryLater(backoff(attempts), error, config.giveUpAfter());
         if (gaveUp > 0) {
             givenUp.increment(gaveUp);
             Log.warnf("Webhooks: %d events could not be delivered within %s and are in the failures list (%s)", gaveUp,

@@ -1,5 +1,8 @@
 package com.acme.sms.worker.webhook;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
 /**
  * How the statements that change a message's status write its webhook event (V12) in the same statement: the event
  * exists exactly when the change was committed. One place for the shape, so the sends and the receipts agree.
@@ -18,13 +21,24 @@ public final class WebhookEvents {
               SELECT md5(e.message_id::text || ':' || e.status)::uuid, e.client_id, e.message_id, e.status, e.type,
                      e.to_number, e.segments, e.error_code, e.error_message, now(), e.sequence
               FROM %s e JOIN webhooks w ON w.client_id = e.client_id
-              ON CONFLICT (event_id) DO NOTHING
+              ON CONFLICT (message_id, status) DO NOTHING
+              RETURNING 1
             """;
 
     private WebhookEvents() {
     }
 
-    /** The INSERT for the named relation (a CTE or a parenthesized SELECT with an alias-free body). */
+    /** The counter of events written (one registration, shared by the statements that write them). */
+    public static Counter produced(MeterRegistry registry) {
+        return Counter.builder("sms.webhooks.events.produced")
+                .description("Webhook events written with their status change, for clients with a webhook")
+                .register(registry);
+    }
+
+    /**
+     * The INSERT for the named relation (a CTE, or a parenthesized SELECT); it returns a row per event written, so
+     * the statement can count them: {@code (SELECT count(*) FROM events)}, for sms.webhooks.events.produced.
+     */
     public static String insertFrom(String relation) {
         return INSERT.formatted(relation);
     }

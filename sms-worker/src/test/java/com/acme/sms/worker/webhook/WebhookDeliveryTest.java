@@ -13,6 +13,7 @@ import com.acme.sms.worker.receipt.ReceiptState;
 import com.acme.sms.worker.receipt.ReceiptStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.agroal.api.AgroalDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.net.ServerSocket;
@@ -51,6 +52,9 @@ class WebhookDeliveryTest {
 
     @Inject
     AgroalDataSource db;
+
+    @Inject
+    MeterRegistry registry;
 
     @BeforeEach
     void dispatching() {
@@ -110,6 +114,7 @@ class WebhookDeliveryTest {
         try (Receiver receiver = new Receiver(SECRET)) {
             receiver.answer(n -> Receiver.Answer.status(n <= 2 ? 500 : 200));
             String client = client(receiver);
+            double producedBefore = produced();
             List<QueuedMessage> batch = queued(client, 5);
             messages.save(MessageType.NORMAL, finals(batch, MessageStatus.SENT), "test");
             List<Receipt> rs = new ArrayList<>();
@@ -122,6 +127,7 @@ class WebhookDeliveryTest {
             receipts.apply(rs, at);
             // and the same receipts again, as an SMSC may repeat them: no new event
             receipts.apply(rs, at);
+            assertThat(produced() - producedBefore).as("events written: 5 sent, 5 receipts").isEqualTo(10.0);
 
             await().atMost(Duration.ofSeconds(30)).until(() -> dedupe(receiver.acknowledgedEvents()).size() >= 10);
             assertThat(receiver.requests().stream().filter(r -> r.answered() == 500)).hasSize(2);
@@ -210,6 +216,10 @@ class WebhookDeliveryTest {
             assertThat(target.requests()).isEmpty();
             assertThat(lastError(client)).isEqualTo("the receiver answered 307");
         }
+    }
+
+    private double produced() {
+        return registry.counter("sms.webhooks.events.produced").count();
     }
 
     private String client(Receiver receiver) throws Exception {
