@@ -19,7 +19,8 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -57,6 +58,8 @@ public class WebhookDispatcher {
     private final HttpClient http;
     /** The backlog gauge counts up to this many (see WebhookOutbox.backlog). */
     static final long BACKLOG_CAP = 1_000_000;
+    /** Due clients one scan looks for at most. */
+    static final int SCAN_LIMIT = 256;
 
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final Map<String, Counter> batches = new ConcurrentHashMap<>();
@@ -64,6 +67,8 @@ public class WebhookDispatcher {
     private final Counter givenUp;
     private final Timer latency;
     private final AtomicLong backlog = new AtomicLong();
+    /** Notified when a client's delivery ends, so the dispatcher starts the next at once. */
+    private final Object turns = new Object();
     private volatile boolean running;
     private Thread loop;
     private ExecutorService pool;
@@ -134,39 +139,48 @@ public class WebhookDispatcher {
 
     private void loop() {
         long nextBacklog = 0;
+        long nextScan = 0;
         String after = null;
+        // Clients found due by the last scan, not yet started. A scan probes the index once per client with events,
+        // so it is not repeated for every request: only when these are used up, or after the poll interval.
+        Deque<String> due = new ArrayDeque<>();
         while (running) {
             try {
-                boolean started = false;
+                long now = System.currentTimeMillis();
                 int free = config.concurrency() - inFlight.size();
-                if (free > 0) {
+                if (free > 0 && (due.isEmpty() || now >= nextScan)) {
+                    due.clear();
                     // Round the clients in turn: the scan starts after the last one started, then wraps around, so
                     // clients late in the order get their turn when more are due than there are threads.
-                    List<String> due = new ArrayList<>(outbox.dueClients(after, free + inFlight.size()));
-                    if (after != null && due.size() < free + inFlight.size()) {
-                        for (String c : outbox.dueClients(null, free + inFlight.size())) {
+                    for (String c : outbox.dueClients(after, SCAN_LIMIT)) {
+                        due.add(c);
+                    }
+                    if (after != null && due.size() < SCAN_LIMIT) {
+                        for (String c : outbox.dueClients(null, SCAN_LIMIT - due.size())) {
                             if (!due.contains(c)) {
                                 due.add(c);
                             }
                         }
                     }
-                    for (String client : due) {
-                        if (inFlight.size() >= config.concurrency()) {
-                            break;
-                        }
-                        if (inFlight.add(client)) {
-                            started = true;
-                            after = client;
-                            pool.execute(() -> deliverClient(client));
-                        }
+                    nextScan = now + config.pollInterval().toMillis();
+                }
+                while (inFlight.size() < config.concurrency() && !due.isEmpty()) {
+                    String client = due.poll();
+                    if (inFlight.add(client)) {
+                        after = client;
+                        pool.execute(() -> deliverClient(client));
                     }
                 }
-                long now = System.currentTimeMillis();
                 if (now >= nextBacklog) {
                     backlog.set(outbox.backlog(BACKLOG_CAP));
                     nextBacklog = now + 15_000;
                 }
-                TimeUnit.MILLISECONDS.sleep(started ? 5 : config.pollInterval().toMillis());
+                // Until a delivery ends (a thread is free for the next client) or the poll interval passes.
+                synchronized (turns) {
+                    if (running && (due.isEmpty() || inFlight.size() >= config.concurrency())) {
+                        turns.wait(config.pollInterval().toMillis());
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -206,6 +220,9 @@ public class WebhookDispatcher {
             logRarely("Webhooks: delivery for client " + client + " failed; its events are taken again later", e);
         } finally {
             inFlight.remove(client);
+            synchronized (turns) {
+                turns.notifyAll();
+            }
         }
     }
 

@@ -49,12 +49,13 @@ public class WebhookOutbox {
             LIMIT ?
             """;
 
+    /** The events with the client's webhook (the same on every row), in one round trip. */
     private static final String TAKE = """
-            SELECT event_id, message_id, status, type, to_number, segments, error_code, error_message, occurred_at,
-                   sequence, attempts
-            FROM webhook_events
-            WHERE client_id = ? AND failed_at IS NULL AND due_at <= now()
-            ORDER BY due_at LIMIT ? FOR UPDATE SKIP LOCKED
+            SELECT e.event_id, e.message_id, e.status, e.type, e.to_number, e.segments, e.error_code, e.error_message,
+                   e.occurred_at, e.sequence, e.attempts, w.url, w.secret
+            FROM webhook_events e LEFT JOIN webhooks w ON w.client_id = e.client_id
+            WHERE e.client_id = ? AND e.failed_at IS NULL AND e.due_at <= now()
+            ORDER BY e.due_at LIMIT ? FOR UPDATE OF e SKIP LOCKED
             """;
 
     /** By (message, status) pairs: a message's other event, not taken, stays. */
@@ -177,6 +178,7 @@ public class WebhookOutbox {
         try {
             c.setAutoCommit(false);
             List<Event> events = new ArrayList<>();
+            Hook hook = null;
             try (PreparedStatement ps = c.prepareStatement(TAKE)) {
                 ps.setString(1, clientId);
                 ps.setInt(2, max);
@@ -185,6 +187,9 @@ public class WebhookOutbox {
                         events.add(new Event(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3),
                                 rs.getString(4), rs.getString(5), rs.getInt(6), rs.getString(7), rs.getString(8),
                                 rs.getTimestamp(9).toInstant(), rs.getInt(10), rs.getInt(11) + 1));
+                        if (rs.getString(12) != null) {
+                            hook = new Hook(rs.getString(12), rs.getString(13));
+                        }
                     }
                 }
             }
@@ -192,15 +197,6 @@ public class WebhookOutbox {
                 c.rollback();
                 c.close();
                 return Optional.empty();
-            }
-            Hook hook = null;
-            try (PreparedStatement ps = c.prepareStatement("SELECT url, secret FROM webhooks WHERE client_id = ?")) {
-                ps.setString(1, clientId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        hook = new Hook(rs.getString(1), rs.getString(2));
-                    }
-                }
             }
             return Optional.of(new Taken(c, clientId, events, hook));
         } catch (SQLException | RuntimeException e) {
