@@ -58,6 +58,9 @@ public class WebhookDispatcher {
     private final HttpClient http;
     /** The backlog gauge counts up to this many (see WebhookOutbox.backlog). */
     static final long BACKLOG_CAP = 1_000_000;
+    /** The outcomes of a request, as sms.webhooks.batches counts them. */
+    static final List<String> OUTCOMES = List.of("delivered", "http_4xx", "http_5xx", "http_other", "timeout",
+            "connection", "url_not_allowed", "no_webhook");
     /** Due clients one scan looks for at most. */
     static final int SCAN_LIMIT = 256;
 
@@ -93,6 +96,10 @@ public class WebhookDispatcher {
                 .description("From a message's status change to the receiver's 2xx for its event")
                 .publishPercentileHistogram().register(registry);
         registry.gauge("sms.webhooks.backlog", backlog);
+        // Every outcome from the start, at 0: a rate over a series that appears only with its first batch misses it.
+        for (String outcome : OUTCOMES) {
+            batchCounter(outcome);
+        }
     }
 
     /** Whether this worker process delivers webhooks (sms.webhooks.dispatch) when it serves the given queue. */
@@ -243,7 +250,7 @@ public class WebhookDispatcher {
         try {
             uri = policy.check(hook.url());
         } catch (WebhookUrlPolicy.Refused e) {
-            failed(batch, "url-not-allowed", "the URL is not allowed now: " + e.getMessage());
+            failed(batch, "url_not_allowed", "the URL is not allowed now: " + e.getMessage());
             return;
         }
         byte[] body = body(events);
@@ -335,8 +342,12 @@ public class WebhookDispatcher {
     }
 
     private void count(String outcome) {
-        batches.computeIfAbsent(outcome, o -> Counter.builder("sms.webhooks.batches")
-                .description("Webhook requests by outcome").tag("outcome", o).register(registry)).increment();
+        batchCounter(outcome).increment();
+    }
+
+    private Counter batchCounter(String outcome) {
+        return batches.computeIfAbsent(outcome, o -> Counter.builder("sms.webhooks.batches")
+                .description("Webhook requests by outcome").tag("outcome", o).register(registry));
     }
 
     private static String describe(Throwable t) {
