@@ -4,6 +4,8 @@ import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * Reading keywords and numbers a client sends (query parameters, headers, path segments) in ASCII only. Java's
@@ -13,7 +15,16 @@ import java.util.OptionalLong;
  */
 public final class Ascii {
 
+    private static final Pattern UUID_TEXT = Pattern
+            .compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+
     private Ascii() {}
+
+    /** A UUID in its 36-character form, ASCII hex only ({@code UUID.fromString} reads other digits); empty else. */
+    public static Optional<UUID> uuid(String value) {
+        return value != null && UUID_TEXT.matcher(value).matches() ? Optional.of(UUID.fromString(value))
+                : Optional.empty();
+    }
 
     /** A message type by name, ASCII letters in any case; empty for anything else. */
     public static Optional<MessageType> type(String value) {

@@ -42,7 +42,6 @@ import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.ParameterIn;
 import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
@@ -67,8 +66,6 @@ public class MessageResource {
     /** The time of an export in its file name: 20261204T101500Z. */
     private static final DateTimeFormatter EXPORT_STAMP = DateTimeFormatter.ofPattern("uuuuMMdd'T'HHmmss'Z'")
             .withZone(ZoneOffset.UTC);
-    private static final Pattern MESSAGE_ID = Pattern
-            .compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private final SendService sender;
     private final SentLog sentLog;
@@ -331,10 +328,7 @@ public class MessageResource {
 
     /** ASCII hex only: UUID.fromString also reads Arabic-Indic and other Unicode digits. */
     private static UUID messageId(String id) {
-        if (!MESSAGE_ID.matcher(id).matches()) {
-            throw new ProblemException(ProblemCode.INVALID_ID,
-                    "A message id is a UUID such as 0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b.");
-        }
-        return UUID.fromString(id);
+        return Ascii.uuid(id).orElseThrow(() -> new ProblemException(ProblemCode.INVALID_ID,
+                "A message id is a UUID such as 0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b."));
     }
 }

@@ -2,6 +2,7 @@ package com.acme.sms.api.webhook.rest;
 
 import com.acme.sms.api.error.ProblemCode;
 import com.acme.sms.api.error.ProblemException;
+import com.acme.sms.api.rest.Ascii;
 import com.acme.sms.api.security.Caller;
 import com.acme.sms.api.security.Callers;
 import com.acme.sms.api.webhook.WebhookService;
@@ -145,26 +146,15 @@ public class WebhookResource {
         if (limit == null) {
             return DEFAULT_LIMIT;
         }
-        try {
-            int n = Integer.parseInt(limit);
-            if (n >= 1 && n <= WebhookService.MAX_PAGE) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
+        long n = Ascii.number(limit, 4).orElse(0);
+        if (n < 1 || n > WebhookService.MAX_PAGE) {
+            throw new ProblemException(ProblemCode.INVALID_PARAMETER, "limit must be 1 to " + WebhookService.MAX_PAGE + ".");
         }
-        throw new ProblemException(ProblemCode.INVALID_PARAMETER, "limit must be 1 to " + WebhookService.MAX_PAGE + ".");
+        return (int) n;
     }
 
     private static UUID uuid(String id) {
-        try {
-            if (id != null && id.length() == 36) {
-                return UUID.fromString(id);
-            }
-        } catch (IllegalArgumentException e) {
-            // answered below
-        }
-        throw new ProblemException(ProblemCode.INVALID_ID, "The id is not a UUID.");
+        return Ascii.uuid(id).orElseThrow(() -> new ProblemException(ProblemCode.INVALID_ID, "The id is not a UUID."));
     }
 
     /** A position, not a secret: it only says where the caller's own list goes on. */
