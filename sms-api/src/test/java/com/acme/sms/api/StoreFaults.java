@@ -31,6 +31,14 @@ public final class StoreFaults {
         redis("CLIENT PAUSE " + millis + " WRITE");
     }
 
+    /**
+     * Pauses every Redis command of every client, reads included, for {@code millis}. Nothing ends it early: CLIENT
+     * UNPAUSE waits like any other command, so the caller waits for the pause to run out.
+     */
+    public static void pauseRedisEntirely(long millis) {
+        redis("CLIENT PAUSE " + millis + " ALL");
+    }
+
     public static void unpauseRedis() {
         redis("CLIENT UNPAUSE");
     }

@@ -170,6 +170,13 @@ public class ProblemMappers {
         if (domain != null) {
             return problemException(domain, request);
         }
+        if (isBlockingRedisTimeout(e)) {
+            // Not "nothing was changed": the command may still be queued on its connection and run late. Every
+            // blocking call of a request is a read or an admin action that is harmless to repeat (a discard repeated
+            // answers 404).
+            Log.warnf("Redis did not answer a blocking call in time: %s", e);
+            return problemException(unavailable("Redis did not answer in time. Try again shortly."), request);
+        }
         if (isDataStoreOutage(e)) {
             Log.warnf("A data store is unavailable: %s", e.getMessage());
             return problemException(
@@ -186,14 +193,29 @@ public class ProblemMappers {
     }
 
     /**
+     * A blocking Redis call given up after {@code quarkus.redis.timeout} (which the API sets to
+     * {@code sms.api.store-timeout}): the admin's dead-letter calls, a scheduled message's lookup. The only blocking
+     * waits with a timeout on a request's path are on Redis.
+     */
+    static boolean isBlockingRedisTimeout(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof io.smallrye.mutiny.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * A store that cannot serve now, as opposed to a defect: PostgreSQL unreachable, out of connections or too slow
      * ({@link StoreBounds#isUnavailable}); Redis unreachable, still loading its data after a restart ({@code LOADING}),
      * busy with a long script ({@code BUSY}), gone while commands were in flight ({@code CONNECTION_CLOSED}), at
      * maxmemory ({@code OOM}: a script without allow-oom, such as acceptance, is refused whole before any write, so
-     * nothing was charged), or this API's queue of commands waiting for it full.
+     * nothing was charged), not answering a blocking call within its timeout, or this API's queue of commands waiting
+     * for it full.
      */
     static boolean isDataStoreOutage(Throwable e) {
-        if (StoreBounds.isUnavailable(e)) {
+        if (StoreBounds.isUnavailable(e) || isBlockingRedisTimeout(e)) {
             return true;
         }
         for (Throwable t = e; t != null; t = t.getCause()) {

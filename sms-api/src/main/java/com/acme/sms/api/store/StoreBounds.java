@@ -68,7 +68,8 @@ public class StoreBounds {
     /**
      * Whether a PostgreSQL failure means "not now" rather than a defect: a connection failure (SQL state class 08),
      * a statement cancelled by its timeout (57014), a lock not granted (55P03), a server starting, stopping or out of
-     * connections (57P, 53), or no pooled connection free within the acquisition timeout.
+     * connections (57P, 53), no pooled connection free within the acquisition timeout, or a pool closing with the
+     * process.
      */
     public static boolean isUnavailable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -80,8 +81,13 @@ public class StoreBounds {
                 }
                 // Agroal's pool answers a wait beyond its acquisition timeout with a plain SQLException.
                 // ("Acquisition timeout while waiting for new connection" when PostgreSQL is down: bin/nemesis.)
-                if (state == null && String.valueOf(sql.getMessage()).toLowerCase(java.util.Locale.ROOT)
-                        .contains("acquisition timeout")) {
+                String message = String.valueOf(sql.getMessage()).toLowerCase(java.util.Locale.ROOT);
+                if (state == null && message.contains("acquisition timeout")) {
+                    return true;
+                }
+                // The pool of an API that is stopping (SIGTERM) refuses new connections; a read that was waiting for
+                // one (PostgreSQL down at that moment) is one another instance can answer.
+                if (state == null && (message.contains("pool is shutting down") || message.contains("pool is closed"))) {
                     return true;
                 }
                 // The pool gave up on a new connection to a PostgreSQL that accepts and never answers (frozen): the

@@ -35,6 +35,10 @@ class DataStoreOutageTest {
         assertThat(ProblemMappers.isDataStoreOutage(new IllegalStateException("reading a message failed",
                 new SQLException("Acquisition timeout while waiting for new connection")))).isTrue();
         assertThat(ProblemMappers.isDataStoreOutage(new java.net.SocketException("Connection reset"))).isTrue();
+        // bin/nemesis seed 771710223: an API stopping (SIGTERM) while PostgreSQL was down, a read waiting for a
+        // connection; another instance can answer it, so it is a 503, not a defect.
+        assertThat(ProblemMappers.isDataStoreOutage(new IllegalStateException("reading a message failed",
+                new SQLException("Can't create new connection as the pool is shutting down")))).isTrue();
     }
 
     @Test
