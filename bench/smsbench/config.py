@@ -74,7 +74,7 @@ class Sizes:
     sla_cap_s: int
     sentlog_rows: int
     sentlog_s: int
-    attack_reads: int
+    attack_s: int         # seconds of the sent-log flood, and as many of the reference flood
     big_rows: int         # the large client's messages
     big_small_rows: int   # the small clients' messages beside them
     big_s: int            # seconds of each measured read run (at 200 req/s, and at saturation)
@@ -84,11 +84,11 @@ class Sizes:
 
 FULL = Sizes(lua_calls=20000, lua1_calls=300000, copy_rows=1000000, warmup_s=10, ingest_s=30, otp_s=20,
              e2e_s=60, e2e_warm_s=5, e2e_drain_cap_s=120, sla_backlog=1000000, sla_cap_s=360,
-             sentlog_rows=10000000, sentlog_s=10, attack_reads=2000, big_rows=20000000, big_small_rows=2000000,
+             sentlog_rows=10000000, sentlog_s=10, attack_s=15, big_rows=20000000, big_small_rows=2000000,
              big_s=10, big_drop_rows=1000000, big_export_rows=3000000)
 QUICK = Sizes(lua_calls=5000, lua1_calls=50000, copy_rows=100000, warmup_s=3, ingest_s=5, otp_s=5,
               e2e_s=10, e2e_warm_s=2, e2e_drain_cap_s=30, sla_backlog=50000, sla_cap_s=90,
-              sentlog_rows=200000, sentlog_s=3, attack_reads=300, big_rows=200000, big_small_rows=100000,
+              sentlog_rows=200000, sentlog_s=3, attack_s=4, big_rows=200000, big_small_rows=100000,
               big_s=3, big_drop_rows=50000, big_export_rows=100000)
 
 # The clients every scenario but sentlog sends as, credited once through the API.

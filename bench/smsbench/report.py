@@ -292,14 +292,22 @@ def report(frags, meta, run_dir, out):
         res = at.get("result") or {}
         before, during = res.get("victim_before_ms") or [None, None], res.get("victim_during_ms") or [None, None, None]
         mb = lambda v: None if v is None else v / 1048576.0  # noqa: E731
-        add("attack", "%s sent-log reads of %s KB pages, API %s" % (
-            fnum(at.get("reads")), fnum((res.get("page_bytes") or 0) / 1024.0), at.get("heap_opts")),
+        add("attack", "%s s of sent-log reads of %s KB pages, API %s" % (
+            fnum(at.get("seconds")), fnum((res.get("page_bytes") or 0) / 1024.0), at.get("heap_opts")),
             "answers %s" % ", ".join("%s: %s" % kv for kv in sorted((res.get("codes") or {}).items())),
             raw=res.get("codes"))
         add("attack", "other client's GET /api/credit p50 / p99, before -> during",
             "%s / %s -> %s / %s ms (max %s)" % (fms(before[0]), fms(before[1]), fms(during[0]), fms(during[1]),
                                                  fms(during[2])), "ms",
             raw={"before": before, "during": during})
+        ref = res.get("reference")
+        if ref:
+            rd = ref.get("victim_during_ms") or [None, None, None]
+            add("attack", "reference: as long a flood of the attacker's balance reads",
+                "answers %s" % ", ".join("%s: %s" % kv for kv in sorted((ref.get("codes") or {}).items())),
+                raw=ref.get("codes"))
+            add("attack", "other client's GET /api/credit p50 / p99 during the reference",
+                "%s / %s ms (max %s)" % (fms(rd[0]), fms(rd[1]), fms(rd[2])), "ms", raw={"during": rd})
         heap_max = max((g(at, "samples", "heap_max_mb") or {}).values() or [None], key=lambda v: v or 0)
         add("attack", "API heap: max used during / after a forced GC (before)",
             "%s / %s MB (%s MB)" % (fnum(heap_max), fnum(mb(res.get("heap_after"))), fnum(mb(res.get("heap_before")))),

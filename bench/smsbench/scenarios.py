@@ -401,12 +401,12 @@ ATTACK_HEAP = "-Xmx512m"
 def attack(b):
     """Issue 16's memory attack, replayed by bench/attack/sentlog-flood against an API started as bin/run starts
     it (-Xmx512m): one client reads its largest sent-log pages (100 messages of 1,600 emoji) with ever new
-    filters while another reads its balance.
-    Reports the other client's latency before and during, the API's heap (sampled every second, and after a
+    filters while another reads its balance; then, as a reference, the same client floods as many balance reads
+    (the cheapest request) for as long. Reports the other client's latency before and during both, the API's heap (sampled every second, and after a
     forced GC), health, and how long the API takes to stop on SIGTERM afterwards."""
     sz, s = b.sz, b.s
-    say("== attack: %d sent-log reads of pages of 100 emoji-filled messages, 4 at a time, against an API with %s"
-        % (sz.attack_reads, ATTACK_HEAP))
+    say("== attack: %d s of sent-log reads of pages of 100 emoji-filled messages, 4 at a time, then %d s of balance"
+        " reads as a reference, against an API with %s" % (sz.attack_s, sz.attack_s, ATTACK_HEAP))
     b.stop_workers()
     b.apps.stop("api")
     b.apps.start("api-attack", s.api_port, s.db, "api", java_opts=ATTACK_HEAP)
@@ -417,7 +417,7 @@ def attack(b):
     conninfo = "host=127.0.0.1 port=%d dbname=%s user=sms password=sms" % (s.pg_port, s.db)
     cmd = [sys.executable, tool, "--url", "http://127.0.0.1:%d" % s.api_port,
            "--management-url", app.management_url, "--seed", conninfo, "--pid", str(app.pid),
-           "--requests", str(sz.attack_reads), "--sigterm-within", "25"]
+           "--seconds", str(sz.attack_s), "--reference", "--sigterm-within", "25"]
     samples = b.start_sampler("attack", "api-attack")
     t0 = now()
     with open(out, "w") as f:
@@ -437,7 +437,7 @@ def attack(b):
     sigterm = re.search(r"SIGTERM: (stopped|still running) after ([0-9.]+) s", text)
     health = re.search(r"health /q/health/live during: max ([0-9.na]+) ms, ([0-9]+) not 200", text)
     say("attack: %s" % ("held every limit" if rc == 0 else "FAILED: " + "; ".join(result.get("failures", []))))
-    b.frag("attack", result=result, passed=rc == 0, reads=float(sz.attack_reads), heap_opts=ATTACK_HEAP,
+    b.frag("attack", result=result, passed=rc == 0, seconds=float(sz.attack_s), heap_opts=ATTACK_HEAP,
            sigterm_s=float(sigterm.group(2)) if sigterm else None,
            sigterm_stopped=bool(sigterm and sigterm.group(1) == "stopped"),
            health_max_ms=float(health.group(1)) if health and health.group(1) != "nan" else None,

@@ -151,7 +151,8 @@ class HostileReadsIT {
                 victimStatuses, percentile(sorted, 50), percentile(sorted, 99), sorted.get(sorted.size() - 1),
                 heapAfter >> 20, HEAP_LIMIT_BYTES >> 20);
 
-        // 429: beyond sms.api.sent-log-reads-in-flight (2) reads of one client at once, refused before any work.
+        // 429: beyond sms.api.sent-log-reads-in-flight (2) reads of one client at once, or beyond its bytes of pages
+        // per second (sms.api.sent-log-bytes-per-second), refused before any work.
         assertThat(attackStatuses.keySet()).as("every hostile read answered 200 or 429 (no OutOfMemoryError as 500, "
                 + "no timeout)").containsAnyOf(200).isSubsetOf(200, 429);
         assertThat(victimStatuses).as("the other client is answered throughout").containsOnlyKeys(200);

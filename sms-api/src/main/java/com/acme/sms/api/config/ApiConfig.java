@@ -57,6 +57,14 @@ public interface ApiConfig {
     int sentLogReadsInFlight();
 
     /**
+     * Most bytes of sent-log pages one client may read per second from one API instance, with two seconds' worth at
+     * once; while it has read more, its reads get 429 with Retry-After (issue 16: a client reading its largest pages
+     * without pause kept most of a core busy). 2 MB a second is about 60 pages of 100 short messages. 0: no bound.
+     */
+    @WithDefault("2M")
+    io.quarkus.runtime.configuration.MemorySize sentLogBytesPerSecond();
+
+    /**
      * Most message exports streaming at once on one API instance (one client has at most one at a time); one more is
      * refused at once with 429 and Retry-After. An export holds a PostgreSQL connection from its first row to its last,
      * which at a slow reader can be minutes: the bound keeps most of the pool ({@code quarkus.datasource.jdbc.max-size})

@@ -13,6 +13,7 @@ import com.acme.sms.api.message.SentLog;
 import com.acme.sms.api.message.SentMessage;
 import com.acme.sms.api.message.TextRules;
 import com.acme.sms.api.ratelimit.ExportsInFlight;
+import com.acme.sms.api.ratelimit.ReadBytesBudget;
 import com.acme.sms.api.ratelimit.ReadsInFlight;
 import com.acme.sms.api.rest.Ascii;
 import com.acme.sms.api.security.Caller;
@@ -72,6 +73,7 @@ public class MessageResource {
     private final ApiConfig config;
     private final Callers callers;
     private final ReadsInFlight readsInFlight;
+    private final ReadBytesBudget readBytes;
     private final ScheduledMessages scheduled;
     private final SentLogCursors cursors;
     private final MessageExport exports;
@@ -79,7 +81,8 @@ public class MessageResource {
     private final ObjectMapper json;
 
     public MessageResource(SendService sender, SentLog sentLog, ApiConfig config, Callers callers,
-            ReadsInFlight readsInFlight, ScheduledMessages scheduled, SentLogCursors cursors, MessageExport exports,
+            ReadsInFlight readsInFlight, ReadBytesBudget readBytes, ScheduledMessages scheduled, SentLogCursors cursors,
+            MessageExport exports,
             ExportsInFlight exportsInFlight, ObjectMapper json) {
         this.scheduled = scheduled;
         this.cursors = cursors;
@@ -91,6 +94,7 @@ public class MessageResource {
         this.config = config;
         this.callers = callers;
         this.readsInFlight = readsInFlight;
+        this.readBytes = readBytes;
     }
 
     @POST
@@ -173,9 +177,13 @@ public class MessageResource {
         }
         // Held until the answer has been written (the JSON is built after this method returns) or the connection
         // has closed: the context's end handlers run in both cases. Released exactly once.
+        readBytes.admit(clientId);
         ReadsInFlight.Permit permit = readsInFlight.acquire(clientId);
         try {
-            routing.addEndHandler(ended -> permit.close());
+            routing.addEndHandler(ended -> {
+                permit.close();
+                readBytes.charge(clientId, routing.response().bytesWritten());
+            });
             SentLog.Page result = sentLog.find(clientId, filter);
             long totalPages = (result.total() + filter.pageSize() - 1) / filter.pageSize();
             List<MessageView> views = result.messages().stream().map(MessageView::of).toList();

@@ -1,0 +1,66 @@
+package com.acme.sms.api.ratelimit;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.acme.sms.api.Stores;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.response.Response;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 16: a client reading its largest sent-log pages without pause is held to its bytes per second (default 2 MB)
+ * with 429, while another client reads on; the real app, PostgreSQL and Redis.
+ */
+@QuarkusTest
+class ReadBytesBudgetResourceTest {
+
+    @Inject
+    Stores stores;
+
+    @Test
+    void aClientReadingItsLargestPagesWithoutPauseIsRefusedWith429AndAnotherClientIsNot() {
+        String heavy = Stores.newClient();
+        String other = Stores.newClient();
+        stores.execute("""
+                INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at,
+                                      updated_at, error_message, attempts)
+                SELECT gen_random_uuid(), ?, 'normal', '+4917012345', 'App', repeat(?, 1600), 'sent',
+                       now() - i * interval '1 second', now(), NULL, 1
+                FROM generate_series(1, 100) AS i""", heavy, "\uD83D\uDE00");
+
+        Response refused = null;
+        int pages = 0;
+        // A page is about 0.65 MB: the budget of two seconds' worth (4 MB) lets six or seven through.
+        for (int i = 0; i < 30 && refused == null; i++) {
+            Response r = page(heavy);
+            if (r.statusCode() == 429) {
+                refused = r;
+            } else {
+                assertThat(r.statusCode()).isEqualTo(200);
+                pages++;
+            }
+            // The other client, read between the heavy client's pages, is never refused.
+            assertThat(page(other).statusCode()).isEqualTo(200);
+        }
+        assertThat(refused).as("a refusal within 30 pages (%d read)", pages).isNotNull();
+        assertThat(pages).isBetween(5, 12);
+        assertThat(refused.contentType()).startsWith("application/problem+json");
+        assertThat(refused.jsonPath().getString("code")).isEqualTo("rate-limited");
+        assertThat(refused.jsonPath().getString("limit")).isEqualTo("read-bytes");
+        long retryAfter = Long.parseLong(refused.header("Retry-After"));
+        assertThat(retryAfter).isBetween(1L, 2L);
+
+        // It reads again once it has waited as told.
+        await().pollDelay(Duration.ofSeconds(retryAfter)).atMost(Duration.ofSeconds(retryAfter + 5))
+                .until(() -> page(heavy).statusCode() == 200);
+    }
+
+    private static Response page(String client) {
+        return given().header("X-Client-ID", client).queryParam("page_size", 100).when()
+                .get("/api/messages/sent-log");
+    }
+}
