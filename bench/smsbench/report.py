@@ -303,7 +303,7 @@ def report(frags, meta, run_dir, out):
         ref = res.get("reference")
         if ref:
             rd = ref.get("victim_during_ms") or [None, None, None]
-            add("attack", "reference: as long a flood of the attacker's balance reads",
+            add("attack", "reference first: as long a flood of the attacker's balance reads",
                 "answers %s" % ", ".join("%s: %s" % kv for kv in sorted((ref.get("codes") or {}).items())),
                 raw=ref.get("codes"))
             add("attack", "other client's GET /api/credit p50 / p99 during the reference",

@@ -401,12 +401,12 @@ ATTACK_HEAP = "-Xmx512m"
 def attack(b):
     """Issue 16's memory attack, replayed by bench/attack/sentlog-flood against an API started as bin/run starts
     it (-Xmx512m): one client reads its largest sent-log pages (100 messages of 1,600 emoji) with ever new
-    filters while another reads its balance; then, as a reference, the same client floods as many balance reads
-    (the cheapest request) for as long. Reports the other client's latency before and during both, the API's heap (sampled every second, and after a
+    filters while another reads its balance; before it, as a reference, the same client floods balance reads (the
+    cheapest request) for as long. Reports the other client's latency before and during both, the API's heap (sampled every second, and after a
     forced GC), health, and how long the API takes to stop on SIGTERM afterwards."""
     sz, s = b.sz, b.s
-    say("== attack: %d s of sent-log reads of pages of 100 emoji-filled messages, 4 at a time, then %d s of balance"
-        " reads as a reference, against an API with %s" % (sz.attack_s, sz.attack_s, ATTACK_HEAP))
+    say("== attack: %d s of balance reads as a reference, then %d s of sent-log reads of pages of 100 emoji-filled"
+        " messages, 4 at a time, against an API with %s" % (sz.attack_s, sz.attack_s, ATTACK_HEAP))
     b.stop_workers()
     b.apps.stop("api")
     b.apps.start("api-attack", s.api_port, s.db, "api", java_opts=ATTACK_HEAP)

@@ -59,9 +59,9 @@ public interface ApiConfig {
     /**
      * Most bytes of sent-log pages one client may read per second from one API instance, with two seconds' worth at
      * once; while it has read more, its reads get 429 with Retry-After (issue 16: a client reading its largest pages
-     * without pause kept most of a core busy). 2 MB a second is about 60 pages of 100 short messages. 0: no bound.
+     * without pause kept most of a core busy). 1 MB a second is about 30 pages of 100 short messages. 0: no bound.
      */
-    @WithDefault("2M")
+    @WithDefault("1M")
     io.quarkus.runtime.configuration.MemorySize sentLogBytesPerSecond();
 
     /**
