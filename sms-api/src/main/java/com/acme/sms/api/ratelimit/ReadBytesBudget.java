@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
  * How many bytes of sent-log pages each client may have this API instance build per second
  * ({@code sms.api.sent-log-bytes-per-second}), as a token bucket that holds two seconds' worth. Building and writing
  * a page costs CPU in proportion to its bytes: two reads in flight ({@link ReadsInFlight}) of the largest pages, asked
- * for without pause, still kept most of a core busy and tripled another client's latency (issue 16). Bytes, not
+ * for without pause, still kept most of a core busy and took another client's p99 from 10 to 50 ms (issue 16). Bytes, not
  * requests, because a page of 100 short messages is 30 KB and one of 100 emoji messages 0.65 MB.
  *
  * <p>

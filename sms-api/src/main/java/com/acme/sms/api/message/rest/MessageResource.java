@@ -175,9 +175,10 @@ public class MessageResource {
         if (cursor != null) {
             filter = cursors.open(clientId, filter, cursor);
         }
-        // Held until the answer has been written (the JSON is built after this method returns) or the connection
-        // has closed: the context's end handlers run in both cases. Released exactly once.
         readBytes.admit(clientId);
+        // Held until the answer has been written (the JSON is built after this method returns) or the connection
+        // has closed: the context's end handlers run in both cases. Released exactly once; the bytes written are
+        // charged to the client's budget then, when they are known.
         ReadsInFlight.Permit permit = readsInFlight.acquire(clientId);
         try {
             routing.addEndHandler(ended -> {
