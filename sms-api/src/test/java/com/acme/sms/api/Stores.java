@@ -109,6 +109,19 @@ public class Stores {
     }
 
     /**
+     * Writes 100 sent messages of 1,600 emoji for the client, as a worker would (no counters): a sent-log page of all
+     * of them is the largest page there is, about 0.65 MB of JSON (issue 16's attack).
+     */
+    public void largestPage(String client) {
+        execute("""
+                INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at,
+                                      updated_at, error_message, attempts)
+                SELECT gen_random_uuid(), ?, 'normal', '+4917012345', 'App', repeat(?, 1600), 'sent',
+                       now() - i * interval '1 second', now(), NULL, 1
+                FROM generate_series(1, 100) AS i""", client, "\uD83D\uDE00");
+    }
+
+    /**
      * Deletes both queues. No worker runs in this module's tests, so entries the other tests queued would stay
      * forever, and a rebuild refuses while anything is queued.
      */

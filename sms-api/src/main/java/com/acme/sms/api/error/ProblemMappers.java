@@ -211,11 +211,11 @@ public class ProblemMappers {
      * ({@link StoreBounds#isUnavailable}); Redis unreachable, still loading its data after a restart ({@code LOADING}),
      * busy with a long script ({@code BUSY}), gone while commands were in flight ({@code CONNECTION_CLOSED}), at
      * maxmemory ({@code OOM}: a script without allow-oom, such as acceptance, is refused whole before any write, so
-     * nothing was charged), not answering a blocking call within its timeout, or this API's queue of commands waiting
-     * for it full.
+     * nothing was charged), or this API's queue of commands waiting for it full. (A blocking call's timeout is
+     * {@link #isBlockingRedisTimeout}, answered before with its own detail.)
      */
     static boolean isDataStoreOutage(Throwable e) {
-        if (StoreBounds.isUnavailable(e) || isBlockingRedisTimeout(e)) {
+        if (StoreBounds.isUnavailable(e)) {
             return true;
         }
         for (Throwable t = e; t != null; t = t.getCause()) {

@@ -48,12 +48,7 @@ class SentLogCacheBoundTest {
     @BeforeEach
     void bigMessages() {
         client = Stores.newClient();
-        stores.execute("""
-                INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at,
-                                      updated_at, error_message, attempts)
-                SELECT gen_random_uuid(), ?, 'normal', '+4917012345', 'App', repeat(?, 1600), 'sent',
-                       now() - i * interval '1 second', now(), NULL, 1
-                FROM generate_series(1, 100) AS i""", client, "\uD83D\uDE00");
+        stores.largestPage(client);
     }
 
     @Test

@@ -25,12 +25,7 @@ class ReadBytesBudgetResourceTest {
     void aClientReadingItsLargestPagesWithoutPauseIsRefusedWith429AndAnotherClientIsNot() {
         String heavy = Stores.newClient();
         String other = Stores.newClient();
-        stores.execute("""
-                INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at,
-                                      updated_at, error_message, attempts)
-                SELECT gen_random_uuid(), ?, 'normal', '+4917012345', 'App', repeat(?, 1600), 'sent',
-                       now() - i * interval '1 second', now(), NULL, 1
-                FROM generate_series(1, 100) AS i""", heavy, "\uD83D\uDE00");
+        stores.largestPage(heavy);
 
         Response refused = null;
         int pages = 0;
