@@ -142,4 +142,27 @@ public final class RedisKeys {
     public static String unmatchedReceipts() {
         return "sms:receipts:unmatched";
     }
+
+    /**
+     * Set while consumption of a queue is paused from the dashboard: workers read no new entries of the stream
+     * (see {@link com.acme.sms.queue.QueuePause}). Acceptance goes on; the queue grows.
+     */
+    public static String paused(MessageType type) {
+        return "sms:" + type.wireName() + ":paused";
+    }
+
+    /** One step ({@link com.acme.sms.live.LiveCounters#STEP_SECONDS}) of the system-wide live counters. */
+    public static String liveStep(long stepStartEpochSecond) {
+        return "sms:live:" + stepStartEpochSecond;
+    }
+
+    /** The messages each client had accepted in one minute, for the dashboard's top clients. */
+    public static String liveTopClients(long epochMinute) {
+        return "sms:live:top:" + epochMinute;
+    }
+
+    /** Every worker process's last reported status (JSON), by process id, for the dashboard. */
+    public static String liveProcesses() {
+        return "sms:live:processes";
+    }
 }

@@ -1,6 +1,8 @@
 package com.acme.sms.worker;
 
+import com.acme.sms.live.LiveCounters;
 import com.acme.sms.message.MessageType;
+import com.acme.sms.queue.QueuePause;
 import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.config.WorkerConfig;
 import com.acme.sms.worker.consume.SendBacklog;
@@ -9,9 +11,12 @@ import com.acme.sms.worker.delivery.DeliveryPipeline;
 import com.acme.sms.worker.housekeeping.Housekeeping;
 import com.acme.sms.worker.receipt.ReceiptApplier;
 import com.acme.sms.worker.webhook.WebhookDispatcher;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.runtime.ShutdownEvent;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.lang.management.ManagementFactory;
@@ -36,10 +41,24 @@ public class WorkerRunner {
     private final WebhookDispatcher webhooks;
     private final List<StreamConsumer> consumers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
+    private final QueuePause pause;
+    private final LiveCounters live;
+    private final MeterRegistry registry;
+    private final Vertx vertx;
     private volatile MessageType type;
+    /**
+     * Consumers running, for the dashboard's status, read on an event loop: never through this object's lock, which
+     * a stop holds while it waits for the consumers (and they may need that event loop to finish).
+     */
+    private volatile int running;
 
     public WorkerRunner(DeliveryPipeline pipeline, Housekeeping housekeeping, RedisDataSource redis, WorkerConfig config,
-            ReceiptApplier receipts, SendBacklog backlog, WebhookDispatcher webhooks) {
+            ReceiptApplier receipts, SendBacklog backlog, WebhookDispatcher webhooks, QueuePause pause,
+            LiveCounters live, MeterRegistry registry, Vertx vertx) {
+        this.pause = pause;
+        this.live = live;
+        this.registry = registry;
+        this.vertx = vertx;
         this.receipts = receipts;
         this.webhooks = webhooks;
         this.backlog = backlog;
@@ -53,13 +72,18 @@ public class WorkerRunner {
         this.type = type;
         StreamConsumer.ensureGroup(redis, type);
         String base = consumerBaseName();
+        pause.watch(vertx);
+        boolean dispatchesWebhooks = webhooks.dispatchesFor(type);
+        live.reportProcess(base, () -> status(type, dispatchesWebhooks));
         for (int i = 0; i < config.concurrency(); i++) {
-            StreamConsumer consumer = new StreamConsumer(type, base + "-" + i, pipeline, redis, config, backlog);
+            StreamConsumer consumer = new StreamConsumer(type, base + "-" + i, pipeline, redis, config, backlog,
+                    () -> pause.paused(type));
             Thread thread = new Thread(consumer, "consumer-" + type.wireName() + "-" + i);
             consumers.add(consumer);
             threads.add(thread);
             thread.start();
         }
+        running = consumers.size();
         housekeeping.start(type, base + "-");
         // Receipts come for both queues; by default the normal queue's workers apply them all (sms.receipts.apply).
         if (receipts.appliesFor(type)) {
@@ -124,6 +148,20 @@ public class WorkerRunner {
         }
         threads.clear();
         consumers.clear();
+        running = 0;
+    }
+
+    /** What the dashboard shows of this process; a gauge that does not exist here (no SMPP provider) is null. */
+    private String status(MessageType type, boolean dispatchesWebhooks) {
+        return "{\"queue\":\"" + type.wireName() + "\",\"consumers\":" + running
+                + ",\"smpp_sessions_bound\":" + gauge("sms.smpp.sessions.bound")
+                + ",\"webhook_backlog\":" + (dispatchesWebhooks ? gauge("sms.webhooks.backlog") : "null")
+                + ",\"paused\":" + pause.paused(type) + ",\"at\":" + System.currentTimeMillis() + "}";
+    }
+
+    private String gauge(String name) {
+        Gauge g = registry.find(name).gauge();
+        return g == null || Double.isNaN(g.value()) ? "null" : Long.toString((long) g.value());
     }
 
     private static String consumerBaseName() {

@@ -39,6 +39,8 @@ public enum ProblemCode {
     // 401: no valid token (jwt mode)
     MISSING_TOKEN(401),
     INVALID_TOKEN(401),
+    /** The dashboard (a browser) without the admin's credentials: answered with a Basic challenge. */
+    LOGIN_REQUIRED(401),
     // 402: no credit; nothing was charged
     INSUFFICIENT_CREDIT(402),
     // 403: the caller may not do this

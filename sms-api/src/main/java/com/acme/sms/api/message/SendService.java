@@ -8,6 +8,8 @@ import com.acme.sms.api.credit.RebuildInProgressException;
 import com.acme.sms.api.ratelimit.RateLimiter;
 import com.acme.sms.api.store.StoreBounds;
 import com.acme.sms.api.store.StoreUnavailableException;
+import com.acme.sms.live.LiveCounters;
+import com.acme.sms.live.LiveEvent;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
 import com.acme.sms.optout.OptOuts;
@@ -51,11 +53,13 @@ public class SendService {
     private final BillingConfig billing;
     private final ObjectMapper json;
     private final MeterRegistry registry;
+    private final LiveCounters live;
     private final Map<MessageType, Counter> accepted = new EnumMap<>(MessageType.class);
     private final Map<String, Counter> rejected = new ConcurrentHashMap<>();
 
     public SendService(AcceptScript acceptance, RateLimiter rateLimiter, StoreBounds bounds, ApiConfig config,
-            BillingConfig billing, ObjectMapper json, MeterRegistry registry) {
+            BillingConfig billing, ObjectMapper json, MeterRegistry registry, LiveCounters live) {
+        this.live = live;
         this.acceptance = acceptance;
         this.rateLimiter = rateLimiter;
         this.bounds = bounds;
@@ -137,6 +141,8 @@ public class SendService {
                 SendOutcome outcome = outcome(type, a.accepted(), null, a.optedOut(), a.balanceLeft(),
                         a.queuedAtMillis(), results, valid, validIndex, invalid, false, sendAt);
                 accepted.get(type).increment(outcome.accepted());
+                live.add(LiveEvent.ACCEPTED, type, outcome.accepted());
+                live.client(clientId, outcome.accepted());
                 countRejected(type, INSUFFICIENT_CREDIT, outcome.rejectedForCredit());
                 countRejected(type, OPTED_OUT, outcome.rejectedOptedOut());
                 yield outcome;

@@ -55,6 +55,7 @@ public class CallerFilter {
             return Uni.createFrom().failure(broken);
         }
         boolean adminOnly = resource.getResourceClass().isAnnotationPresent(AdminOnly.class);
+        boolean browser = resource.getResourceClass().isAnnotationPresent(BasicLogin.class);
         boolean addsCredit = resource.getResourceMethod() != null
                 && resource.getResourceMethod().isAnnotationPresent(AddsCredit.class);
         // Taken now, on the request's own thread: the token check may complete on another one.
@@ -78,6 +79,10 @@ public class CallerFilter {
             return claimed == null ? Uni.createFrom().failure(problem)
                     : throttle.failed(problem, address, claimed).replaceWith((Caller) null);
         });
+        if (browser) {
+            caller = caller.onFailure(ProblemException.class)
+                    .transform(refused -> BasicCredentials.challenge((ProblemException) refused));
+        }
         return caller.flatMap(c -> {
             routing.put(ATTRIBUTE, c);
             // Admin endpoints are not limited: an operator must be able to act while clients are throttled.
@@ -120,7 +125,11 @@ public class CallerFilter {
     /** Header mode, trusting the caller as docs/specification.md describes: X-Client-ID names the client, X-Admin-Key opens the admin endpoints. */
     private Caller fromHeaders(ContainerRequestContext request, boolean adminOnly) {
         if (adminOnly) {
-            return new Caller(null, adminGuard.requireKey(request.getHeaderString(ADMIN_KEY_HEADER)), true);
+            String key = request.getHeaderString(ADMIN_KEY_HEADER);
+            if (key == null) {
+                key = BasicCredentials.password(request.getHeaderString(Caller.AUTHORIZATION_HEADER));
+            }
+            return new Caller(null, adminGuard.requireKey(key), true);
         }
         String clientId = Caller.clientId(request.getHeaderString(Caller.CLIENT_HEADER));
         return new Caller(clientId, clientId, false);
@@ -133,7 +142,13 @@ public class CallerFilter {
      */
     private Uni<Caller> fromToken(ContainerRequestContext request, boolean adminOnly, boolean addsCredit) {
         String clientHeader = request.getHeaderString(Caller.CLIENT_HEADER);
-        return tokens.verify(request.getHeaderString(Caller.AUTHORIZATION_HEADER)).map(token -> {
+        String authorization = request.getHeaderString(Caller.AUTHORIZATION_HEADER);
+        String basicPassword = adminOnly ? BasicCredentials.password(authorization) : null;
+        if (basicPassword != null) {
+            // An admin token given as a Basic password (a browser on the dashboard).
+            authorization = "Bearer " + basicPassword;
+        }
+        return tokens.verify(authorization).map(token -> {
             if (adminOnly) {
                 if (!token.admin()) {
                     throw AdminGuard.notAdmin("This endpoint needs a token with the admin role.");

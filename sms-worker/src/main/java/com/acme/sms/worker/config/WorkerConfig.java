@@ -3,6 +3,7 @@ package com.acme.sms.worker.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 @ConfigMapping(prefix = "sms.worker")
 public interface WorkerConfig {
@@ -41,6 +42,12 @@ public interface WorkerConfig {
     /** A message whose entry has been delivered this many times without being finished is dead-lettered. */
     @WithDefault("5")
     int maxDeliveries();
+
+    /**
+     * For tests and demonstrations only (empty, the default: none): recipients starting with this prefix are
+     * dead-lettered on their first delivery, failed and refunded, as an entry delivered too often would be.
+     */
+    Optional<String> poisonPrefix();
 
     /** Send attempts for a message whose sending fails transiently, the first included; then it fails for good. */
     @WithDefault("4")

@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * One consumer of the group: reads new entries, and now and then takes over entries that another consumer left
@@ -46,15 +47,25 @@ public class StreamConsumer implements Runnable {
     private final ReactiveStreamCommands<String, String, String> reactiveStream;
     private final RedisDataSource redis;
     private final SendBacklog backlog;
+    private final BooleanSupplier paused;
     private volatile boolean running = true;
     /** When this consumer last finished a loop: read, and processed what it read. Liveness watches it. */
     private volatile long lastProgressMillis = System.currentTimeMillis();
 
     /** How often a consumer looks again whether the provider can send. */
     static final long PROVIDER_WAIT_MS = 200;
+    /** How often a paused consumer looks again; with QueuePause's refresh, a resume acts within half a second. */
+    static final long PAUSE_CHECK_MS = 100;
 
     public StreamConsumer(MessageType type, String name, DeliveryPipeline pipeline, RedisDataSource redis,
             WorkerConfig config, SendBacklog backlog) {
+        this(type, name, pipeline, redis, config, backlog, () -> false);
+    }
+
+    /** @param paused whether consumption of the queue is paused now ({@link com.acme.sms.queue.QueuePause}) */
+    public StreamConsumer(MessageType type, String name, DeliveryPipeline pipeline, RedisDataSource redis,
+            WorkerConfig config, SendBacklog backlog, BooleanSupplier paused) {
+        this.paused = paused;
         this.type = type;
         this.backlog = backlog;
         this.name = name;
@@ -107,8 +118,25 @@ public class StreamConsumer implements Runnable {
         Log.infof("Consumer %s reads %s", name, key);
         try {
             boolean waitingForProvider = false;
+            boolean wasPaused = false;
             while (running) {
                 try {
+                    if (ahead == null && paused.getAsBoolean()) {
+                        // Paused by an operator: read nothing new (nor take over others' entries) until resumed.
+                        // Alive and ready all along: a pause is not a fault.
+                        if (!wasPaused) {
+                            Log.infof("Consumer %s: consumption of %s is paused; reading nothing until it resumes",
+                                    name, key);
+                            wasPaused = true;
+                        }
+                        lastProgressMillis = System.currentTimeMillis();
+                        TimeUnit.MILLISECONDS.sleep(PAUSE_CHECK_MS);
+                        continue;
+                    }
+                    if (wasPaused) {
+                        Log.infof("Consumer %s: consumption of %s resumed", name, key);
+                        wasPaused = false;
+                    }
                     if (ahead == null && !pipeline.canSend()) {
                         // Nothing could be sent now (an SMPP provider with no session bound): the messages stay in
                         // the stream for this or another worker once one can send, instead of failing transiently

@@ -28,8 +28,14 @@ import java.util.UUID;
  * </ol>
  *
  * @param maxDeliveries deliveries of one entry before it is dead-lettered
+ * @param poisonPrefix recipients starting with it are taken for poison at once (sms.worker.poison-prefix, for tests
+ *        and demonstrations of the dead-letter path); null for none
  */
-public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
+public record DeliveryDecision(int maxDeliveries, RetryPolicy retry, String poisonPrefix) {
+
+    public DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
+        this(maxDeliveries, retry, null);
+    }
 
     static final String EXPIRED = "expired: not sent within its validity period";
     static final String MALFORMED = "malformed entry";
@@ -113,6 +119,10 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
         return new Plan(batch, List.copyOf(decided), nowMillis);
     }
 
+    private boolean poisoned(QueuedMessage m) {
+        return poisonPrefix != null && m.to() != null && m.to().startsWith(poisonPrefix);
+    }
+
     private Verdict verdict(Batch.Work w, MessageStore.Saved before, Integer handedAttempt, long nowMillis) {
         QueuedMessage m = w.message();
         if (before != null && before.status() != MessageStatus.QUEUED) {
@@ -125,7 +135,7 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
         if (handedAttempt != null && handedAttempt >= m.attempt()) {
             return Verdict.HANDED_BEFORE;
         }
-        if (w.entry().deliveries() > maxDeliveries) {
+        if (w.entry().deliveries() > maxDeliveries || poisoned(m)) {
             return Verdict.POISON;
         }
         if (m.expiredAt(nowMillis)) {
@@ -142,7 +152,9 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
                 outcomes.add(new Outcome(d.message(), MessageStatus.SENT, PRESUMED_SENT.formatted(d.message().attempt()), 0));
             }
             if (d.verdict() == Verdict.POISON) {
-                outcomes.add(Outcome.failed(d.message(), "dead-lettered: processing failed " + maxDeliveries + " times"));
+                outcomes.add(Outcome.failed(d.message(), poisoned(d.message())
+                        ? "dead-lettered: the recipient starts with sms.worker.poison-prefix"
+                        : "dead-lettered: processing failed " + maxDeliveries + " times"));
             } else if (d.verdict() == Verdict.EXPIRED) {
                 outcomes.add(Outcome.failed(d.message(), EXPIRED));
             }
@@ -226,8 +238,9 @@ public record DeliveryDecision(int maxDeliveries, RetryPolicy retry) {
             // Only a message whose recorded status is failed is dead-lettered: a poison verdict that lost to another
             // consumer's "sent" leaves no dead letter, and nothing refunds it.
             if (d.verdict() == Verdict.POISON && status == MessageStatus.FAILED) {
-                deadLetters.add(deadLetter(d.work().entry(),
-                        "delivered " + d.work().entry().deliveries() + " times without finishing"));
+                deadLetters.add(deadLetter(d.work().entry(), poisoned(d.message())
+                        ? "the recipient starts with sms.worker.poison-prefix"
+                        : "delivered " + d.work().entry().deliveries() + " times without finishing"));
             }
             if (status != MessageStatus.QUEUED) {
                 continue;

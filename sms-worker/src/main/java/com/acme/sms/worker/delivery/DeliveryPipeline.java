@@ -76,7 +76,8 @@ public class DeliveryPipeline {
         this.persist = persist;
         this.refund = refund;
         this.finish = finish;
-        this.decision = new DeliveryDecision(config.maxDeliveries(), RetryPolicy.from(config));
+        this.decision = new DeliveryDecision(config.maxDeliveries(), RetryPolicy.from(config),
+                config.poisonPrefix().filter(p -> !p.isEmpty()).orElse(null));
         this.metrics = metrics;
         this.config = config;
         this.faults = faults;

@@ -1,5 +1,7 @@
 package com.acme.sms.worker.delivery;
 
+import com.acme.sms.live.LiveCounters;
+import com.acme.sms.live.LiveEvent;
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
 import io.micrometer.core.instrument.Counter;
@@ -21,11 +23,14 @@ public class WorkerMetrics {
     };
 
     private final MeterRegistry registry;
+    /** The same events, summed over every process for the dashboard. */
+    private final LiveCounters live;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
     private final Map<MessageType, Timer> latency = new ConcurrentHashMap<>();
 
-    public WorkerMetrics(MeterRegistry registry) {
+    public WorkerMetrics(MeterRegistry registry, LiveCounters live) {
         this.registry = registry;
+        this.live = live;
         // Registered up front, so every series exists (at 0) for dashboards and alerts from the first scrape.
         for (MessageType type : MessageType.values()) {
             processed(type, MessageStatus.SENT, 0);
@@ -51,16 +56,23 @@ public class WorkerMetrics {
     /** Express messages delivered later than sms.worker.express-sla after acceptance. */
     public void slaBreached(MessageType type, int count) {
         counter("sms.sla.breaches", "Messages delivered later than their SLA", type, null, null).increment(count);
+        live.add(LiveEvent.SLA_BREACHES, type, count);
     }
 
     /** Messages that reached a final state for the first time (redeliveries are not counted again). */
     public void processed(MessageType type, MessageStatus status, int count) {
         counter("sms.messages.processed", "Messages that reached a final state", type, "status", status.wireName())
                 .increment(count);
+        if (status == MessageStatus.SENT) {
+            live.add(LiveEvent.SENT, type, count);
+        } else if (status == MessageStatus.FAILED) {
+            live.add(LiveEvent.FAILED, type, count);
+        }
     }
 
     public void refunded(MessageType type, int count) {
         counter("sms.refunds", "Credits refunded for failed messages", type, null, null).increment(count);
+        live.add(LiveEvent.REFUNDED, type, count);
     }
 
     public void deadLettered(MessageType type, int count) {
@@ -69,7 +81,9 @@ public class WorkerMetrics {
 
     /** Time from acceptance (Redis' clock in the accept script) to the provider taking the message. */
     public void delivered(MessageType type, Duration sinceAccepted) {
-        timer(type).record(sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted);
+        Duration d = sinceAccepted.isNegative() ? Duration.ZERO : sinceAccepted;
+        timer(type).record(d);
+        live.latency(type, d);
     }
 
     private Timer timer(MessageType type) {

@@ -1,5 +1,7 @@
 package com.acme.sms.worker.receipt;
 
+import com.acme.sms.live.LiveCounters;
+import com.acme.sms.live.LiveEvent;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.worker.consume.SendBacklog;
 import io.micrometer.core.instrument.Counter;
@@ -29,6 +31,7 @@ public class ReceiptApplier {
     private final UnmatchedReceipts unmatched;
     private final ReceiptsConfig config;
     private final SendBacklog backlog;
+    private final LiveCounters live;
     private final Map<ReceiptState, Counter> byState = new EnumMap<>(ReceiptState.class);
     private final Counter duplicates;
     private final Counter unmatchedCount;
@@ -45,7 +48,8 @@ public class ReceiptApplier {
     private Thread thread;
 
     public ReceiptApplier(ReceiptStream stream, ReceiptStore store, UnmatchedReceipts unmatched, ReceiptsConfig config,
-            SendBacklog backlog, MeterRegistry registry) {
+            SendBacklog backlog, MeterRegistry registry, LiveCounters live) {
+        this.live = live;
         this.stream = stream;
         this.backlog = backlog;
         this.store = store;
@@ -245,6 +249,8 @@ public class ReceiptApplier {
         Instant now = Instant.now();
         for (ReceiptStore.Finalized f : applied.finalized()) {
             acceptedToFinal.record(Duration.between(f.queuedAt(), now));
+            MessageType.parse(f.type()).ifPresent(type -> live.add(
+                    "delivered".equals(f.status()) ? LiveEvent.DELIVERED : LiveEvent.UNDELIVERED, type, 1));
         }
         for (ReceiptStream.Stored s : entries) {
             Receipt r = s.receipt();

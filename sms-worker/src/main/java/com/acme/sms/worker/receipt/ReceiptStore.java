@@ -27,7 +27,7 @@ import java.util.UUID;
 public class ReceiptStore {
 
     /** A message a receipt moved to a final status now, and when it was accepted. */
-    public record Finalized(UUID messageId, String status, Instant queuedAt) {}
+    public record Finalized(UUID messageId, String status, Instant queuedAt, String type) {}
 
     /**
      * @param known the provider ids that belong to a message we saved (applied now or before)
@@ -112,13 +112,13 @@ public class ReceiptStore {
             ), events AS (
             """ + EVENTS + """
             )
-            SELECT 'final', pid, message_id, outcome, queued_at FROM finals
-            UNION ALL SELECT 'events', count(*)::text, NULL, NULL, NULL FROM events
-            UNION ALL SELECT 'part', pid, message_id, NULL, NULL FROM part
-            UNION ALL SELECT 'known', pid, NULL, NULL, NULL FROM target
+            SELECT 'final', pid, message_id, outcome, queued_at, type FROM finals
+            UNION ALL SELECT 'events', count(*)::text, NULL, NULL, NULL, NULL FROM events
+            UNION ALL SELECT 'part', pid, message_id, NULL, NULL, NULL FROM part
+            UNION ALL SELECT 'known', pid, NULL, NULL, NULL, NULL FROM target
             -- A LATERAL with LIMIT, one index lookup per receipt (as target): EXISTS ... OR EXISTS was planned as a
             -- hashed subplan that read every row of messages (1.7 s for a batch of 550 under bench/run e2e).
-            UNION ALL SELECT 'known', rest.pid, NULL, NULL, NULL FROM rest
+            UNION ALL SELECT 'known', rest.pid, NULL, NULL, NULL, NULL FROM rest
             JOIN LATERAL (SELECT 1 FROM messages m WHERE m.provider_message_id = rest.pid AND m.queued_at BETWEEN :recent
                           UNION ALL
                           SELECT 1 FROM message_parts p WHERE p.provider_message_id = rest.pid
@@ -173,7 +173,7 @@ public class ReceiptStore {
             ), events AS (
             """ + EVENTS + """
             )
-            SELECT message_id, outcome, queued_at, (SELECT count(*) FROM events) FROM finals
+            SELECT message_id, outcome, queued_at, (SELECT count(*) FROM events), type FROM finals
             """;
 
     private final AgroalDataSource dataSource;
@@ -234,7 +234,7 @@ public class ReceiptStore {
                             switch (rs.getString(1)) {
                                 case "final" -> {
                                     changed.add(rs.getString(2));
-                                    finalized.add(finalized(rs, 3));
+                                    finalized.add(finalized(rs, 3, 6));
                                 }
                                 case "part" -> {
                                     changed.add(rs.getString(2));
@@ -253,7 +253,7 @@ public class ReceiptStore {
                         ps.setArray(1, c.createArrayOf("uuid", partsOf.toArray(new UUID[0])));
                         try (ResultSet rs = ps.executeQuery()) {
                             while (rs.next()) {
-                                finalized.add(finalized(rs, 1));
+                                finalized.add(finalized(rs, 1, 5));
                                 settledEvents = rs.getLong(4);
                             }
                         }
@@ -269,8 +269,8 @@ public class ReceiptStore {
         return new Applied(known, changed, finalized);
     }
 
-    private static Finalized finalized(ResultSet rs, int from) throws SQLException {
+    private static Finalized finalized(ResultSet rs, int from, int typeColumn) throws SQLException {
         return new Finalized(rs.getObject(from, UUID.class), rs.getString(from + 1),
-                rs.getTimestamp(from + 2).toInstant());
+                rs.getTimestamp(from + 2).toInstant(), rs.getString(typeColumn));
     }
 }

@@ -11,7 +11,13 @@ class SettingsCheckTest {
     record Settings(int batchSize, int concurrency, Duration block, Duration reclaimIdle, Duration persistTimeout,
             Duration reclaimInterval,
             int maxDeliveries, int retryMaxAttempts, Duration retryInitialBackoff, Duration retryMaxBackoff,
-            Duration expressSla, Optional<String> crashAt, Duration shutdownTimeout) implements WorkerConfig {}
+            Duration expressSla, Optional<String> crashAt, Duration shutdownTimeout) implements WorkerConfig {
+
+        @Override
+        public Optional<String> poisonPrefix() {
+            return Optional.empty();
+        }
+    }
 
     static Settings defaults() {
         return new Settings(500, 2, Duration.ofSeconds(1), Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(5),

@@ -330,6 +330,28 @@ class DeliveryDecisionTest {
     }
 
     @Test
+    void aRecipientWithThePoisonPrefixIsDeadLetteredOnItsFirstDeliveryAndOthersAreSent() {
+        DeliveryDecision poisoning = new DeliveryDecision(MAX_DELIVERIES, RETRY, "+49170");
+        UUID poisoned = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        StreamEntry second = entry("10-0", other, "acme", 1, 0, 1);
+        second.fields().put(MessageCodec.TO, "+4915112345");
+        Batch batch = Batch.decode(TYPE, List.of(entry("9-0", poisoned, "acme", 1, 0, 1), second), false);
+
+        DeliveryDecision.Plan plan = poisoning.triage(batch, Map.of(), NOW);
+
+        assertThat(plan.verdictOf(poisoned)).isEqualTo(Verdict.POISON);
+        assertThat(plan.verdictOf(other)).isEqualTo(Verdict.SEND);
+        assertThat(DECISION.triage(batch, Map.of(), NOW).verdictOf(poisoned)).as("no prefix, no poison")
+                .isEqualTo(Verdict.SEND);
+        List<DeliveryDecision.Outcome> outcomes = poisoning.unsentOutcomes(plan);
+        DeliveryDecision.Settlement s = poisoning.settle(plan, outcomes, Map.of(), Set.of(poisoned), Map.of());
+        assertThat(s.refundsByClient()).containsExactly(Map.entry("acme", List.of(new CreditScripts.Refund(poisoned, 1))));
+        assertThat(s.deadLetters()).singleElement().satisfies(d -> assertThat(d.fields())
+                .containsEntry("reason", "the recipient starts with sms.worker.poison-prefix"));
+    }
+
+    @Test
     void aPoisonVerdictThatLostToAnotherConsumersSentLeavesNoDeadLetterAndNoRefund() {
         UUID id = UUID.randomUUID();
         Batch batch = Batch.decode(TYPE, List.of(entry("9-0", id, "acme", 1, 0, MAX_DELIVERIES + 2)), true);

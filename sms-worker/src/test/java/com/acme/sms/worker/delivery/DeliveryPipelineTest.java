@@ -9,6 +9,7 @@ import com.acme.sms.acceptance.AcceptScript;
 import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
+import com.acme.sms.queue.QueuePause;
 import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.redis.RedisKeys;
@@ -24,6 +25,7 @@ import io.quarkus.redis.datasource.stream.StreamMessage;
 import io.quarkus.redis.datasource.stream.XPendingSummary;
 import io.quarkus.redis.datasource.stream.XReadGroupArgs;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vertx.mutiny.core.Vertx;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -68,6 +70,12 @@ class DeliveryPipelineTest {
 
     @Inject
     QueueScripts queue;
+
+    @Inject
+    QueuePause pause;
+
+    @Inject
+    Vertx vertx;
 
     String client;
 
@@ -175,6 +183,65 @@ class DeliveryPipelineTest {
         });
         assertQueueEmpty();
         assertThat(redisBalance()).isEqualTo("1");
+    }
+
+    @Test
+    void whatABatchDidIsAddedToTheSystemWideLiveCountersThatExpireOnTheirOwn() throws Exception {
+        long sentBefore = live("sent:normal");
+        long failedBefore = live("failed:normal");
+        long refundedBefore = live("refunded:normal");
+        topUpAndAccept(5, "+4917012345", "+4917098765", "+99912345678");
+        process(read("c1"), false);
+
+        // Flushed once a second by every process into steps of 5 s that the dashboard sums.
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertThat(live("sent:normal")).isGreaterThanOrEqualTo(sentBefore + 2);
+            assertThat(live("failed:normal")).isGreaterThanOrEqualTo(failedBefore + 1);
+            assertThat(live("refunded:normal")).isGreaterThanOrEqualTo(refundedBefore + 1);
+        });
+        for (String key : redis.key(String.class).keys("sms:live:1*")) {
+            assertThat(redis.key(String.class).ttl(key)).as(key).isBetween(1L, 16 * 60L);
+        }
+    }
+
+    /** One live counter summed over every step Redis still holds. */
+    private long live(String field) {
+        long sum = 0;
+        for (String key : redis.key(String.class).keys("sms:live:1*")) {
+            String v = redis.hash(String.class).hget(key, field);
+            sum += v == null ? 0 : Long.parseLong(v);
+        }
+        return sum;
+    }
+
+    @Test
+    void aPausedQueueIsNotReadUntilItIsResumed() throws Exception {
+        pause.watch(vertx);
+        redis.value(String.class).set(RedisKeys.paused(TYPE), "test");
+        StreamConsumer consumer = null;
+        Thread thread = null;
+        try {
+            await().atMost(WAIT).until(() -> pause.paused(TYPE));
+            List<UUID> ids = topUpAndAccept(3, "+4917012345", "+4917098765");
+            consumer = new StreamConsumer(TYPE, "pausable", processor, redis, config, new SendBacklog(config),
+                    () -> pause.paused(TYPE));
+            thread = new Thread(consumer, "pausable");
+            thread.start();
+
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> statuses(ids).isEmpty()
+                    && pending().getPendingCount() == 0);
+            assertThat(redis.stream(String.class).xlen(RedisKeys.stream(TYPE))).as("waiting, unread").isEqualTo(2);
+
+            redis.key(String.class).del(RedisKeys.paused(TYPE));
+            await().atMost(WAIT).untilAsserted(() -> assertThat(statuses(ids)).hasSize(2).containsValues("sent"));
+            assertQueueEmpty();
+        } finally {
+            redis.key(String.class).del(RedisKeys.paused(TYPE));
+            if (consumer != null) {
+                consumer.stop();
+                thread.join(10_000);
+            }
+        }
     }
 
     @Test
