@@ -29,6 +29,7 @@ final class ExportStream implements StreamingOutput {
     private final String clientId;
     /** Set by whichever comes first: the writer, or the end of the response without it (see {@link #abandon}). */
     private final AtomicBoolean taken = new AtomicBoolean();
+    private static final long CLOSE_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
 
     ExportStream(MessageExport.Rows rows, ExportsInFlight.Permit permit, ExportFormat format, ObjectMapper json,
             HttpServerResponse response, String clientId) {
@@ -65,8 +66,11 @@ final class ExportStream implements StreamingOutput {
             writer.finish();
             Log.debugf("Export of %s: %d rows", clientId, written[0]);
         } catch (IOException | RuntimeException | Error e) {
-            // Cut the connection before anything can end the response as if it were complete.
+            // Cut the connection before anything can end the response as if it were complete, and wait until it is
+            // cut: the close runs on the connection's event loop, and the framework, handed the failure, ends the
+            // response from here. Under load the end's last chunk went out first once (a test saw a clean end).
             response.reset();
+            awaitClosed();
             if (e instanceof IOException) {
                 Log.infof("Export of %s ended after %d rows, the client went away: %s", clientId, written[0],
                         e.getMessage());
@@ -76,6 +80,18 @@ final class ExportStream implements StreamingOutput {
             throw e;
         } finally {
             release();
+        }
+    }
+
+    private void awaitClosed() {
+        long until = System.nanoTime() + CLOSE_WAIT_NANOS;
+        while (!response.closed() && System.nanoTime() < until) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
