@@ -75,7 +75,7 @@ public class CallerFilter {
         }
         caller = caller.onFailure(ProblemException.class).recoverWithUni(refused -> {
             ProblemException problem = (ProblemException) refused;
-            Optional<String> claimed = failedAuthentication(problem, request);
+            Optional<String> claimed = browser && presentsNothing(request) ? null : failedAuthentication(problem, request);
             return claimed == null ? Uni.createFrom().failure(problem)
                     : throttle.failed(problem, address, claimed).replaceWith((Caller) null);
         });
@@ -103,6 +103,15 @@ public class CallerFilter {
             return Optional.of(ADMIN_KEY_CALLER);
         }
         return null;
+    }
+
+    /**
+     * A request with no credential at all: a browser sends one before every login (it waits for the challenge), so on
+     * the dashboard it is no guess and is not counted as a failed authentication.
+     */
+    private static boolean presentsNothing(ContainerRequestContext request) {
+        return request.getHeaderString(Caller.AUTHORIZATION_HEADER) == null
+                && request.getHeaderString(ADMIN_KEY_HEADER) == null;
     }
 
     /** The client's address as the server saw it, or as a trusted proxy forwarded it (quarkus.http.proxy.*). */

@@ -2,6 +2,7 @@ package com.acme.sms.worker.receipt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.acme.sms.message.MessageStatus;
 import com.acme.sms.message.MessageType;
@@ -80,6 +81,32 @@ class ReceiptApplierTest {
         receive(new Receipt("p-" + client + "-1", ReceiptState.DELIVRD, done, "000"));
 
         assertThat(row(id)).containsExactly("delivered", done.toString(), null, null);
+    }
+
+    @Test
+    void theDashboardCountsDeliveredAndUndeliveredByType() throws Exception {
+        long delivered = live("delivered:normal");
+        long undelivered = live("undelivered:normal");
+        saveSent("p-" + client + "-1");
+        saveSent("p-" + client + "-2");
+
+        receive(new Receipt("p-" + client + "-1", ReceiptState.DELIVRD, Instant.now(), "000"),
+                new Receipt("p-" + client + "-2", ReceiptState.UNDELIV, Instant.now(), "001"));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(live("delivered:normal")).isGreaterThanOrEqualTo(delivered + 1);
+            assertThat(live("undelivered:normal")).isGreaterThanOrEqualTo(undelivered + 1);
+        });
+    }
+
+    /** One live counter of the dashboard, summed over every step Redis holds. */
+    private long live(String field) {
+        long sum = 0;
+        for (String key : redis.key(String.class).keys("sms:live:1*")) {
+            String v = redis.hash(String.class).hget(key, field);
+            sum += v == null ? 0 : Long.parseLong(v);
+        }
+        return sum;
     }
 
     @Test
