@@ -648,7 +648,14 @@ _sms_stop_pg() {
 #                         psql under /usr/lib/postgresql/<version>/bin)
 #   runuser               as root: server commands run as user postgres
 #   python3               NemesisIT runs bin/nemesis (standard library only)
-_SMS_TEST_TOOLS=(promtool prometheus kubectl redis-server postgresql-server runuser python3)
+#   chromium              DashboardBrowserIT: the dashboard in Debian's headless
+#                         Chromium (/usr/bin/chromium, the path the test launches)
+#   node, npm             DashboardBrowserIT runs sms-system-tests/src/test/browser
+#                         (npm ci installs playwright-core from its package-lock.json;
+#                         it needs Node.js >= 18, see _sms_check_node)
+_SMS_TEST_TOOLS=(promtool prometheus kubectl redis-server postgresql-server runuser python3 chromium node npm)
+# The oldest Node.js the browser test's playwright-core runs on (its "engines").
+_SMS_NODE_MIN=18
 
 _sms_test_tool_package() {
     case $1 in
@@ -658,6 +665,9 @@ _sms_test_tool_package() {
         postgresql-server) echo postgresql ;;
         runuser) echo util-linux ;;
         python3) echo python3 ;;
+        chromium) echo chromium ;;
+        node) echo nodejs ;;
+        npm) echo npm ;;
     esac
 }
 
@@ -670,6 +680,9 @@ _sms_test_package_purpose() {
         postgresql) echo "the fault tests' own PostgreSQL clusters" ;;
         util-linux) echo "runuser: PostgreSQL runs as user postgres when bin/test runs as root" ;;
         python3) echo "python3: the fault simulator bin/nemesis (NemesisIT)" ;;
+        chromium) echo "Chromium: the dashboard's browser test (DashboardBrowserIT)" ;;
+        nodejs) echo "Node.js: runs the dashboard's browser test" ;;
+        npm) echo "npm: installs the browser test's playwright-core" ;;
     esac
 }
 
@@ -682,6 +695,8 @@ _sms_test_tool_path() {
             bin=$(_sms_pg_server_bin)
             [[ -n $bin && -x $bin/pg_ctl && -x $bin/psql ]] && echo "$bin"
             ;;
+        # Debian's package, where the test looks for it: another chromium on PATH is not the one launched.
+        chromium) [[ -x /usr/bin/chromium ]] && echo /usr/bin/chromium ;;
         *) command -v "$1" ;;
     esac
 }
@@ -723,6 +738,21 @@ ensure_test_tools() {
             echo "Test tool $tool: $path"
         fi
     done
+    _sms_check_node
+}
+
+# The browser test's playwright-core (1.61, the newest that still runs on
+# Debian 12's own nodejs 18) needs Node.js 18: an older one is said here, where
+# it is clear, rather than in the middle of the test run. Only a warning: every
+# other test runs without Node.js.
+_sms_check_node() {
+    local version major
+    version=$(node --version 2>/dev/null) || return 0
+    major=${version#v}
+    major=${major%%.*}
+    if [[ ! $major =~ ^[0-9]+$ ]] || ((major < _SMS_NODE_MIN)); then
+        echo "WARNING: Node.js $version is older than $_SMS_NODE_MIN, which the dashboard's browser test (playwright-core) needs: DashboardBrowserIT will fail. Install Node.js $_SMS_NODE_MIN or later." >&2
+    fi
 }
 
 # ------------------------------------------------------------ public API ----

@@ -5,6 +5,7 @@ import com.acme.sms.redis.LuaScript;
 import com.acme.sms.redis.LuaScripts;
 import com.acme.sms.redis.RedisKeys;
 import io.quarkus.logging.Log;
+import io.quarkus.redis.datasource.ReactiveRedisDataSource;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -50,6 +51,7 @@ public class LiveCounters {
     private static final LuaScript LIVE_ADD = LuaScript.load("live_add");
 
     private final LuaScripts scripts;
+    private final ReactiveRedisDataSource redis;
     private final boolean enabled;
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> clients = new ConcurrentHashMap<>();
@@ -57,8 +59,10 @@ public class LiveCounters {
     private volatile String processId = "";
     private volatile Supplier<String> processStatus = () -> "";
 
-    public LiveCounters(LuaScripts scripts, @ConfigProperty(name = "sms.live.enabled", defaultValue = "true") boolean enabled) {
+    public LiveCounters(LuaScripts scripts, ReactiveRedisDataSource redis,
+            @ConfigProperty(name = "sms.live.enabled", defaultValue = "true") boolean enabled) {
         this.scripts = scripts;
+        this.redis = redis;
         this.enabled = enabled;
     }
 
@@ -92,6 +96,27 @@ public class LiveCounters {
     public void reportProcess(String id, Supplier<String> statusJson) {
         this.processStatus = statusJson;
         this.processId = id;
+    }
+
+    /**
+     * A process that stops cleanly takes itself off the dashboard's list at once (bounded: a stop must not wait for
+     * Redis); one that dies is shown as gone after 5 s of silence, and forgotten after an hour.
+     */
+    public void forgetProcess() {
+        String id = processId;
+        processId = "";
+        if (enabled && !id.isEmpty()) {
+            // A flush already on its way may still carry the status: let it land first, or it would come back.
+            long until = System.currentTimeMillis() + FLUSH_MS;
+            while (flushing.get() && System.currentTimeMillis() < until) {
+                Thread.onSpinWait();
+            }
+            try {
+                redis.hash(String.class).hdel(RedisKeys.liveProcesses(), id).await().atMost(Duration.ofSeconds(1));
+            } catch (RuntimeException e) {
+                Log.debugf("Could not take %s off the live process list: %s", id, e.getMessage());
+            }
+        }
     }
 
     public static String field(LiveEvent event, MessageType type) {

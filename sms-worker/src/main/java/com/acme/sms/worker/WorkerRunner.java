@@ -114,6 +114,7 @@ public class WorkerRunner {
     }
 
     public synchronized void stopAndWait() {
+        live.forgetProcess();
         housekeeping.stop();
         try {
             stopConsumers();

@@ -74,6 +74,21 @@ class StoreBoundsTest {
                 .when().get("/api/admin/dead-letters").then().statusCode(200).body("type", equalTo("normal")));
     }
 
+    /** The dashboard reads Redis alone: with Redis answering nothing, its state is a 503 the page shows, not a 500. */
+    @Test
+    void aRedisThatAnswersNothingAnswersTheDashboardWith503() throws Exception {
+        long pausedUntil = System.currentTimeMillis() + 8_000;
+        StoreFaults.pauseRedisEntirely(8_000);
+        Thread.sleep(1_100); // past the one second a state read serves every viewer
+        Response answer = given().auth().preemptive().basic("ops", "test-admin-key").when().get("/dashboard/api/state");
+        boolean stillPaused = System.currentTimeMillis() < pausedUntil;
+
+        answer.then().statusCode(503).contentType("application/problem+json").header("Retry-After", notNullValue());
+        assertThat(stillPaused).as("the answer came while Redis was still paused").isTrue();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().auth().preemptive()
+                .basic("ops", "test-admin-key").when().get("/dashboard/api/state").then().statusCode(200));
+    }
+
     @Test
     void aLockedMessagesTableAnswersTheLogAndOneMessageWith503AndTheyWorkOnceItIsFree() throws Exception {
         String client = Stores.newClient();

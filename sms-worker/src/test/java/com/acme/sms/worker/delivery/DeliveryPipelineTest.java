@@ -204,6 +204,24 @@ class DeliveryPipelineTest {
         }
     }
 
+    @Test
+    void aRunningWorkerIsListedForTheDashboardAndTakesItselfOffWhenItStops() throws Exception {
+        runner.start(TYPE);
+        String id;
+        try {
+            id = await().atMost(WAIT).until(() -> redis.hash(String.class).hgetall(RedisKeys.liveProcesses()).entrySet()
+                    .stream().filter(e -> e.getValue().contains("\"queue\":\"normal\"")
+                            && e.getValue().contains("\"consumers\":" + config.concurrency() + ","))
+                    .map(Map.Entry::getKey).findFirst().orElse(null), java.util.Objects::nonNull);
+        } finally {
+            runner.stopAndWait();
+        }
+        assertThat(redis.hash(String.class).hexists(RedisKeys.liveProcesses(), id)).as("stopped cleanly: not listed")
+                .isFalse();
+        Thread.sleep(1_500); // no flush after the stop puts it back
+        assertThat(redis.hash(String.class).hexists(RedisKeys.liveProcesses(), id)).isFalse();
+    }
+
     /** One live counter summed over every step Redis still holds. */
     private long live(String field) {
         long sum = 0;
