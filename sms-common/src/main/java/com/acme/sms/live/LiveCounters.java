@@ -6,6 +6,7 @@ import com.acme.sms.redis.LuaScripts;
 import com.acme.sms.redis.RedisKeys;
 import io.quarkus.logging.Log;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -56,6 +57,8 @@ public class LiveCounters {
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> clients = new ConcurrentHashMap<>();
     private final AtomicBoolean flushing = new AtomicBoolean();
+    private volatile Vertx vertx;
+    private volatile long timer;
     private volatile String processId = "";
     private volatile Supplier<String> processStatus = () -> "";
 
@@ -68,7 +71,15 @@ public class LiveCounters {
 
     void start(@Observes StartupEvent event, Vertx vertx) {
         if (enabled) {
-            vertx.setPeriodic(FLUSH_MS, FLUSH_MS, id -> flush(System.currentTimeMillis()));
+            this.vertx = vertx;
+            timer = vertx.setPeriodic(FLUSH_MS, FLUSH_MS, id -> flush(System.currentTimeMillis()));
+        }
+    }
+
+    /** No flush once the application stops: the Redis client is closing, and a late call fails loudly. */
+    void stop(@Observes ShutdownEvent event) {
+        if (vertx != null) {
+            vertx.cancelTimer(timer);
         }
     }
 

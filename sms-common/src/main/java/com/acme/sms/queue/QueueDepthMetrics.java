@@ -5,6 +5,7 @@ import com.acme.sms.redis.RedisKeys;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,6 +27,8 @@ public class QueueDepthMetrics {
     private final ReactiveRedisDataSource redis;
     private final Map<MessageType, AtomicLong> depth = new EnumMap<>(MessageType.class);
     private final Map<MessageType, AtomicLong> retries = new EnumMap<>(MessageType.class);
+    private volatile Vertx vertx;
+    private volatile long timer;
 
     public QueueDepthMetrics(ReactiveRedisDataSource redis, MeterRegistry registry) {
         this.redis = redis;
@@ -46,7 +49,15 @@ public class QueueDepthMetrics {
     }
 
     void start(@Observes StartupEvent event, Vertx vertx) {
-        vertx.setPeriodic(0, REFRESH_MS, id -> refresh());
+        this.vertx = vertx;
+        timer = vertx.setPeriodic(0, REFRESH_MS, id -> refresh());
+    }
+
+    /** No reads of Redis once the application stops: its client is closing, and a late one fails loudly. */
+    void stop(@Observes ShutdownEvent event) {
+        if (vertx != null) {
+            vertx.cancelTimer(timer);
+        }
     }
 
     private void refresh() {

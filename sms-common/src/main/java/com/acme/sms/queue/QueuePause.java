@@ -3,9 +3,11 @@ package com.acme.sms.queue;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.redis.RedisKeys;
 import io.quarkus.redis.datasource.ReactiveRedisDataSource;
+import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,6 +29,8 @@ public class QueuePause {
     private final ReactiveRedisDataSource redis;
     private final Map<MessageType, Boolean> paused = new EnumMap<>(MessageType.class);
     private final AtomicBoolean watching = new AtomicBoolean();
+    private volatile Vertx vertx;
+    private volatile long timer;
 
     public QueuePause(ReactiveRedisDataSource redis) {
         this.redis = redis;
@@ -38,7 +42,15 @@ public class QueuePause {
     /** Only processes that consume watch the keys (the worker starts this; the API only sets them). */
     public void watch(Vertx vertx) {
         if (watching.compareAndSet(false, true)) {
-            vertx.setPeriodic(0, REFRESH_MS, id -> refresh());
+            this.vertx = vertx;
+            timer = vertx.setPeriodic(0, REFRESH_MS, id -> refresh());
+        }
+    }
+
+    /** No reads of Redis once the application stops: its client is closing, and a late one fails loudly. */
+    void stop(@Observes ShutdownEvent event) {
+        if (watching.get()) {
+            vertx.cancelTimer(timer);
         }
     }
 

@@ -7,9 +7,12 @@ import com.acme.sms.acceptance.AcceptScript;
 import com.acme.sms.credit.CreditScripts;
 import com.acme.sms.message.MessageType;
 import com.acme.sms.message.UuidV7;
+import com.acme.sms.queue.QueuePause;
+import com.acme.sms.redis.RedisKeys;
 import com.acme.sms.worker.Management;
 import com.acme.sms.worker.WorkerRunner;
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import jakarta.inject.Inject;
@@ -33,6 +36,12 @@ class HealthChecksTest {
 
     @Inject
     AcceptScript acceptance;
+
+    @Inject
+    RedisDataSource redis;
+
+    @Inject
+    QueuePause pause;
 
     @Test
     void theConsumerChecksHaveDistinctNamesAndFollowTheConsumers() {
@@ -78,6 +87,25 @@ class HealthChecksTest {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(
                     () -> Management.given().when().get("/q/health/live").then().statusCode(200));
         } finally {
+            runner.stopAndWait();
+        }
+    }
+
+    /** A paused queue is not a fault: its workers stay alive and ready however long the pause (stuck-after is 5 s). */
+    @Test
+    void aPausedQueueKeepsItsWorkersAliveAndReadyLongerThanStuckAfter() throws Exception {
+        redis.value(String.class).set(RedisKeys.paused(MessageType.NORMAL), "test");
+        runner.start(MessageType.NORMAL);
+        try {
+            await().atMost(Duration.ofSeconds(5)).until(() -> pause.paused(MessageType.NORMAL));
+            long until = System.currentTimeMillis() + 7_000;
+            while (System.currentTimeMillis() < until) {
+                Management.given().when().get("/q/health/live").then().statusCode(200);
+                Management.given().when().get("/q/health/ready").then().statusCode(200);
+                Thread.sleep(500);
+            }
+        } finally {
+            redis.key(String.class).del(RedisKeys.paused(MessageType.NORMAL));
             runner.stopAndWait();
         }
     }
