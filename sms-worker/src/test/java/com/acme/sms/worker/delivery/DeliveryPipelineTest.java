@@ -13,6 +13,7 @@ import com.acme.sms.queue.QueuePause;
 import com.acme.sms.queue.QueueScripts;
 import com.acme.sms.queue.Streams;
 import com.acme.sms.redis.RedisKeys;
+import com.acme.sms.worker.LiveCounts;
 import com.acme.sms.worker.Management;
 import com.acme.sms.worker.WorkerRunner;
 import com.acme.sms.worker.config.WorkerConfig;
@@ -222,14 +223,8 @@ class DeliveryPipelineTest {
         assertThat(redis.hash(String.class).hexists(RedisKeys.liveProcesses(), id)).isFalse();
     }
 
-    /** One live counter summed over every step Redis still holds. */
     private long live(String field) {
-        long sum = 0;
-        for (String key : redis.key(String.class).keys("sms:live:1*")) {
-            String v = redis.hash(String.class).hget(key, field);
-            sum += v == null ? 0 : Long.parseLong(v);
-        }
-        return sum;
+        return LiveCounts.sum(redis, field);
     }
 
     @Test

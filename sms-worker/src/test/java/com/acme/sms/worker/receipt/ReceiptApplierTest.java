@@ -9,6 +9,7 @@ import com.acme.sms.message.MessageType;
 import com.acme.sms.message.QueuedMessage;
 import com.acme.sms.message.UuidV7;
 import com.acme.sms.redis.RedisKeys;
+import com.acme.sms.worker.LiveCounts;
 import com.acme.sms.worker.persist.MessageStore;
 import com.acme.sms.worker.persist.UsageCounters;
 import io.agroal.api.AgroalDataSource;
@@ -99,14 +100,8 @@ class ReceiptApplierTest {
         });
     }
 
-    /** One live counter of the dashboard, summed over every step Redis holds. */
     private long live(String field) {
-        long sum = 0;
-        for (String key : redis.key(String.class).keys("sms:live:1*")) {
-            String v = redis.hash(String.class).hget(key, field);
-            sum += v == null ? 0 : Long.parseLong(v);
-        }
-        return sum;
+        return LiveCounts.sum(redis, field);
     }
 
     @Test
