@@ -219,8 +219,9 @@ class DeliveryPipelineTest {
         }
         assertThat(redis.hash(String.class).hexists(RedisKeys.liveProcesses(), id)).as("stopped cleanly: not listed")
                 .isFalse();
-        Thread.sleep(1_500); // no flush after the stop puts it back
-        assertThat(redis.hash(String.class).hexists(RedisKeys.liveProcesses(), id)).isFalse();
+        // No flush after the stop puts it back.
+        await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(3))
+                .until(() -> !redis.hash(String.class).hexists(RedisKeys.liveProcesses(), id));
     }
 
     private long live(String field) {

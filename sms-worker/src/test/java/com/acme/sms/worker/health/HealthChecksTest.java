@@ -98,12 +98,11 @@ class HealthChecksTest {
         runner.start(MessageType.NORMAL);
         try {
             await().atMost(Duration.ofSeconds(5)).until(() -> pause.paused(MessageType.NORMAL));
-            long until = System.currentTimeMillis() + 7_000;
-            while (System.currentTimeMillis() < until) {
-                Management.given().when().get("/q/health/live").then().statusCode(200);
-                Management.given().when().get("/q/health/ready").then().statusCode(200);
-                Thread.sleep(500);
-            }
+            await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(500))
+                    .untilAsserted(() -> {
+                        Management.given().when().get("/q/health/live").then().statusCode(200);
+                        Management.given().when().get("/q/health/ready").then().statusCode(200);
+                    });
         } finally {
             redis.key(String.class).del(RedisKeys.paused(MessageType.NORMAL));
             runner.stopAndWait();
