@@ -126,12 +126,13 @@ FROM (SELECT g, ms, bench_ms_time(ms) AS q, random() AS r1, random() AS r2
 
 # Receipts of one day: 85 % of the sent rows delivered, 3 % undelivered, the rest still waiting for one.
 OUTCOMES = """
-INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message, applied_at)
+INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message, applied_at,
+                              client_id, type)
 SELECT id, queued_at, CASE WHEN r < 0.85 THEN 'delivered' ELSE 'undelivered' END,
        CASE WHEN r < 0.85 THEN sent_at + interval '3 seconds' END,
        CASE WHEN r >= 0.85 THEN 'UNDELIV' END, CASE WHEN r >= 0.85 THEN 'undeliverable' END,
-       sent_at + interval '4 seconds'
-FROM (SELECT id, queued_at, sent_at, random() AS r FROM messages
+       sent_at + interval '4 seconds', client_id, type
+FROM (SELECT id, queued_at, sent_at, client_id, type, random() AS r FROM messages
       WHERE status = 'sent' AND queued_at >= {lo} AND queued_at < {hi}{only}) s
 WHERE r < 0.88;
 """

@@ -23,7 +23,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -239,10 +238,24 @@ public class SentLog {
      */
     private List<Position> keys(Connection c, CharSequence where, List<Object> params, Filter f, long offset,
             long deadline, double sentPerMatch) throws SQLException {
-        return f.status() != null && f.status().charged()
+        MessageStatus status = f.status();
+        if (status == MessageStatus.DELIVERED || status == MessageStatus.UNDELIVERED) {
+            return indexKeys(c, OUTCOMES, where, params, f, offset);
+        }
+        return status == MessageStatus.SENT
                 ? probedKeys(c, where, params, f, offset, deadline, sentPerMatch)
-                : indexKeys(c, where, params, f, offset);
+                : indexKeys(c, MESSAGES, where, params, f, offset);
     }
+
+    /**
+     * A table whose index in the log's order holds a client's rows and their status: {@code messages} (covering index,
+     * V10) for a message's own status, {@code message_outcomes} (V14) for a receipt's. Both name the client, the type
+     * and {@code queued_at} alike, so the same candidates' WHERE clause reads either.
+     */
+    private record Keyed(String table, String id, String status) {}
+
+    private static final Keyed MESSAGES = new Keyed("messages", "id", "status");
+    private static final Keyed OUTCOMES = new Keyed("message_outcomes", "message_id", "outcome");
 
     /**
      * Where a page's read starts (a UTC midnight; null: where the filter starts), and how many sent rows the counters
@@ -291,21 +304,24 @@ public class SentLog {
     }
 
     /**
-     * The page's keys, and one more, when the covering index alone tells the status (queued, failed, or none): an
-     * index-only scan in the log's order, entered right after the cursor's position.
+     * The page's keys, and one more, when an index alone tells the status: the messages' covering index for queued,
+     * failed or none, the outcomes' for delivered and undelivered. An index-only scan in the log's order, entered
+     * right after the cursor's position.
      */
-    private List<Position> indexKeys(Connection c, CharSequence where, List<Object> params, Filter f, long offset)
-            throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT id, queued_at FROM messages WHERE ").append(where);
+    private List<Position> indexKeys(Connection c, Keyed table, CharSequence where, List<Object> params, Filter f,
+            long offset) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT ").append(table.id()).append(", queued_at FROM ")
+                .append(table.table()).append(" WHERE ").append(where);
         List<Object> values = new ArrayList<>(params);
         if (f.status() != null) {
-            sql.append(" AND status = ?");
+            sql.append(" AND ").append(table.status()).append(" = ?");
             values.add(f.status().wireName());
         }
-        after(sql, values, f.after());
+        after(sql, values, f.after(), table.id());
         // The LIMIT is written out: a plan made for an unknown limit (a generic plan, after a few executions) may
         // sort all the client's rows instead of reading the first few in the index's order.
-        sql.append(" ORDER BY queued_at DESC, id DESC LIMIT ").append(f.pageSize() + 1).append(" OFFSET ?");
+        sql.append(" ORDER BY queued_at DESC, ").append(table.id()).append(" DESC LIMIT ").append(f.pageSize() + 1)
+                .append(" OFFSET ?");
         values.add(offset);
         List<Position> keys = new ArrayList<>(f.pageSize() + 1);
         try (PreparedStatement ps = plannedForItsValues(c, sql.toString())) {
@@ -321,14 +337,13 @@ public class SentLog {
     }
 
     /**
-     * The page's keys, and one more, for a status only a receipt's outcome tells (sent, delivered, undelivered):
-     * the sent rows are read in the log's order, a batch at a time, and each is probed for its outcome by key, until
-     * the page is full or the rows are exhausted. In batches, not one statement: PostgreSQL cannot know how many
-     * rows such a page needs, and planned one statement as a sort of every sent row of the client (seconds).
+     * The page's keys, and one more, for {@code sent}, which is the absence of an outcome: the sent rows are read in
+     * the log's order, a batch at a time, and each is probed for an outcome by key, until the page is full or the
+     * rows are exhausted. In batches, not one statement: PostgreSQL cannot know how many rows such a page needs, and
+     * planned one statement as a sort of every sent row of the client (seconds).
      */
     private List<Position> probedKeys(Connection c, CharSequence where, List<Object> params, Filter f, long offset,
             long deadline, double sentPerMatch) throws SQLException {
-        String wanted = f.status() == MessageStatus.SENT ? null : f.status().wireName();
         int want = f.pageSize() + 1;
         long skip = offset;
         List<Position> keys = new ArrayList<>(want);
@@ -351,7 +366,7 @@ public class SentLog {
             StringBuilder sql = new StringBuilder("SELECT c.id, c.queued_at, o.outcome FROM (SELECT id, queued_at, status"
                     + " FROM messages WHERE ").append(where).append(" AND status = 'sent'");
             List<Object> values = new ArrayList<>(params);
-            after(sql, values, after);
+            after(sql, values, after, "id");
             sql.append(" ORDER BY queued_at DESC, id DESC LIMIT ").append(batch).append(") c").append(OUTCOME_PROBE)
                     .append(" ORDER BY c.queued_at DESC, c.id DESC");
             int read = 0;
@@ -362,7 +377,7 @@ public class SentLog {
                     while (rs.next()) {
                         read++;
                         after = new Position(rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getObject(1, UUID.class));
-                        if (!Objects.equals(rs.getString(3), wanted)) {
+                        if (rs.getString(3) != null) {
                             continue;
                         }
                         if (skip > 0) {
@@ -398,15 +413,15 @@ public class SentLog {
         return ps;
     }
 
-    /** Narrows {@code sql} to the rows older than the position, when there is one. */
-    private static void after(StringBuilder sql, List<Object> values, Position after) {
+    /** Narrows {@code sql} to the rows older than the position, when there is one; {@code id}: the id's column. */
+    private static void after(StringBuilder sql, List<Object> values, Position after, String id) {
         if (after == null) {
             return;
         }
         // The row comparison is the keyset: the covering index is entered right after the position, whatever its
         // depth. The plain bound on queued_at repeats it for the planner, which prunes the partitions of the days
         // after the position with it (it does not prune on a row comparison).
-        sql.append(" AND queued_at <= ? AND (queued_at, id) < (?, ?)");
+        sql.append(" AND queued_at <= ? AND (queued_at, ").append(id).append(") < (?, ?)");
         values.add(utc(after.queuedAt()));
         values.add(utc(after.queuedAt()));
         values.add(after.id());

@@ -120,13 +120,15 @@ class MessageExportResourceTest {
         insert(other, "express", "failed", t3.plusSeconds(30), 0, "not yours either");
         stores.execute("UPDATE messages SET segments = 2, provider_message_id = 'smsc-1f' WHERE id = ?", delivered);
         stores.execute("""
-                INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at)
-                VALUES (?, sms_uuid_v7_time(?), 'delivered', sms_uuid_v7_time(?) + interval '1 minute')""",
-                delivered, delivered, delivered);
+                INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, client_id, type)
+                SELECT id, queued_at, 'delivered', queued_at + interval '1 minute', client_id, type
+                FROM messages WHERE id = ? AND queued_at = sms_uuid_v7_time(?)""", delivered, delivered);
         stores.execute("""
-                INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message)
-                VALUES (?, sms_uuid_v7_time(?), 'undelivered', sms_uuid_v7_time(?) + interval '2 minutes', '001',
-                        'receipt: UNDELIV, "err" 001')""", undelivered, undelivered, undelivered);
+                INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message,
+                                              client_id, type)
+                SELECT id, queued_at, 'undelivered', queued_at + interval '2 minutes', '001', 'receipt: UNDELIV, "err" 001',
+                       client_id, type
+                FROM messages WHERE id = ? AND queued_at = sms_uuid_v7_time(?)""", undelivered, undelivered);
     }
 
     @Test

@@ -209,9 +209,10 @@ class SentLogCursorTest {
         insertMany(big, 10050);
         // one sent message in fifty got an undelivered receipt: a status that only a few, scattered rows have
         stores.execute("""
-                INSERT INTO message_outcomes (message_id, queued_at, outcome)
-                SELECT id, queued_at, 'undelivered' FROM (SELECT id, queued_at, row_number() OVER (ORDER BY id) AS g
-                                                          FROM messages WHERE client_id = ?) m
+                INSERT INTO message_outcomes (message_id, queued_at, outcome, client_id, type)
+                SELECT id, queued_at, 'undelivered', client_id, type
+                FROM (SELECT id, queued_at, client_id, type, row_number() OVER (ORDER BY id) AS g
+                      FROM messages WHERE client_id = ?) m
                 WHERE g % 50 = 1""", big);
         stores.execute("""
                 INSERT INTO usage_daily (client_id, day, type, accepted, sent, failed, undelivered)
@@ -384,8 +385,8 @@ class SentLogCursorTest {
                 VALUES (?, ?, ?, '+4917012345', 'App', 'hello', ?, sms_uuid_v7_time(?), now())""",
                 id, clientId, type, outcome ? "sent" : status, id);
         if (outcome) {
-            stores.execute("INSERT INTO message_outcomes (message_id, queued_at, outcome) VALUES (?, sms_uuid_v7_time(?), ?)",
-                    id, id, status);
+            stores.execute("INSERT INTO message_outcomes (message_id, queued_at, outcome, client_id, type)"
+                    + " SELECT id, queued_at, ?, client_id, type FROM messages WHERE id = ?", status, id);
         }
         return new Row(id, UuidV7.time(id).orElseThrow(), type, status);
     }

@@ -152,14 +152,16 @@ class SentLogResourceTest {
         OffsetDateTime at = OffsetDateTime.of(2026, 11, 26, 9, 0, 0, 0, ZoneOffset.UTC);
         UUID delivered = insert(client, "express", "sent", at);
         stores.execute("UPDATE messages SET segments = 2, provider_message_id = 'smsc-1f' WHERE id = ?", delivered);
-        stores.execute("INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at)"
-                + " VALUES (?, sms_uuid_v7_time(?), 'delivered', ?)", delivered, delivered, at.plusMinutes(1));
+        stores.execute("INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, client_id, type)"
+                + " SELECT id, queued_at, 'delivered', ?, client_id, type FROM messages WHERE id = ?", at.plusMinutes(1),
+                delivered);
         UUID undelivered = insert(client, "normal", "sent", at.plusMinutes(2));
         stores.execute("UPDATE messages SET provider_message_id = 'smsc-20' WHERE id = ?", undelivered);
         stores.execute("""
-                INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message)
-                VALUES (?, sms_uuid_v7_time(?), 'undelivered', ?, '001', 'receipt: UNDELIV (err 001)')""",
-                undelivered, undelivered, at.plusMinutes(3));
+                INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message,
+                                              client_id, type)
+                SELECT id, queued_at, 'undelivered', ?, '001', 'receipt: UNDELIV (err 001)', client_id, type
+                FROM messages WHERE id = ?""", at.plusMinutes(3), undelivered);
 
         given().header("X-Client-ID", client).queryParam("status", "delivered").when().get("/api/messages/sent-log")
                 .then().statusCode(200).body("total", equalTo(1))

@@ -118,8 +118,8 @@ class PartitionMaintenanceTest {
                 INSERT INTO messages (id, client_id, type, to_number, from_number, content, status, queued_at, updated_at)
                 VALUES (?, ?, 'normal', '+491701234567', 'ACME', 'hello', 'sent', sms_uuid_v7_time(?), now())""", id,
                 client, id);
-        stores.execute("INSERT INTO message_outcomes (message_id, queued_at, outcome) VALUES (?, sms_uuid_v7_time(?),"
-                + " 'delivered')", id, id);
+        stores.execute("INSERT INTO message_outcomes (message_id, queued_at, outcome, client_id, type)"
+                + " SELECT id, queued_at, 'delivered', client_id, type FROM messages WHERE id = ?", id);
         stores.execute("""
                 INSERT INTO usage_daily AS u (client_id, day, type, accepted, sent, delivered, credits_charged)
                 VALUES (?, ?, 'normal', 1, 1, 1, 1)

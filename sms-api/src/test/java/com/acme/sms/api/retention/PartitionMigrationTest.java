@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * V10 takes a database the previous version filled (schema at V9, rows as its workers wrote them) to the daily
- * partitions, losing nothing: in a schema of its own, so the application's tables are not touched.
+ * partitions, and the later migrations on to today's layout, losing nothing: in a schema of its own, so the application's tables are not touched.
  */
 @QuarkusTest
 class PartitionMigrationTest {
@@ -142,6 +142,10 @@ class PartitionMigrationTest {
                 + " JOIN messages m ON m.id = e.id AND m.queued_at = e.t")).isEqualTo(rows.size());
         assertThat(count("SELECT count(*) FROM message_outcomes o JOIN messages m"
                 + " ON m.id = o.message_id AND m.queued_at = o.queued_at")).isEqualTo(outcomes);
+        // V14: each outcome names its message's client and type, by which the sent-log finds a client's outcomes.
+        assertThat(count("SELECT count(*) FROM message_outcomes o JOIN messages m ON m.id = o.message_id"
+                + " AND m.queued_at = o.queued_at WHERE o.client_id = m.client_id AND o.type = m.type"))
+                .isEqualTo(outcomes);
         assertThat(count("SELECT count(*) FROM message_parts p JOIN messages m"
                 + " ON m.id = p.message_id AND m.queued_at = p.queued_at")).isEqualTo(parts);
         // Each row is in its day's partition; the default partition holds none of them.

@@ -20,7 +20,7 @@ import java.util.UUID;
 /**
  * Applies receipts to the messages in PostgreSQL, in one transaction per batch. Only a {@code sent} message without
  * an outcome gets one ({@code delivered} or {@code undelivered}, shown as its status; V7 says why it is a row of
- * {@code message_outcomes}) and only a part without a state gets one, so a duplicate receipt, a
+ * {@code message_outcomes}, V14 why it names the message's client and type) and only a part without a state gets one, so a duplicate receipt, a
  * late intermediate one or the same batch applied twice changes nothing: a final status never goes back.
  */
 @ApplicationScoped
@@ -79,11 +79,13 @@ public class ReceiptStore {
                 AND NOT EXISTS (SELECT 1 FROM message_parts p WHERE p.provider_message_id = r.pid
                                 AND p.queued_at BETWEEN :recent)
             ), single AS (
-              INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message)
+              INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message,
+                                            client_id, type)
               SELECT t.id, t.queued_at, CASE WHEN t.state = 'DELIVRD' THEN 'delivered' ELSE 'undelivered' END, t.done_at,
                      CASE WHEN t.state = 'DELIVRD' THEN NULL ELSE coalesce(t.err, t.state) END,
                      CASE WHEN t.state = 'DELIVRD' THEN NULL
-                          ELSE 'receipt: ' || t.state || coalesce(' (err ' || t.err || ')', '') END
+                          ELSE 'receipt: ' || t.state || coalesce(' (err ' || t.err || ')', '') END,
+                     t.client_id, t.type
               FROM target t
               ON CONFLICT (message_id, queued_at) DO NOTHING
               RETURNING message_id, outcome, error_code, error_message
@@ -157,9 +159,10 @@ public class ReceiptStore {
               FROM message_parts WHERE message_id = ANY (?::uuid[]) AND queued_at BETWEEN :recent
               GROUP BY message_id, queued_at
             ), settled AS (
-              INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message)
+              INSERT INTO message_outcomes (message_id, queued_at, outcome, delivered_at, error_code, error_message,
+                                            client_id, type)
               SELECT agg.message_id, agg.queued_at, CASE WHEN agg.bad > 0 THEN 'undelivered' ELSE 'delivered' END, agg.done_at,
-                     agg.err, CASE WHEN agg.bad > 0 THEN 'receipt: ' || agg.why END
+                     agg.err, CASE WHEN agg.bad > 0 THEN 'receipt: ' || agg.why END, m.client_id, m.type
               FROM agg JOIN messages m ON m.id = agg.message_id AND m.queued_at = agg.queued_at AND m.status = 'sent'
               WHERE agg.bad > 0 OR agg.open = 0
               ON CONFLICT (message_id, queued_at) DO NOTHING

@@ -72,6 +72,18 @@ class ReceiptApplierTest {
     @AfterEach
     void countersMatchTheRows() throws SQLException {
         UsageCounters.assertMatchRows(db, client);
+        // The sent-log finds a client's delivered and undelivered messages by the client and type on the outcome
+        // (V14): an outcome naming another would show up in another client's log, or in none.
+        try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement("""
+                SELECT count(*) FILTER (WHERE o.client_id = m.client_id AND o.type = m.type), count(*)
+                FROM messages m JOIN message_outcomes o ON o.message_id = m.id AND o.queued_at = m.queued_at
+                WHERE m.client_id = ?""")) {
+            ps.setString(1, client);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).as("outcomes naming their message's client and type").isEqualTo(rs.getLong(2));
+            }
+        }
     }
 
     @Test
@@ -215,7 +227,7 @@ class ReceiptApplierTest {
             // receipt's row to be saved, as a worker saves a batch while its receipts are applied.
             holder.setAutoCommit(false);
             try (PreparedStatement ps = holder.prepareStatement("INSERT INTO message_outcomes (message_id, queued_at,"
-                    + " outcome) SELECT id, queued_at, 'delivered' FROM messages WHERE id = ?")) {
+                    + " outcome, client_id, type) SELECT id, queued_at, 'delivered', client_id, type FROM messages WHERE id = ?")) {
                 ps.setObject(1, otherId);
                 assertThat(ps.executeUpdate()).isOne();
             }
@@ -302,10 +314,9 @@ class ReceiptApplierTest {
         try (Connection holder = db.getConnection()) {
             holder.setAutoCommit(false);
             try (PreparedStatement lock = holder.prepareStatement(
-                    "INSERT INTO message_outcomes (message_id, queued_at, outcome)"
-                            + " VALUES (?, sms_uuid_v7_time(?), 'delivered')")) {
+                    "INSERT INTO message_outcomes (message_id, queued_at, outcome, client_id, type)"
+                            + " SELECT id, queued_at, 'delivered', client_id, type FROM messages WHERE id = ?")) {
                 lock.setObject(1, ids.get(39));
-                lock.setObject(2, ids.get(39));
                 lock.executeUpdate();
             }
             assertThatThrownBy(() -> applier.applyEntries(read)).isInstanceOf(java.sql.SQLException.class);
