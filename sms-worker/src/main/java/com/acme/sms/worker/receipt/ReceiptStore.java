@@ -20,8 +20,9 @@ import java.util.UUID;
 /**
  * Applies receipts to the messages in PostgreSQL, in one transaction per batch. Only a {@code sent} message without
  * an outcome gets one ({@code delivered} or {@code undelivered}, shown as its status; V7 says why it is a row of
- * {@code message_outcomes}, V14 why it names the message's client and type) and only a part without a state gets one, so a duplicate receipt, a
- * late intermediate one or the same batch applied twice changes nothing: a final status never goes back.
+ * {@code message_outcomes}, V14 why it names the message's client and type) and only a part without a state gets
+ * one, so a duplicate receipt, a late intermediate one or the same batch applied twice changes nothing: a final
+ * status never goes back.
  */
 @ApplicationScoped
 public class ReceiptStore {
