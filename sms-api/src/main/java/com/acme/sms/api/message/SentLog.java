@@ -245,7 +245,7 @@ public class SentLog {
             return indexKeys(c, OUTCOMES, where, params, f, offset);
         }
         return status == MessageStatus.SENT
-                ? probedKeys(c, where, params, f, offset, deadline, sentPerMatch)
+                ? sentKeys(c, where, params, f, offset, deadline, sentPerMatch)
                 : indexKeys(c, MESSAGES, where, params, f, offset);
     }
 
@@ -344,7 +344,7 @@ public class SentLog {
      * are exhausted. In batches, not one statement: PostgreSQL cannot know how many rows such a page needs, and
      * planned one statement as a sort of every sent row of the client (seconds).
      */
-    private List<Position> probedKeys(Connection c, CharSequence where, List<Object> params, Filter f, long offset,
+    private List<Position> sentKeys(Connection c, CharSequence where, List<Object> params, Filter f, long offset,
             long deadline, double sentPerMatch) throws SQLException {
         int want = f.pageSize() + 1;
         long skip = offset;
